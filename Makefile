@@ -1,0 +1,42 @@
+# Every target sets itself up: a fresh clone needs only `make site` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA ?= data
+OUT ?= site
+AS_OF ?=
+AS_OF_ARG := $(if $(AS_OF),--as-of $(AS_OF),)
+
+.PHONY: site validate test serve bench demo import clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+site: $(STAMP)
+	$(PY) -m generator build --data $(DATA) --out $(OUT) $(AS_OF_ARG)
+
+validate: $(STAMP)
+	$(PY) -m generator validate $(DATA) $(AS_OF_ARG)
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+serve: $(STAMP)
+	$(PY) -m generator serve --data $(DATA)
+
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
+demo: $(STAMP)
+	$(PY) -m generator demo --scale county --seed 1 --out $(DATA)
+
+import: $(STAMP)
+	@test -n "$(FILE)" || { echo "用法 usage: make import FILE=workbook.xlsx"; exit 2; }
+	$(PY) -m generator import "$(FILE)" --out $(DATA)
+
+clean:
+	rm -rf $(OUT) .cache

@@ -1,0 +1,74 @@
+"""`python -m generator …`: one entry point, each command in its own module.
+
+Commands import their module lazily so `validate` does not pay for mkdocs, and a missing
+optional piece fails only its own command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+
+def _date(s: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {s!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m generator", description="人大代表履职公开网站生成器 / deputy transparency site generator")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="校验数据包 / validate the data package")
+    v.add_argument("data_dir", nargs="?", default="data")
+    v.add_argument("--as-of", type=_date, default=None, help="today for due/overdue (default: the real date)")
+    v.add_argument("--json", action="store_true", help="print problems as JSON")
+
+    b = sub.add_parser("build", help="校验并生成网站 / validate and build the site")
+    b.add_argument("--data", default="data")
+    b.add_argument("--out", default="site")
+    b.add_argument("--as-of", type=_date, default=None)
+
+    s = sub.add_parser("serve", help="本地预览 / live preview")
+    s.add_argument("--data", default="data")
+    s.add_argument("--addr", default="127.0.0.1:8000")
+
+    d = sub.add_parser("demo", help="生成虚构演示数据 / write a fictional demo package")
+    d.add_argument("--scale", choices=["tiny", "county", "city", "province"], default="county")
+    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--out", required=True)
+
+    i = sub.add_parser("import", help="从 Excel 导入 / import an .xlsx workbook")
+    i.add_argument("file")
+    i.add_argument("--out", default="data")
+
+    n = sub.add_parser("new-report", help="新建报告草稿 / create a report skeleton")
+    n.add_argument("deputy_id")
+    n.add_argument("--data", default="data")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            from .validate import command
+        elif args.command == "build":
+            from .build import command
+        elif args.command == "serve":
+            from .serve import command
+        elif args.command == "demo":
+            from .demo import command
+        elif args.command == "import":
+            from .xlsx_import import command
+        elif args.command == "new-report":
+            from .new_report import command
+        else:  # pragma: no cover - argparse rejects it first
+            return 2
+        return int(command(args) or 0)
+    except KeyboardInterrupt:
+        print("已中断 / interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,140 @@
+"""The data package descriptor: read safely, and answer questions about its schemas.
+
+Only this module knows where the descriptor lives and how fields are described; the loader,
+validator, exporters and the data dictionary all ask it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
+
+
+class DescriptorError(Exception):
+    """The descriptor is missing or malformed; `str()` is safe to show to users."""
+
+
+def find_descriptor(data_dir: Path) -> Path | None:
+    for name in DESCRIPTOR_NAMES:
+        p = data_dir / name
+        if p.is_file():
+            return p
+    return None
+
+
+def load_yaml_safely(path: Path) -> Any:
+    """YAML or JSON, never with arbitrary tags (yaml.safe_load)."""
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix == ".json":
+        return json.loads(text)
+    return yaml.safe_load(text)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    title: str
+    description: str
+    required: bool
+    private: bool
+    enum: tuple | None
+    true_values: tuple
+    false_values: tuple
+    constraints: dict
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    path: str
+    title: str
+    description: str
+    fields: tuple[FieldSpec, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[dict, ...]
+
+    @cached_property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @cached_property
+    def private_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.private)
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Package:
+    path: Path
+    raw: dict
+    tables: dict[str, TableSpec]
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def private_fields(self) -> dict[str, tuple[str, ...]]:
+        return {t.name: t.private_fields for t in self.tables.values() if t.private_fields}
+
+
+def _field(d: dict) -> FieldSpec:
+    c = d.get("constraints") or {}
+    return FieldSpec(
+        name=str(d["name"]),
+        type=str(d.get("type", "string")),
+        title=str(d.get("title", "")),
+        description=str(d.get("description", "")),
+        required=bool(c.get("required", False)),
+        private=bool(d.get("private", False)),
+        enum=tuple(c["enum"]) if "enum" in c else None,
+        true_values=tuple(d.get("trueValues", ["true", "True", "TRUE", "1"])),
+        false_values=tuple(d.get("falseValues", ["false", "False", "FALSE", "0"])),
+        constraints=dict(c),
+    )
+
+
+def read_package(data_dir: Path) -> Package:
+    """Parse the descriptor into specs. Raises DescriptorError with a safe message."""
+    path = find_descriptor(data_dir)
+    if path is None:
+        raise DescriptorError(f"no datapackage.yaml/.json in {data_dir}")
+    try:
+        raw = load_yaml_safely(path)
+    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DescriptorError(f"{path.name}: cannot be parsed ({type(e).__name__})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("resources"), list):
+        raise DescriptorError(f"{path.name}: must be a mapping with a list of resources")
+    tables: dict[str, TableSpec] = {}
+    try:
+        for r in raw["resources"]:
+            schema = r.get("schema") or {}
+            if not isinstance(schema, dict):
+                raise DescriptorError(f"{path.name}: resource {r.get('name')!r} has an inline schema that is not a mapping")
+            pk = schema.get("primaryKey") or []
+            if isinstance(pk, str):
+                pk = [pk]
+            tables[str(r["name"])] = TableSpec(
+                name=str(r["name"]),
+                path=str(r["path"]),
+                title=str(r.get("title", "")),
+                description=str(r.get("description", "")),
+                fields=tuple(_field(f) for f in schema.get("fields", [])),
+                primary_key=tuple(pk),
+                foreign_keys=tuple(schema.get("foreignKeys", [])),
+            )
+    except (KeyError, TypeError, AttributeError) as e:
+        raise DescriptorError(f"{path.name}: malformed resource ({type(e).__name__}: {e})") from None
+    return Package(path=path, raw=raw, tables=tables)

@@ -1,0 +1,81 @@
+"""Pure page functions: validated data in, `PageDoc`s out. No mkdocs here.
+
+Each page module (deputies.py, reports.py, …) exposes `pages(site: SiteContext) -> Iterable[PageDoc]`
+and is listed in PAGE_MODULES. The mkdocs adapter (generator/site_adapter.py) is the only
+consumer that knows about mkdocs; the search indexer and open-data writers consume PageDocs too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterable, Iterator
+
+from ..model import Dataset
+from ..schedule import MandateStatus, mandate_status
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    """What the search index knows about a page. All values are plain text (never HTML)."""
+
+    kind: str  # deputy | report | group | station | suggestion | page
+    title: str
+    person: str = ""  # the deputy the page is about or by, if any
+    date: str = ""  # ISO date, if any
+    text: str = ""  # body text to index
+    places: tuple[str, ...] = ()  # areas, station and group names a person may type
+
+
+@dataclass(frozen=True)
+class PageDoc:
+    """One generated page. `path` is the source URI (e.g. "deputies/d0001.md"); with directory
+    URLs it is served at "deputies/d0001/". `html` is the body, already escaped/sanitized.
+    `meta` holds plain values the theme template reads (documented per template)."""
+
+    path: str
+    title: str
+    template: str
+    html: str
+    meta: dict = field(default_factory=dict)
+    search: SearchEntry | None = None
+    source: str = ""  # data file the page comes from (for edit links), relative to data/
+
+    @property
+    def url(self) -> str:
+        p = self.path[:-3] if self.path.endswith(".md") else self.path
+        if p == "index" or p.endswith("/index"):
+            return p[:-5]
+        return p + "/"
+
+
+@dataclass
+class SiteContext:
+    """What every page function gets: the data, the date figures are computed for, and
+    memoised derived figures so no page recomputes what another already did."""
+
+    ds: Dataset
+    as_of: dt.date
+
+    @cached_property
+    def statuses(self) -> dict[str, MandateStatus]:
+        return {m.id: mandate_status(self.ds, m, self.as_of) for m in self.ds.mandates}
+
+
+PAGE_MODULES: list[str] = []  # filled as page modules land, e.g. "deputies", "reports"
+
+
+def all_pages(site: SiteContext) -> Iterator[PageDoc]:
+    for name in PAGE_MODULES:
+        mod = importlib.import_module(f"{__name__}.{name}")
+        yield from mod.pages(site)
+
+
+def collect(site: SiteContext, modules: Iterable[str] | None = None) -> list[PageDoc]:
+    names = list(modules) if modules is not None else PAGE_MODULES
+    out: list[PageDoc] = []
+    for name in names:
+        out.extend(importlib.import_module(f"{__name__}.{name}").pages(site))
+    return out
