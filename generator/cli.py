@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     n = sub.add_parser("new-report", help="新建报告草稿 / create a report skeleton")
     n.add_argument("deputy_id")
     n.add_argument("--data", default="data")
+    n.add_argument("--date", type=_date, default=None, help="report date (default: today)")
+    n.add_argument("--mandate", default=None, help="mandate id when the deputy has several")
     return p
 
 

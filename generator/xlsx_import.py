@@ -1,0 +1,503 @@
+"""`python -m generator import FILE [--out DIR]`: staff spreadsheets → validated CSV files.
+
+FILE is an .xlsx workbook (one sheet per table, named by the table's Chinese title or its
+name), one .csv file for one table, or a folder of .csv files. Headers may be Chinese titles,
+field names, or both ("姓名 name", the template's "姓名\\nname").
+
+Steps: read every sheet into rows of schema text (dates → YYYY-MM-DD, whole numbers without
+".0", Chinese choices → codes), write them into a temporary copy of the package in DIR, run the
+project's validator there, and print every problem at its sheet and cell (代表!C14). Only with no
+errors are the CSV files in DIR replaced, each atomically. Private values are never printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .descriptor import DescriptorError, FieldSpec, Package, TableSpec, find_descriptor, read_package
+from .dictionary import enum_labels, table_zh
+from .problems import ERROR, WARNING, Problem, count, sort_problems
+from .rules import RULES_FILE
+from .xlsx_templates import NOTES_SHEET, PRIVATE_MARK, sheet_name
+
+INFO = "info"
+
+# code → (severity, 中文, English); listed in the data dictionary
+IMPORT_CODES: dict[str, tuple[str, str, str]] = {
+    "import-file-type": (ERROR, "不支持的文件类型（只接受 .xlsx、.csv 或存放 .csv 的文件夹）", "unsupported file type (only .xlsx, .csv or a folder of .csv)"),
+    "import-unreadable": (ERROR, "文件无法打开或已损坏", "the file cannot be opened or is damaged"),
+    "import-no-descriptor": (ERROR, "目标文件夹中没有 datapackage.yaml", "the target folder has no datapackage.yaml"),
+    "import-encoding": (ERROR, "CSV 文件既不是 UTF-8 也不是 GB18030 编码，无法可靠读取", "the CSV file is neither UTF-8 nor GB18030; it cannot be read reliably"),
+    "import-converted": (INFO, "CSV 文件已从 GB18030 转换为 UTF-8", "the CSV file was converted from GB18030 to UTF-8"),
+    "import-unknown-sheet": (WARNING, "工作表或文件名不对应任何数据表，已忽略", "the sheet or file matches no table and was skipped"),
+    "import-duplicate-table": (ERROR, "同一数据表出现了两次", "the same table was given twice"),
+    "import-no-header": (ERROR, "找不到表头行", "no header row found"),
+    "import-unknown-column": (ERROR, "表头不对应该表的任何字段", "a header matches no field of the table"),
+    "import-duplicate-column": (ERROR, "同一字段出现了两列", "the same field appears in two columns"),
+    "import-missing-column": (ERROR, "缺少必填字段的列", "a column for a required field is missing"),
+    "import-cell-error": (ERROR, "单元格是公式错误值（如 #N/A、#REF!）", "the cell holds a formula error (e.g. #N/A, #REF!)"),
+    "import-no-tables": (ERROR, "没有可导入的数据表", "nothing to import"),
+}
+
+_EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!", "#CALC!"}
+_DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+_GB18030_BOM = b"\x84\x31\x95\x33"
+
+
+def _problem(code: str, file: str, row: int = 0, fld: str = "", detail_zh: str = "", detail_en: str = "") -> Problem:
+    sev, zh, en = IMPORT_CODES[code]
+    return Problem(
+        file=file, row=row, field=fld, code=code, severity=sev,
+        message_zh=zh + (f"：{detail_zh}" if detail_zh else ""),
+        message_en=en + (f": {detail_en}" if detail_en else ""),
+    )
+
+
+@dataclass
+class SourceTable:
+    """One table as read from a sheet or a CSV file, already in schema text form."""
+
+    table: TableSpec
+    label: str  # sheet name or file name, for messages
+    kind: str  # "sheet" | "csv"
+    rows: list[dict[str, str]] = field(default_factory=list)
+    origin: list[int] = field(default_factory=list)  # sheet row / file line of each row
+    columns: dict[str, str] = field(default_factory=dict)  # field → column letter ("C") or header
+    header_row: int = 1
+    labels_converted: int = 0
+    dates_converted: int = 0
+
+    def where(self, row_index: int | None, fld: str = "") -> str:
+        """Excel-style location: 代表!C14, 代表!14:14, 代表!C1, 代表; CSV: deputies.csv:14 [name]."""
+        src_row = self.origin[row_index] if row_index is not None and 0 <= row_index < len(self.origin) else None
+        col = self.columns.get(fld, "")
+        if self.kind == "sheet":
+            if src_row is None:
+                return f"{self.label}!{col}{self.header_row}" if col else self.label
+            return f"{self.label}!{col}{src_row}" if col else f"{self.label}!{src_row}:{src_row}"
+        loc = self.label + (f":{src_row}" if src_row is not None else "")
+        return loc + (f" [{fld}]" if fld else "")
+
+
+# ---------------------------------------------------------------- headers and values
+
+
+def _norm(s: str) -> str:
+    s = re.sub(r"[（(]\s*" + PRIVATE_MARK + r"\s*[)）]", "", s)
+    return re.sub(r"[\s*＊]", "", s).lower()
+
+
+def match_header(t: TableSpec, text: str) -> FieldSpec | None:
+    """A header cell → field: any word equal to a field name, else the Chinese title."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    by_name = {f.name.lower(): f for f in t.fields}
+    for token in re.split(r"[\s/|,，:：]+", text):
+        f = by_name.get(token.strip().lower())
+        if f is not None:
+            return f
+    n = _norm(text)
+    for f in t.fields:
+        if f.title and _norm(f.title) == n:
+            return f
+    return None
+
+
+def match_table(pkg: Package, label: str) -> TableSpec | None:
+    """Sheet or file stem → table: name, Chinese title, full title or template sheet name."""
+    key = label.strip().lower()
+    for t in pkg.tables.values():
+        stem = Path(t.path).stem.lower()
+        if key in (t.name.lower(), stem, table_zh(t).lower(), t.title.strip().lower(), sheet_name(t, pkg).lower()):
+            return t
+    return None
+
+
+def _text_number(v: float | int) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return str(v)
+
+
+def to_schema_text(f: FieldSpec, value: Any, src: SourceTable | None = None) -> str:
+    """One cell (from openpyxl or a CSV) → the text the schema expects; never raises."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        if f.type == "boolean":
+            return f.true_values[0] if value else f.false_values[0]
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if f.type == "datetime":
+            return value.isoformat()
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        if f.type == "date" and 10000 < value < 100000:
+            # a date cell that lost its date format: Excel serial day number
+            from openpyxl.utils.datetime import from_excel
+
+            if src is not None:
+                src.dates_converted += 1
+            return from_excel(value).date().isoformat()
+        return _text_number(value)
+    s = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if f.type == "date":
+        m = _DATE_TEXT.match(s)
+        if m:
+            y, mo, d = (int(x) for x in m.groups())
+            try:
+                iso = dt.date(y, mo, d).isoformat()
+            except ValueError:
+                return s
+            if iso != s and src is not None:
+                src.dates_converted += 1
+            return iso
+    if f.type == "boolean":
+        # one spelling per file: 是/否 typed in Excel become the package's own true/false
+        if s in f.true_values:
+            return f.true_values[0]
+        if s in f.false_values:
+            return f.false_values[0]
+    if f.enum and s and s not in [str(c) for c in f.enum]:
+        back = {lab: code for code, lab in enum_labels(f).items() if lab}
+        if s in back:
+            if src is not None:
+                src.labels_converted += 1
+            return back[s]
+    return s
+
+
+# ---------------------------------------------------------------- readers
+
+
+def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: list[Problem], letters: bool) -> None:
+    """Header + data rows (row number, values) → src.rows. `letters`: name columns A, B, …"""
+    from openpyxl.utils import get_column_letter
+
+    t = src.table
+    it = iter(grid)
+    header: tuple = ()
+    for rownum, values in it:
+        if any(v not in (None, "") for v in values):
+            header, src.header_row = values, rownum
+            break
+    if not header:
+        problems.append(_problem("import-no-header", src.label))
+        return
+    col_field: dict[int, FieldSpec] = {}
+    for i, h in enumerate(header):
+        if h in (None, ""):
+            continue
+        colname = get_column_letter(i + 1) if letters else str(h).strip()
+        loc = f"{src.label}!{colname}{src.header_row}" if letters else src.label
+        f = match_header(t, str(h))
+        if f is None:
+            problems.append(_problem("import-unknown-column", loc, detail_zh=str(h).strip()[:60], detail_en=str(h).strip()[:60]))
+        elif f.name in src.columns:
+            problems.append(_problem("import-duplicate-column", loc, fld=f.name, detail_zh=f.name, detail_en=f.name))
+        else:
+            col_field[i] = f
+            src.columns[f.name] = colname
+    for f in t.fields:
+        if f.required and f.name not in src.columns:
+            problems.append(_problem("import-missing-column", src.label, fld=f.name, detail_zh=f"{f.title} {f.name}", detail_en=f.name))
+    for rownum, values in it:
+        if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in values):
+            continue  # blank rows between or after records are common in spreadsheets
+        row = {f.name: "" for f in t.fields}
+        for i, f in col_field.items():
+            v = values[i] if i < len(values) else None
+            if isinstance(v, str) and v.strip() in _EXCEL_ERRORS:
+                loc = f"{src.label}!{get_column_letter(i + 1)}{rownum}" if letters else f"{src.label}:{rownum}"
+                problems.append(_problem("import-cell-error", loc, fld=f.name))
+                continue
+            row[f.name] = to_schema_text(f, v, src)
+        src.rows.append(row)
+        src.origin.append(rownum)
+
+
+def read_workbook(path: Path, pkg: Package, problems: list[Problem]) -> list[SourceTable]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for damaged files
+        problems.append(_problem("import-unreadable", path.name, detail_zh=type(e).__name__, detail_en=type(e).__name__))
+        return []
+    out: list[SourceTable] = []
+    try:
+        for ws in wb.worksheets:
+            t = match_table(pkg, ws.title)
+            if t is None:
+                if ws.title != NOTES_SHEET:
+                    problems.append(_problem("import-unknown-sheet", ws.title))
+                continue
+            src = SourceTable(table=t, label=ws.title, kind="sheet")
+            grid = ((r, tuple(vals)) for r, vals in enumerate(ws.iter_rows(values_only=True), start=1))
+            _read_grid(src, grid, problems, letters=True)
+            out.append(src)
+    finally:
+        wb.close()
+    return out
+
+
+def decode_csv(data: bytes) -> tuple[str | None, str]:
+    """(text, encoding used) — "utf-8", "utf-8-sig" or "gb18030"; (None, "") when neither
+    decodes cleanly. UTF-8 is tried first: valid UTF-8 with Chinese text is almost never GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            return None, ""
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    body = data[4:] if data.startswith(_GB18030_BOM) else data
+    try:
+        text = body.decode("gb18030")
+    except UnicodeDecodeError:
+        return None, ""
+    # private-use or control characters mean the bytes were not really GB18030 text
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf8ff]", text):
+        return None, ""
+    return text.lstrip("\ufeff"), "gb18030"
+
+
+def read_csv_file(path: Path, pkg: Package, problems: list[Problem], notes: list[str]) -> SourceTable | None:
+    t = match_table(pkg, path.stem)
+    if t is None:
+        problems.append(_problem("import-unknown-sheet", path.name))
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        problems.append(_problem("import-unreadable", path.name, detail_zh=type(e).__name__, detail_en=type(e).__name__))
+        return None
+    text, enc = decode_csv(data)
+    if text is None:
+        problems.append(_problem("import-encoding", path.name))
+        return None
+    if enc == "gb18030":
+        notes.append(f"{path.name}: 已从 GB18030 转换为 UTF-8 / converted from GB18030 to UTF-8")
+    elif enc == "utf-8-sig":
+        notes.append(f"{path.name}: UTF-8（已去掉 BOM 标记 / BOM removed）")
+    src = SourceTable(table=t, label=path.name, kind="csv")
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        grid = []
+        for values in reader:
+            grid.append((reader.line_num, tuple(values)))
+    except csv.Error as e:
+        problems.append(_problem("import-unreadable", path.name, detail_zh=str(e)[:80], detail_en=str(e)[:80]))
+        return None
+    # csv line_num is the last physical line of a record; report the first one
+    fixed, prev = [], 0
+    for end, values in grid:
+        fixed.append((prev + 1, values))
+        prev = end
+    _read_grid(src, fixed, problems, letters=False)
+    return src
+
+
+def read_sources(path: Path, pkg: Package, problems: list[Problem], notes: list[str]) -> list[SourceTable]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
+        out = [s for s in (read_csv_file(p, pkg, problems, notes) for p in files) if s is not None]
+    elif path.suffix.lower() in (".xlsx", ".xlsm"):
+        out = read_workbook(path, pkg, problems)
+    elif path.suffix.lower() == ".csv":
+        s = read_csv_file(path, pkg, problems, notes)
+        out = [s] if s else []
+    else:
+        problems.append(_problem("import-file-type", path.name))
+        return []
+    seen: dict[str, SourceTable] = {}
+    empty = [s.label for s in out if not s.rows]
+    if empty:
+        # a blank template sheet must not wipe the table in DIR
+        notes.append(f"没有数据行，已跳过（保留原有文件）/ no data rows, skipped (existing files kept): {'、'.join(empty)}")
+    for s in out:
+        if not s.rows:
+            continue
+        if s.table.name in seen:
+            problems.append(_problem("import-duplicate-table", s.label, detail_zh=f"{seen[s.table.name].label} / {s.label}", detail_en=s.table.name))
+        else:
+            seen[s.table.name] = s
+    return list(seen.values())
+
+
+# ---------------------------------------------------------------- writing and validating
+
+
+def csv_text(src: SourceTable) -> str:
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    names = list(src.table.field_names)
+    w.writerow(names)
+    for row in src.rows:
+        w.writerow([row.get(n, "") for n in names])
+    return buf.getvalue()
+
+
+def _copy_package(out_dir: Path, tmp: Path, pkg: Package, replaced: set[str]) -> None:
+    """Descriptor, rules, report bodies, photos and the tables the import does not replace."""
+    desc = find_descriptor(out_dir)
+    assert desc is not None
+    shutil.copy2(desc, tmp / desc.name)
+    if (out_dir / RULES_FILE).is_file():
+        shutil.copy2(out_dir / RULES_FILE, tmp / RULES_FILE)
+    for sub in ("reports", "photos"):
+        if (out_dir / sub).is_dir():
+            shutil.copytree(out_dir / sub, tmp / sub)
+    for t in pkg.tables.values():
+        if t.name not in replaced and (out_dir / t.path).is_file():
+            (tmp / t.path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(out_dir / t.path, tmp / t.path)
+
+
+def _record_index(src: SourceTable, row: int) -> int | None:
+    """Validator row (1-based line of the written CSV, header = 1) → index into src.rows.
+
+    The written CSV may hold multi-line cells, so lines are counted, not assumed."""
+    line = 2
+    for i, r in enumerate(src.rows):
+        span = 1 + sum(v.count("\n") for v in r.values())
+        if line <= row < line + span:
+            return i
+        line += span
+    return None
+
+
+def _file_key(path: str, tmp: Path) -> str:
+    p = path.replace("\\", "/")
+    t = str(tmp).replace("\\", "/").rstrip("/") + "/"
+    if p.startswith(t):
+        p = p[len(t):]
+    return p[2:] if p.startswith("./") else p
+
+
+def locate(p: Problem, by_path: dict[str, SourceTable], tmp: Path) -> str:
+    key = _file_key(p.file, tmp)
+    src = by_path.get(key)
+    if src is None:
+        return p.location()
+    idx = _record_index(src, p.row) if p.row else None
+    if p.row and idx is None:  # beyond the rows: the validator's own line
+        return f"{src.label} ({p.file}:{p.row})"
+    return src.where(idx, p.field)
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for s in secrets:
+        text = text.replace(s, "＊＊＊")
+    return text
+
+
+def _secrets(sources: list[SourceTable]) -> list[str]:
+    vals = {r[f] for s in sources for f in s.table.private_fields for r in s.rows if len(r.get(f, "")) >= 4}
+    return sorted(vals, key=len, reverse=True)
+
+
+def format_problem(where: str, p: Problem, secrets: list[str]) -> list[str]:
+    tag = {ERROR: "错误 error", WARNING: "警告 warning"}.get(p.severity, "提示 info")
+    lines = [f"{where}: {tag} {p.code}: {p.message_zh} / {p.message_en}"]
+    if p.hint_zh or p.hint_en:
+        lines.append(f"    处理 fix: {p.hint_zh} / {p.hint_en}")
+    return [_scrub(x, secrets) for x in lines]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmpname = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmpname, path)
+    except BaseException:
+        Path(tmpname).unlink(missing_ok=True)
+        raise
+
+
+def run_import(file: Path, out_dir: Path, as_of: dt.date | None = None, stream=None) -> int:
+    """The whole import; prints to `stream` (stdout) and returns the exit status."""
+    stream = stream or sys.stdout
+
+    def say(s: str = "") -> None:
+        print(s, file=stream)
+
+    problems: list[Problem] = []
+    notes: list[str] = []
+    if find_descriptor(out_dir) is None:
+        say(format_problem(str(out_dir), _problem("import-no-descriptor", str(out_dir)), [])[0])
+        return 1
+    try:
+        pkg = read_package(out_dir)
+    except DescriptorError as e:
+        say(f"{out_dir}: 错误 error: 数据包说明文件无法读取 / descriptor unreadable: {e}")
+        return 1
+    if not file.exists():
+        say(f"{file}: 错误 error import-unreadable: 文件不存在 / file not found")
+        return 1
+    sources = read_sources(file, pkg, problems, notes)
+    if not sources and not any(p.severity == ERROR for p in problems):
+        problems.append(_problem("import-no-tables", file.name))
+    secrets = _secrets(sources)
+    for n in notes:
+        say(n)
+    for s in sources:
+        extra = []
+        if s.labels_converted:
+            extra.append(f"{s.labels_converted} 个中文选项已转换为代码 / choices converted to codes")
+        if s.dates_converted:
+            extra.append(f"{s.dates_converted} 个日期已转换为 YYYY-MM-DD / dates converted")
+        say(f"读取 read {s.label} → {s.table.path}: {len(s.rows)} 行 rows" + (f"（{'；'.join(extra)}）" if extra else ""))
+
+    validator_problems: list[Problem] = []
+    by_path = {s.table.path: s for s in sources}
+    if sources and not any(p.severity == ERROR for p in problems):
+        from .validate import validate_package  # the project's validator, same rules as `make validate`
+
+        with tempfile.TemporaryDirectory(prefix="import-") as td:
+            tmp = Path(td)
+            _copy_package(out_dir, tmp, pkg, {s.table.name for s in sources})
+            for s in sources:
+                _write_atomic(tmp / s.table.path, csv_text(s))
+            validator_problems = sort_problems(validate_package(tmp, as_of or dt.date.today()))
+            located = [(locate(p, by_path, tmp), p) for p in validator_problems]
+    else:
+        located = []
+
+    own = [(p.location(), p) for p in problems]
+    for where, p in own + located:
+        for line in format_problem(where, p, secrets):
+            say(line)
+    allp = problems + validator_problems
+    e, w = count(allp, ERROR), count(allp, WARNING)
+    say(f"共 {e} 个错误、{w} 个警告 / {e} errors, {w} warnings")
+    if e:
+        say(f"未写入任何文件 / nothing written to {out_dir}")
+        return 1
+    for s in sources:
+        _write_atomic(out_dir / s.table.path, csv_text(s))
+        say(f"已写入 wrote {out_dir / s.table.path}（{len(s.rows)} 行 rows）")
+    return 0
+
+
+def command(args) -> int:
+    return run_import(Path(args.file), Path(args.out), getattr(args, "as_of", None))
