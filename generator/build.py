@@ -1,0 +1,147 @@
+"""`python -m generator build`: validate, compute pages, build into a temp folder, swap in.
+
+The published folder changes only when everything succeeded: mkdocs builds into a sibling
+`.site-tmp-XXXX`, the output modules write into the same folder, then the old site is renamed
+away, the new one renamed into place and the old one deleted. On any failure the temp folder
+is removed and `--out` is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .descriptor import DescriptorError, read_package
+from .model import load_dataset
+from .pages import PageDoc, SiteContext, collect
+
+
+class InvalidData(Exception):
+    """The data package has errors; str() lists them (never a private value)."""
+
+    def __init__(self, problems: list) -> None:
+        self.problems = problems
+        lines = [f"{p.location()}: {p.message_zh} / {p.message_en}" for p in problems]
+        super().__init__(f"数据包有 {len(problems)} 个错误，未发布 / {len(problems)} errors, not published\n" + "\n".join(lines))
+
+
+def resolve_as_of(cli_value: dt.date | None, package_raw: dict | None) -> dt.date:
+    """--as-of, else SOURCE_DATE_EPOCH, else the descriptor's x-data-date, else today."""
+    if cli_value:
+        return cli_value
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            pass
+    raw = (package_raw or {}).get("x-data-date")
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    return dt.date.today()
+
+
+def _errors(data_dir: Path, as_of: dt.date) -> list:
+    """Errors from the validator (warnings do not block publishing)."""
+    try:
+        from .validate import validate_package
+    except ImportError:  # validator not installed yet: the descriptor must at least parse
+        read_package(data_dir)
+        return []
+    try:
+        problems = validate_package(data_dir, as_of=as_of)
+    except TypeError:
+        problems = validate_package(data_dir)
+    return [p for p in problems if getattr(p, "severity", "error") == "error"]
+
+
+def prepare(data_dir: Path, as_of: dt.date | None = None, *, validate: bool = True) -> tuple[SiteContext, list[PageDoc]]:
+    """Validate, load and compute every page. Raises InvalidData or DescriptorError."""
+    data_dir = Path(data_dir)
+    package = read_package(data_dir)
+    day = resolve_as_of(as_of, package.raw)
+    if validate:
+        errors = _errors(data_dir, day)
+        if errors:
+            raise InvalidData(errors)
+    ds = load_dataset(data_dir, package=package)
+    site = SiteContext(ds=ds, as_of=day)
+    return site, collect(site)
+
+
+def publish(site: SiteContext, docs: list[PageDoc], out: Path) -> list[str]:
+    """Build into a temp sibling of `out` and swap it in; `out` is untouched on failure."""
+    from . import site_adapter
+    from .outputs import write_all
+
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".site-tmp-", dir=out.parent))
+    old: Path | None = None
+    try:
+        site_adapter.build_site(site, docs, tmp)
+        written = write_all(site, docs, tmp)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=out.parent))
+            old.rmdir()
+            out.rename(old)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and old.exists() and not out.exists():
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return written
+
+
+def _site_stats(out: Path) -> tuple[int, int, str]:
+    pages = 0
+    largest, largest_path = 0, ""
+    for root, _dirs, names in os.walk(out):
+        for n in names:
+            if n.endswith(".html"):
+                pages += 1
+                p = os.path.join(root, n)
+                size = os.path.getsize(p)
+                if size > largest:
+                    largest, largest_path = size, os.path.relpath(p, out)
+    return pages, largest, largest_path
+
+
+def command(args) -> int:
+    from . import site_adapter
+
+    start = time.monotonic()
+    data_dir, out = Path(args.data), Path(args.out)
+    try:
+        site, docs = prepare(data_dir, getattr(args, "as_of", None))
+    except DescriptorError as e:
+        print(f"错误 error: {e}", file=sys.stderr)
+        return 1
+    except InvalidData as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    try:
+        publish(site, docs, out)
+    except site_adapter.SiteBuildError as e:
+        print(f"构建失败，原网站未改动 / build failed, {out} left untouched: {e}", file=sys.stderr)
+        return 1
+    pages, largest, largest_path = _site_stats(out)
+    took = time.monotonic() - start
+    print(
+        f"已生成 built {out}: {pages} 个页面 pages ({len(docs)} generated), 最大 largest "
+        f"{largest / 1024:.1f} KB ({largest_path}), 截至 as of {site.as_of.isoformat()}, {took:.1f} s"
+    )
+    return 0

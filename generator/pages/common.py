@@ -1,0 +1,300 @@
+"""Shared pieces of the core pages (home, deputies, areas, reports): one jinja2 environment,
+Chinese labels, and derived data every core page needs, computed once per SiteContext.
+
+Templates are generator/templates/core_*.html.j2, rendered with autoescape on: every value
+written by people is escaped wherever it lands. Report bodies go through
+generator/sanitize.markdown_to_safe_html and are passed in as Markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence, TypeVar
+
+import jinja2
+from markupsafe import Markup
+
+from .. import schedule
+from ..model import LEVELS, Area, Congress, Dataset, Deputy, Mandate
+from . import SiteContext, urls
+
+T = TypeVar("T")
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+LEVEL_ZH = {"national": "全国", "provincial": "省", "city": "市", "county": "县", "township": "乡镇"}
+LEVEL_DEPUTY_ZH = {k: f"{v}人大代表" for k, v in LEVEL_ZH.items()}
+GENDER_ZH = {"male": "男", "female": "女"}
+MODE_ZH = {"oral": "口头报告（常委会会议）", "meeting": "会议报告（选民会议）", "written": "书面报告"}
+MODE_SHORT_ZH = {"oral": "口头", "meeting": "会议", "written": "书面"}
+AUDIENCE_ZH = {"standing_committee": "常委会", "voters": "原选区选民", "electing_unit": "原选举单位"}
+END_REASON_ZH = {
+    "term_end": "任期届满",
+    "resigned": "辞去代表职务",
+    "recalled": "被罢免",
+    "deceased": "去世",
+    "transferred": "调离本行政区域",
+    "other": "其他原因",
+}
+ROLE_ZH = {"leader": "组长", "deputy_leader": "副组长", "liaison": "联系的主任会议成员", "member": "成员"}
+SUGGESTION_KIND_ZH = {"motion": "议案", "suggestion": "建议"}
+SUGGESTION_STATUS_ZH = {
+    "submitted": "已提交",
+    "in_progress": "办理中",
+    "resolved": "已解决",
+    "planned": "列入计划",
+    "explained": "留作参考",
+}
+HANDLED_STATUSES = ("resolved", "planned", "explained")
+AWARD_ZH = {"well_raised": "提得好", "well_supervised": "督得好", "both": "提得好、督得好"}
+AREA_CLASS_ZH = {
+    "province": "省", "city": "市", "county": "县（区）", "township": "乡镇（街道）",
+    "village": "村", "community": "社区",
+}
+# Status is never shown by colour alone: each has a text label and an icon character.
+STATUS_ICON = {
+    schedule.REPORTED: "✓",
+    schedule.OVERDUE: "✗",
+    schedule.DUE: "●",
+    schedule.NOT_YET_DUE: "○",
+    schedule.NOT_REQUIRED: "–",
+    schedule.ENDED: "■",
+}
+STATUS_ORDER = (
+    schedule.OVERDUE, schedule.DUE, schedule.NOT_YET_DUE, schedule.REPORTED, schedule.ENDED, schedule.NOT_REQUIRED,
+)
+LEVEL_ORDER = {lv: i for i, lv in enumerate(LEVELS)}
+
+# Rows per list page: a row is ~400 bytes of HTML, the theme ~25 KB; pages stay under 100 KB.
+LIST_PAGE_ROWS = 150
+
+
+def zh(mapping: dict[str, str], code: str | None) -> str:
+    if code is None:
+        return ""
+    return mapping.get(code, code)
+
+
+def date_zh(d: dt.date | None) -> str:
+    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+
+
+def num(n: int | float | None) -> str:
+    if n is None:
+        return "—"
+    return f"{n:,}"
+
+
+@lru_cache(maxsize=1)
+def env() -> jinja2.Environment:
+    e = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    e.filters.update(
+        date_zh=date_zh,
+        num=num,
+        level_zh=lambda v: zh(LEVEL_ZH, v),
+        mode_zh=lambda v: zh(MODE_ZH, v),
+        audience_zh=lambda v: zh(AUDIENCE_ZH, v),
+        status_zh=lambda v: zh(schedule.STATUS_ZH, v),
+        status_icon=lambda v: STATUS_ICON.get(v, "?"),
+        sugg_status_zh=lambda v: zh(SUGGESTION_STATUS_ZH, v),
+        role_zh=lambda v: zh(ROLE_ZH, v),
+        gender_zh=lambda v: zh(GENDER_ZH, v),
+    )
+    return e
+
+
+def render(template: str, here: str, **ctx) -> str:
+    """Render a core template for the page at URL `here`; `link(url)` makes relative links."""
+    return env().get_template(template).render(link=lambda to: urls.rel(here, to), here=here, **ctx)
+
+
+def chunks(rows: Sequence[T], size: int = LIST_PAGE_ROWS) -> list[Sequence[T]]:
+    if not rows:
+        return [rows]
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+def page_url(base: str, n: int) -> str:
+    """URL of page n (1-based) of a split list: "x/" then "x/2/", "x/3/"…"""
+    return base if n == 1 else f"{base}{n}/"
+
+
+# -- derived data, computed once per site ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One deputy in a directory list, with the ids the filter script matches on."""
+
+    deputy: Deputy
+    levels: tuple[str, ...]  # levels of current mandates, top first
+    constituencies: tuple[str, ...]  # constituency names of current mandates
+    areas: tuple[str, ...]  # areas covered by current constituencies, and their ancestors
+    covers: tuple[str, ...]  # areas covered exactly
+    stations: tuple[str, ...]
+    groups: tuple[str, ...]
+    statuses: tuple[str, ...]  # report statuses of current mandates
+
+
+class Core:
+    """Indexes the core pages share. Built once per SiteContext (see `core(site)`)."""
+
+    def __init__(self, site: SiteContext) -> None:
+        ds = self.ds = site.ds
+        self.site = site
+        self.as_of = site.as_of
+        self.current_congress_ids = {
+            c.id for c in ds.congresses if c.start_date and c.end_date and c.start_date <= site.as_of <= c.end_date
+        }
+        # Areas a constituency covers (exact) and their ancestors ("up"): a deputy represents
+        # area X when X is in "up" (they cover X or part of it) or they cover an ancestor of X
+        # (e.g. city deputies elected by the whole county represent each of its townships).
+        self._descendants: dict[str, list[str]] = {}
+        self.covers_of: dict[str, tuple[str, ...]] = {}
+        self.up_of: dict[str, tuple[str, ...]] = {}
+        for k in ds.constituencies:
+            covered = tuple(dict.fromkeys(ca.area_id for ca in ds.areas_of_constituency.get(k.id, ())))
+            up: dict[str, None] = {}
+            for a in covered:
+                for p in ds.area_path(a):
+                    up[p.id] = None
+            self.covers_of[k.id] = covered
+            self.up_of[k.id] = tuple(up)
+        self.rows: dict[str, Row] = {}
+        self.index_up: dict[str, list[str]] = defaultdict(list)
+        self.index_exact: dict[str, list[str]] = defaultdict(list)
+        for d in ds.deputies:
+            row = self._row(d)
+            self.rows[d.id] = row
+            for a in row.areas:
+                self.index_up[a].append(d.id)
+            for a in row.covers:
+                self.index_exact[a].append(d.id)
+
+    def deputies_for_area(self, area_id: str) -> list[str]:
+        """Ids of deputies (current mandates) who represent the area at any level."""
+        ids = dict.fromkeys(self.index_up.get(area_id, ()))
+        for anc in self.ds.area_path(area_id)[:-1]:
+            ids.update(dict.fromkeys(self.index_exact.get(anc.id, ())))
+        return list(ids)
+
+    def descendants(self, area_id: str) -> list[str]:
+        got = self._descendants.get(area_id)
+        if got is None:
+            out: list[str] = []
+            seen = {area_id}
+            stack = [area_id]
+            while stack:
+                for child in self.ds.area_children.get(stack.pop(), ()):
+                    if child.id not in seen:
+                        seen.add(child.id)
+                        out.append(child.id)
+                        stack.append(child.id)
+            got = self._descendants[area_id] = out
+        return got
+
+    def is_current(self, m: Mandate) -> bool:
+        if m.congress_id not in self.current_congress_ids:
+            return False
+        return not (m.end_date and m.end_date < self.as_of)
+
+    def current_mandates(self, deputy_id: str) -> list[Mandate]:
+        ms = [m for m in self.ds.mandates_of.get(deputy_id, ()) if self.is_current(m)]
+        return sorted(ms, key=self.mandate_key)
+
+    def mandate_key(self, m: Mandate):
+        c = self.ds.congress.get(m.congress_id)
+        return (LEVEL_ORDER.get(c.level, 9) if c else 9, -(c.start_date.toordinal()) if c else 0, m.id)
+
+    def level_of(self, m: Mandate) -> str:
+        c = self.ds.congress.get(m.congress_id)
+        return c.level if c else ""
+
+    def _row(self, d: Deputy) -> Row:
+        ds = self.ds
+        ms = self.current_mandates(d.id)
+        areas: dict[str, None] = {}
+        covers: dict[str, None] = {}
+        for m in ms:
+            areas.update(dict.fromkeys(self.up_of.get(m.constituency_id, ())))
+            covers.update(dict.fromkeys(self.covers_of.get(m.constituency_id, ())))
+        levels = tuple(dict.fromkeys(self.level_of(m) for m in ms))
+        cons = tuple(
+            dict.fromkeys(ds.constituency[m.constituency_id].name for m in ms if m.constituency_id in ds.constituency)
+        )
+        stations = tuple(dict.fromkeys(sm.station_id for sm in ds.stations_of.get(d.id, ()) if not _ended(sm.end_date, self.as_of)))
+        groups = tuple(dict.fromkeys(gm.group_id for gm in ds.groups_of.get(d.id, ()) if not _ended(gm.end_date, self.as_of)))
+        statuses = tuple(dict.fromkeys(self.site.statuses[m.id].status for m in ms if m.id in self.site.statuses))
+        return Row(d, levels, cons, tuple(areas), tuple(covers), stations, groups, statuses)
+
+    def rows_sorted(self, ids: Iterable[str]) -> list[Row]:
+        rows = [self.rows[i] for i in ids if i in self.rows]
+        return sorted(rows, key=lambda r: (LEVEL_ORDER.get(r.levels[0], 9) if r.levels else 9, r.deputy.name, r.deputy.id))
+
+    def report_level(self, r) -> str:
+        m = self.ds.mandate.get(r.mandate_id)
+        return self.level_of(m) if m else ""
+
+    def deputy_name(self, deputy_id: str) -> str:
+        d = self.ds.deputy.get(deputy_id)
+        return d.name if d else deputy_id
+
+    def townships(self) -> list[Area]:
+        """Areas people pick in find-your-deputy: townships (and streets), by county then name."""
+        out = [a for a in self.ds.areas if a.classification == "township"]
+        return sorted(out, key=lambda a: ([p.name for p in self.ds.area_path(a.parent_id)], a.name, a.id))
+
+    def area_page_ids(self) -> list[str]:
+        """Areas with their own page: counties, cities, provinces and townships."""
+        return [a.id for a in self.ds.areas if a.classification in ("province", "city", "county", "township")]
+
+
+def _ended(end: dt.date | None, as_of: dt.date) -> bool:
+    return bool(end and end < as_of)
+
+
+def core(site: SiteContext) -> Core:
+    c = site.__dict__.get("_core")
+    if c is None:
+        c = site.__dict__["_core"] = Core(site)
+    return c
+
+
+def filter_options(core_: Core, rows: Sequence[Row]) -> dict[str, list[tuple[str, str]]]:
+    """(value, label) choices for the directory filters, only those present in `rows`."""
+    ds = core_.ds
+    present = {k: set() for k in ("level", "area", "station", "group", "status")}
+    for r in rows:
+        present["level"].update(r.levels)
+        present["area"].update(r.areas)
+        present["station"].update(r.stations)
+        present["group"].update(r.groups)
+        present["status"].update(r.statuses)
+    areas = [a for a in ds.areas if a.id in present["area"] and a.classification in ("township", "village", "community")]
+    areas.sort(key=lambda a: (a.classification != "township", a.name, a.id))
+
+    def anc(a: Area) -> str:
+        return " ".join(p.id for p in ds.area_path(a.parent_id))
+
+    return {
+        "level": [(lv, LEVEL_DEPUTY_ZH[lv], "") for lv in LEVELS if lv in present["level"]],
+        "area": [(a.id, a.name, anc(a)) for a in areas],
+        "station": [(s.id, s.name, "") for s in ds.stations if s.id in present["station"]],
+        "group": [(g.id, g.name, "") for g in ds.groups if g.id in present["group"]],
+        "status": [(s, schedule.STATUS_ZH[s], "") for s in STATUS_ORDER if s in present["status"]],
+    }
+
+
+def md(html: str) -> Markup:
+    """Mark HTML that already went through generator/sanitize as safe for templates."""
+    return Markup(html)

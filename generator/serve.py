@@ -1,0 +1,21 @@
+"""`python -m generator serve` (`make serve`): live preview for staff.
+
+mkdocs serve with the deputy-site plugin; it rebuilds, re-reading and re-validating the data,
+whenever a data file, a report, a hand-written page, a template or the theme changes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def command(args) -> int:
+    from . import site_adapter
+
+    data = Path(args.data)
+    if not data.is_dir():
+        print(f"错误 error: 数据目录不存在 / no data folder: {data}", file=sys.stderr)
+        return 1
+    site_adapter.serve(data, args.addr)
+    return 0

@@ -1,0 +1,239 @@
+"""The one module that knows about mkdocs: PageDocs in, a built site out.
+
+Everything else in the generator is mkdocs-free; moving to another static site generator
+means rewriting this file only.
+
+- `DeputySitePlugin` (entry point `deputy-site`) adds every PageDoc as a `File.generated`
+  page. Section index pages ("index.md", "deputies/index.md", …) are in the nav; record
+  pages (deputies, reports, areas, …) are `NOT_IN_NAV`, which keeps the nav — rendered into
+  every page — small.
+- Generated pages skip mkdocs' Markdown step: each gets a `PrerenderedPage` whose
+  `read_source`/`render` take the PageDoc's HTML, title and meta as they are. mkdocs would
+  otherwise build a new Markdown converter per page and parse the body's first lines as YAML
+  front matter (a name written by a person must never become page metadata).
+- Build dates come from the as-of date, so two builds of the same data are byte-identical.
+- `build_site` / `serve` are what generator/build.py and generator/serve.py call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base as config_base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+
+from .pages import PageDoc, SiteContext
+
+log = logging.getLogger("mkdocs.plugins.deputy_site")
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE = ROOT / "mkdocs.yml"
+DATA_ENV = "DEPUTY_SITE_DATA"  # `serve --data DIR` passes the data folder to the plugin this way
+
+# Order of the top-level nav; section index pages not listed here follow, sorted by path.
+NAV_ORDER = (
+    "index.md",
+    "deputies/index.md",
+    "reports/index.md",
+    "groups/index.md",
+    "stations/index.md",
+    "suggestions/index.md",
+    "coverage/index.md",
+    "search/index.md",
+    "data/index.md",
+    "methodology/index.md",
+)
+
+
+def in_nav(path: str) -> bool:
+    """Only the home page and section index pages go into the nav."""
+    return path == "index.md" or (path.endswith("/index.md") and path.count("/") == 1)
+
+
+class PrerenderedPage(Page):
+    """A page whose HTML body was rendered by our own templates: no Markdown, no front matter."""
+
+    def __init__(self, doc: PageDoc, file: File, config: MkDocsConfig, update_date: str) -> None:
+        super().__init__(doc.title, file, config)
+        self.doc = doc
+        self.update_date = update_date
+
+    def read_source(self, config: MkDocsConfig) -> None:
+        self.markdown = ""
+        meta: dict[str, Any] = dict(self.doc.meta)
+        meta.pop("title", None)  # Material prints meta.title unescaped; the title lives on page.title
+        if self.doc.template:
+            meta["template"] = self.doc.template
+        self.meta = meta
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        self.content = self.doc.html
+        self.toc = get_toc([])
+        self._title_from_render = None
+        self.present_anchor_ids = set()
+        self.links_to_anchors = None
+
+
+class _PluginConfig(config_base.Config):
+    data_dir = c.Type(str, default="data")  # ("data" would shadow UserDict.data)
+    as_of = c.Type(str, default="")  # YYYY-MM-DD; empty: SOURCE_DATE_EPOCH, x-data-date, today
+    validate_data = c.Type(bool, default=True)  # ("validate" would shadow Config.validate)
+
+
+class DeputySitePlugin(BasePlugin[_PluginConfig]):
+    """Adds the generated pages to an mkdocs build.
+
+    `generator/build.py` hands over pages it already computed (`preload`); `mkdocs build` or
+    `mkdocs serve` with mkdocs.yml make the plugin load the data package itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.site: SiteContext | None = None
+        self.docs: list[PageDoc] | None = None
+        self._files: dict[str, File] = {}
+
+    def preload(self, site: SiteContext, docs: list[PageDoc]) -> None:
+        self.site, self.docs = site, docs
+
+    # -- events -----------------------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if self.docs is None:
+            self._load(config)
+        assert self.site is not None and self.docs is not None
+        if config.nav is None:
+            config.nav = self._nav(config)
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.site is not None and self.docs is not None
+        date = self.site.as_of.isoformat()
+        for doc in self.docs:
+            old = files.get_file_from_path(doc.path)
+            if old is not None:  # a generated page wins over a hand-written one of the same path
+                log.warning(f"deputy-site: generated page {doc.path} replaces content/{doc.path}")
+                files.remove(old)
+            inclusion = InclusionLevel.INCLUDED if in_nav(doc.path) else InclusionLevel.NOT_IN_NAV
+            f = File.generated(config, doc.path, content=doc.html, inclusion=inclusion)
+            PrerenderedPage(doc, f, config, date)
+            files.append(f)
+        return files
+
+    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        # Hand-written pages get the as-of date too (sitemap lastmod, gzip mtime).
+        assert self.site is not None
+        page.update_date = self.site.as_of.isoformat()
+        return page
+
+    def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
+        context["build_date_utc"] = dt.datetime.combine(self.site.as_of, dt.time(), dt.timezone.utc)
+        return context
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _load(self, config: MkDocsConfig) -> None:
+        """Standalone use (`mkdocs build/serve`): read, validate and compute pages here."""
+        from mkdocs.exceptions import PluginError
+
+        from . import build as build_mod
+
+        base = Path(config.config_file_path or CONFIG_FILE).resolve().parent
+        data_dir = Path(os.environ.get(DATA_ENV) or self.config.data_dir)
+        if not data_dir.is_absolute():
+            data_dir = base / data_dir
+        as_of = None
+        if self.config.as_of:
+            try:
+                as_of = dt.date.fromisoformat(self.config.as_of)
+            except ValueError:
+                raise PluginError(f"deputy-site: as_of is not a date: {self.config.as_of!r}") from None
+        try:
+            self.site, self.docs = build_mod.prepare(data_dir, as_of, validate=self.config.validate_data)
+        except build_mod.InvalidData as e:
+            raise PluginError(f"deputy-site: {e}") from None
+        config.watch.append(str(data_dir))
+
+    def _nav(self, config: MkDocsConfig) -> list:
+        assert self.docs is not None
+        titles = {d.path: d.title for d in self.docs if in_nav(d.path)}
+        for path in _content_pages(Path(config.docs_dir)):
+            if in_nav(path) or "/" not in path:
+                titles.setdefault(path, None)
+        order = {p: i for i, p in enumerate(NAV_ORDER)}
+        paths = sorted(titles, key=lambda p: (order.get(p, len(order)), p))
+        return [{t: p} if t else p for p in paths for t in [titles[p]]]
+
+
+def _content_pages(docs_dir: Path) -> list[str]:
+    if not docs_dir.is_dir():
+        return []
+    out = []
+    for root, _dirs, names in os.walk(docs_dir):
+        for n in names:
+            if n.endswith(".md"):
+                out.append(posixpath.relpath(posixpath.join(Path(root).as_posix(), n), docs_dir.as_posix()))
+    return sorted(out)
+
+
+def _config(site_dir: Path, config_file: Path | None = None) -> MkDocsConfig:
+    from mkdocs.config import load_config
+
+    return load_config(str(config_file or CONFIG_FILE), site_dir=str(site_dir), strict=True)
+
+
+def _plugin(cfg: MkDocsConfig) -> DeputySitePlugin:
+    for p in cfg.plugins.values():
+        if isinstance(p, DeputySitePlugin):
+            return p
+    raise RuntimeError("mkdocs.yml does not list the deputy-site plugin")
+
+
+class SiteBuildError(Exception):
+    """mkdocs refused to build (e.g. a warning in strict mode); str() is safe to show."""
+
+
+def build_site(site: SiteContext, docs: list[PageDoc], site_dir: Path, config_file: Path | None = None) -> None:
+    """Build the whole site into `site_dir` (which should be empty or absent)."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    cfg = _config(site_dir, config_file)
+    _plugin(cfg).preload(site, docs)
+    # mkdocs reads SOURCE_DATE_EPOCH for the dates it writes; pin it to the as-of date.
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = int(dt.datetime.combine(site.as_of, dt.time(), dt.timezone.utc).timestamp())
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        build(cfg)
+    except MkDocsException as e:
+        raise SiteBuildError(str(e)) from None
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def serve(data_dir: Path, addr: str, config_file: Path | None = None) -> None:
+    """Live preview: rebuilds (re-reading the data) when data, content or theme change."""
+    from mkdocs.commands.serve import serve as mk_serve
+
+    os.environ[DATA_ENV] = str(Path(data_dir).resolve())
+    cfg_file = config_file or CONFIG_FILE
+    root = Path(cfg_file).resolve().parent
+    mk_serve(
+        str(cfg_file),
+        dev_addr=addr,
+        livereload=True,
+        watch=[str(Path(data_dir).resolve()), str(root / "generator" / "templates")],
+    )
