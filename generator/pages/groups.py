@@ -275,7 +275,7 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
     pages.insert(
         0,
         PageDoc(
-            path=urls.src(INDEX),
+            path=INDEX + "index.md",
             title="代表小组",
             template="listing.html",
             html=render("sec_group_index.html", here=INDEX, ds=ds, sections=sections, total=len(ds.groups), split=split),

@@ -219,7 +219,7 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
     pages.insert(
         0,
         PageDoc(
-            path=urls.src(INDEX),
+            path=INDEX + "index.md",
             title="代表联络站",
             template="listing.html",
             html=render(
