@@ -1,0 +1,229 @@
+"""Popolo JSON export: `data/popolo.json` in the site.
+
+One file with persons, organizations (congresses, deputy groups, liaison stations),
+memberships (mandates, group and station memberships), posts (constituencies), areas and
+events (activities, and duty reports given at a meeting). It validates against the Popolo
+1.0.1 JSON schemas (tests/popolo_schemas/). Rules:
+
+- ids of persons, posts and areas are the package's own ids; organizations, memberships and
+  events come from several tables, so their ids carry the table ("congress/ct18",
+  "mandate/m01", "activity/a01") and an identifier with scheme "data-package:<table>" maps
+  them back to the CSV row;
+- empty values are left out rather than written as null; fields Popolo has no name for
+  (ethnicity, level, seats, …) are extra properties, which Popolo allows;
+- only published reports appear; drafts never do. Private fields are not in the model, so
+  they cannot appear; the test also checks the file for the fixture's private values;
+- output is deterministic: every list sorted by id, keys sorted, no timestamps except as_of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from ..pages import PageDoc, SiteContext
+
+OUTPUT_PATH = "data/popolo.json"
+POPOLO_VERSION = "1.0.1"
+
+GROUP_ROLE_ZH = {"leader": "组长", "deputy_leader": "副组长", "liaison": "联系的主任会议成员", "member": "成员"}
+REPORT_EVENT_MODES = ("oral", "meeting")  # a written report is not an event
+
+
+def _clean(d: dict[str, Any]) -> dict[str, Any]:
+    """Drop None, "" and empty lists, so the file holds only what is known."""
+    return {k: v for k, v in d.items() if v is not None and v != "" and v != []}
+
+
+def _date(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _ident(table: str, key: str) -> list[dict[str, str]]:
+    return [{"scheme": f"data-package:{table}", "identifier": key}]
+
+
+def build(site: SiteContext) -> dict[str, Any]:
+    ds = site.ds
+    persons = [
+        _clean({
+            "id": d.id,
+            "name": d.name,
+            "gender": d.gender,
+            "biography": d.biography,
+            "ethnicity": d.ethnicity,
+            "party": d.party,
+            "occupation": d.occupation,
+        })
+        for d in ds.deputies
+    ]
+    organizations = []
+    for c in ds.congresses:
+        organizations.append(_clean({
+            "id": f"congress/{c.id}",
+            "name": c.name,
+            "classification": "congress",
+            "area_id": c.area_id,
+            "founding_date": _date(c.start_date),
+            "dissolution_date": _date(c.end_date),
+            "identifiers": _ident("congresses", c.id),
+            "jurisdiction": c.jurisdiction,
+            "level": c.level,
+            "term": c.term,
+        }))
+    for g in ds.groups:
+        organizations.append(_clean({
+            "id": f"group/{g.id}",
+            "name": g.name,
+            "classification": "deputy_group",
+            "parent_id": f"congress/{g.congress_id}" if g.congress_id in ds.congress else None,
+            "area_id": g.area_id,
+            "founding_date": _date(g.founding_date),
+            "identifiers": _ident("groups", g.id),
+            "kind": g.kind,
+        }))
+    for s in ds.stations:
+        contacts = []
+        if s.address:
+            contacts.append({"type": "address", "label": "地址", "value": s.address})
+        if s.office_phone:
+            contacts.append({"type": "voice", "label": "办公电话", "value": s.office_phone})
+        organizations.append(_clean({
+            "id": f"station/{s.id}",
+            "name": s.name,
+            "classification": "liaison_station",
+            "area_id": s.area_id,
+            "founding_date": _date(s.founding_date),
+            "contact_details": contacts,
+            "identifiers": _ident("stations", s.id),
+            "opening_hours": s.opening_hours,
+        }))
+
+    memberships = []
+    for m in ds.mandates:
+        memberships.append(_clean({
+            "id": f"mandate/{m.id}",
+            "person_id": m.deputy_id,
+            "organization_id": f"congress/{m.congress_id}",
+            "post_id": m.constituency_id,
+            "role": "deputy",
+            "label": "代表",
+            "start_date": _date(m.start_date),
+            "end_date": _date(m.end_date),
+            "identifiers": _ident("mandates", m.id),
+            "re_elected": m.re_elected,
+            "official": m.official,
+            "post_title": m.post_title,
+            "end_reason": m.end_reason,
+        }))
+    for gm in ds.group_members:
+        memberships.append(_clean({
+            "id": f"group_member/{gm.group_id}/{gm.deputy_id}",
+            "person_id": gm.deputy_id,
+            "organization_id": f"group/{gm.group_id}",
+            "role": gm.role,
+            "label": GROUP_ROLE_ZH.get(gm.role, gm.role),
+            "start_date": _date(gm.start_date),
+            "end_date": _date(gm.end_date),
+        }))
+    for sm in ds.station_members:
+        memberships.append(_clean({
+            "id": f"station_member/{sm.station_id}/{sm.deputy_id}",
+            "person_id": sm.deputy_id,
+            "organization_id": f"station/{sm.station_id}",
+            "role": "member",
+            "label": "进站代表",
+            "start_date": _date(sm.start_date),
+            "end_date": _date(sm.end_date),
+        }))
+
+    posts = []
+    for k in ds.constituencies:
+        areas = sorted(ca.area_id for ca in ds.areas_of_constituency.get(k.id, []))
+        posts.append(_clean({
+            "id": k.id,
+            "label": k.name,
+            "role": "代表",
+            "organization_id": f"congress/{k.congress_id}",
+            "area_id": areas[0] if len(areas) == 1 else None,
+            "area_ids": areas,
+            "kind": k.kind,
+            "seats": k.seats,
+        }))
+
+    areas = [
+        _clean({"id": a.id, "name": a.name, "classification": a.classification, "parent_id": a.parent_id})
+        for a in ds.areas
+    ]
+
+    def attendee(pid: str) -> dict[str, str]:
+        d = ds.deputy.get(pid)
+        return _clean({"id": pid, "name": d.name if d else None})
+
+    events = []
+    for a in ds.activities:
+        org = f"group/{a.group_id}" if a.group_id else f"station/{a.station_id}" if a.station_id else None
+        present = sorted(x.deputy_id for x in ds.attendance_at.get(a.id, []) if x.status == "present")
+        events.append(_clean({
+            "id": f"activity/{a.id}",
+            "name": a.title,
+            "description": a.summary,
+            "start_date": _date(a.date),
+            "location": a.location,
+            "classification": a.kind,
+            "organization_id": org,
+            "attendees": [attendee(p) for p in present],
+            "identifiers": [{"scheme": "data-package:activities", "identifier": a.id}],
+            "people_received": a.people_received,
+        }))
+    for r in ds.published_reports():
+        if r.mode not in REPORT_EVENT_MODES:
+            continue
+        m = ds.mandate.get(r.mandate_id)
+        d = ds.deputy.get(r.deputy_id)
+        events.append(_clean({
+            "id": f"report/{r.id}",
+            "name": f"{d.name if d else r.deputy_id}报告履职情况",
+            "start_date": _date(r.date),
+            "location": r.venue,
+            "classification": "duty_report",
+            "organization_id": f"congress/{m.congress_id}" if m else None,
+            "attendees": [attendee(r.deputy_id)],
+            "identifiers": [{"scheme": "data-package:reports", "identifier": r.id}],
+            "mode": r.mode,
+            "audience": r.audience,
+            "term_year": r.term_year,
+            "attendance_count": r.attendees,
+            "eval_satisfied": r.eval_satisfied,
+            "eval_basic": r.eval_basic,
+            "eval_unsatisfied": r.eval_unsatisfied,
+        }))
+
+    by_id = lambda rows: sorted(rows, key=lambda x: x["id"])  # noqa: E731
+    return {
+        "meta": {
+            "popolo_version": POPOLO_VERSION,
+            "as_of": site.as_of.isoformat(),
+            "source": str(ds.package.raw.get("title", "")),
+            "license": [str(x.get("name", "")) for x in ds.package.raw.get("licenses", []) if isinstance(x, dict)],
+        },
+        "persons": by_id(persons),
+        "organizations": by_id(organizations),
+        "memberships": by_id(memberships),
+        "posts": by_id(posts),
+        "areas": by_id(areas),
+        "events": by_id(events),
+    }
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
+    path = Path(out_dir) / OUTPUT_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(build(site)), encoding="utf-8")
+    return [OUTPUT_PATH]
