@@ -19,19 +19,27 @@ from markupsafe import Markup
 
 from ..model import LEVELS, Activity, Dataset, Mandate
 from . import urls
+# Labels shared with the core pages (one source, so a status reads the same everywhere).
+from .common import (
+    AUDIENCE_ZH,
+    AWARD_ZH,
+    LEVEL_DEPUTY_ZH,
+    LEVEL_ZH,
+    MODE_ZH,
+    ROLE_ZH,
+    SUGGESTION_KIND_ZH,
+    SUGGESTION_STATUS_ZH,
+)
 
 T = TypeVar("T")
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-LEVEL_ZH = {"national": "全国", "provincial": "省", "city": "市", "county": "县", "township": "乡镇"}
-LEVEL_DEPUTY_ZH = {k: f"{v}人大代表" for k, v in LEVEL_ZH.items()}
 GROUP_KIND_ZH = {
     "five_level_joint": "五级人大代表联合小组",
     "single_level": "同级代表小组",
     "thematic": "专业小组",
 }
-ROLE_ZH = {"leader": "组长", "deputy_leader": "副组长", "liaison": "联系的主任会议成员", "member": "成员"}
 ACTIVITY_KIND_ZH = {
     "study": "集中学习",
     "inspection": "视察",
@@ -42,19 +50,7 @@ ACTIVITY_KIND_ZH = {
     "training": "履职培训",
 }
 ATTENDANCE_ZH = {"present": "出席", "excused": "请假", "absent": "缺席"}
-SUGGESTION_KIND_ZH = {"motion": "议案", "suggestion": "建议"}
-SUGGESTION_STATUS_ZH = {
-    "submitted": "已提交",
-    "in_progress": "办理中",
-    "resolved": "已解决",
-    "planned": "列入计划",
-    "explained": "留作参考",
-}
 SUGGESTION_STATUS_ORDER = ("submitted", "in_progress", "planned", "resolved", "explained")
-AWARD_ZH = {"well_raised": "提得好", "well_supervised": "督得好", "both": "提得好、督得好"}
-MODE_ZH = {"oral": "在常委会会议上口头报告", "meeting": "在选民会议上报告", "written": "书面报告"}
-AUDIENCE_ZH = {"standing_committee": "常委会", "voters": "原选区选民", "electing_unit": "原选举单位"}
-ZH_NUM = "〇一二三四五六七八九十"
 
 # Largest generated HTML body we aim for; pages split their lists above this (the theme adds
 # roughly 20 KB around the body, and no page may exceed 100 KB).
