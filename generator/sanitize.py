@@ -1,9 +1,14 @@
 """Untrusted text → safe output. Every value written by people passes through here.
 
 - Report Markdown: rendered by one python-markdown converter with a fixed, small extension
-  set (no raw-HTML-producing extensions, no attr_list, no snippets), then cleaned by nh3
-  (ammonia) with an allow-list. Links keep http/https/mailto and in-page anchors only;
-  images only from the package's own files (relative paths, no scheme, no "..").
+  set (tables, sane_lists; never attr_list, md_in_html, snippets or anything that reads
+  files), with python-markdown's raw-HTML handling switched off, so `<tag>` in the source is
+  text, then cleaned by nh3 (ammonia) with an allow-list as a second, independent layer.
+  Links keep http/https/mailto and in-page anchors only (rel="noopener noreferrer nofollow");
+  images only from the package's own files (relative path, no scheme, no "..", no "//").
+- Markdown that would make python-markdown slow (quadratic link/code-span scanning) or
+  recurse too deep (deeply nested lists/quotes), or that is simply enormous, is shown as
+  plain paragraphs instead: bounded time, never a crash, never lost text.
 - Plain text for search and feeds: tags stripped, entities decoded once.
 - JSON embedded in HTML: `<`, `>`, `&`, U+2028/9 escaped so it can never close a script.
 """
@@ -14,7 +19,7 @@ import html
 import json
 import re
 import threading
-from typing import Any
+from typing import Any, Callable
 
 import markdown
 import nh3
@@ -32,8 +37,26 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
-_SAFE_IMG = re.compile(r"^(?!.*\.\.)(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!/)[A-Za-z0-9_./-]+\.(?:jpg|jpeg|png|webp|gif)$")
-_SAFE_HREF = re.compile(r"^(?:https?://|mailto:|#)", re.I)
+# A package image: relative, plain characters only (no "%", "\\", ":", "?", "#"), no "..",
+# not starting with "/" (so neither absolute nor protocol-relative "//host").
+_SAFE_IMG = re.compile(r"^(?!.*\.\.)(?!/)[A-Za-z0-9_./-]+\.(?:jpg|jpeg|png|webp|gif)$")
+_SAFE_HREF = re.compile(r"^(?:https?://[^\s/]|mailto:[^\s]|#)", re.I)
+_ALIGN = {"left", "right", "center"}
+_DIGITS = re.compile(r"^[0-9]{1,4}$")
+
+# Limits past which Markdown is shown as plain text (see module doc). A real report is a
+# few thousand characters with a handful of links; these are far above that.
+MAX_MARKDOWN_CHARS = 100_000
+_MAX_BRACKETS_COST = 2_000_000  # characters python-markdown scans looking for each '['s ']'
+_MAX_BACKTICK_COST = 20_000_000  # backtick runs × block length: the code-span regex rescans
+_MAX_NESTING = 12  # list/quote markers or 4-space indents in front of one line
+
+# C0 controls (except tab, newline, carriage return) and DEL are never meaningful in a
+# report and NUL/STX/ETX collide with python-markdown's placeholders.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BACKTICK_RUN = re.compile(r"`+")
+_LEADING_MARKERS = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t])))+")
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
 
 _local = threading.local()
 
@@ -43,20 +66,39 @@ def _converter() -> markdown.Markdown:
     # what makes naive mkdocs slow.
     md = getattr(_local, "md", None)
     if md is None:
-        md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+        md = markdown.Markdown(
+            extensions=["tables", "sane_lists"],
+            extension_configs={"tables": {"use_align_attribute": True}},
+            output_format="html",
+        )
+        # No raw HTML at all: block-level HTML and inline tags/comments become text (the
+        # serializer escapes them). Autolinks (<https://…>, <a@b.cn>) keep working because
+        # they are separate, higher-priority patterns.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
         _local.md = md
     return md
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     if tag == "img" and attr == "src":
-        return value if _SAFE_IMG.match(value) else None
+        if not _SAFE_IMG.match(value):
+            return None
+        mapper = getattr(_local, "image_url", None)
+        return mapper(value) if mapper is not None else value
     if tag == "a" and attr == "href":
-        return value if _SAFE_HREF.match(value.strip()) else None
+        v = value.strip()
+        return v if _SAFE_HREF.match(v) else None
+    if attr == "align":
+        return value if value in _ALIGN else None
+    if attr in ("width", "height", "start"):
+        return value if _DIGITS.match(value) else None
     return value
 
 
 def clean_html(fragment: str) -> str:
+    """Allow-list cleaning of an HTML fragment (nh3/ammonia): unknown tags are dropped with
+    their markup (script/style with their content), unknown attributes and unsafe URLs go."""
     return nh3.clean(
         fragment,
         tags=ALLOWED_TAGS,
@@ -68,27 +110,102 @@ def clean_html(fragment: str) -> str:
     )
 
 
-def markdown_to_safe_html(text: str) -> str:
-    """Report Markdown → sanitized HTML. Raw HTML in the source is escaped by markdown's
-    own rules first and then whatever survives is cleaned; `<h1>` is reserved for the page."""
+def _normalize(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+def _bracket_cost(block: str) -> int:
+    """How far python-markdown scans from each '[' to find its ']' (to the block's end when
+    there is none): the sum of those spans. Balanced, short links cost little."""
+    stack: list[int] = []
+    cost = 0
+    for i, ch in enumerate(block):
+        if ch == "[":
+            stack.append(i)
+        elif ch == "]" and stack:
+            cost += i - stack.pop()
+    end = len(block)
+    return cost + sum(end - i for i in stack)
+
+
+def markdown_too_complex(text: str) -> bool:
+    """True when `markdown_to_safe_html` would show this text as plain paragraphs rather
+    than render it (too long, too many unmatched-looking brackets/backticks in one block,
+    or nesting too deep). The validator can warn about it."""
+    text = _normalize(text)
+    if len(text) > MAX_MARKDOWN_CHARS:
+        return True
+    for block in _BLANK_LINES.split(text):
+        n = len(block)
+        if "[" in block and _bracket_cost(block) > _MAX_BRACKETS_COST:
+            return True
+        if len(_BACKTICK_RUN.findall(block)) * n > _MAX_BACKTICK_COST:
+            return True
+    for line in text.split("\n"):
+        m = _LEADING_MARKERS.match(line)
+        prefix = m.group(0) if m else ""
+        markers = len(re.findall(r">|[-*+]|[0-9]+[.)]", prefix))
+        rest = line[len(prefix):]
+        indent = len(rest) - len(rest.lstrip(" \t"))
+        indent += prefix.count("\t") * 3 + prefix.count(" ")
+        if markers > _MAX_NESTING or indent > 4 * _MAX_NESTING:
+            return True
+    return False
+
+
+def _plain_paragraphs(text: str) -> str:
+    paras = [p.strip("\n") for p in _BLANK_LINES.split(text)]
+    return "\n".join(
+        "<p>" + html.escape(p, quote=True).replace("\n", "<br>\n") + "</p>" for p in paras if p.strip()
+    )
+
+
+def markdown_to_safe_html(text: str, image_url: Callable[[str], str | None] | None = None) -> str:
+    """Report Markdown → sanitized HTML. `<h1>` is reserved for the page, so `#` becomes `<h2>`.
+
+    Raw HTML in the source is shown as text (not dropped, so a reader sees what was written;
+    the validator flags it as an error anyway). `image_url`, if given, maps a package image
+    path (already checked: relative, no "..") to the URL the page should use, or None to drop.
+    """
+    text = _normalize(text or "")
+    if markdown_too_complex(text):
+        return clean_html(_plain_paragraphs(text))
     md = _converter()
     md.reset()
-    # Escape raw HTML before markdown sees it, so it is shown as text rather than dropped.
-    rendered = md.convert(text.replace("\x00", "").replace("<", "&lt;"))
+    try:
+        rendered = md.convert(text)
+    except RecursionError:  # belt and braces: nesting the pre-check did not foresee
+        md.reset()
+        return clean_html(_plain_paragraphs(text))
+    finally:
+        md.reset()
     rendered = rendered.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
-    return clean_html(rendered)
+    # The mapper runs inside the cleaner, on src values that already passed the check.
+    _local.image_url = image_url
+    try:
+        return clean_html(rendered)
+    finally:
+        _local.image_url = None
+
+
+def safe_image_path(path: str) -> bool:
+    """Is `path` a plain relative image path inside the package (no scheme, no "..")?"""
+    return bool(_SAFE_IMG.match(path or ""))
 
 
 _TAG = re.compile(r"<[^>]*>")
 
 
 def html_to_text(fragment: str) -> str:
-    """Visible text of an HTML fragment (for search and summaries)."""
-    return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", fragment))).strip()
+    """Visible text of an HTML fragment (for search and summaries). The result is plain
+    text: it may contain "<" and must be escaped again wherever it is written."""
+    return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", fragment or ""))).strip()
 
 
 def json_for_html(value: Any) -> str:
-    """JSON safe to put inside <script type="application/json"> or an attribute."""
+    """JSON safe inside <script type="application/json"> (it can never close the element).
+    In an attribute, escape it once more with `text()`: it contains double quotes."""
     s = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return (
         s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
@@ -99,3 +216,18 @@ def json_for_html(value: Any) -> str:
 def text(value: Any) -> str:
     """Any value → HTML-escaped text (quotes too, so it is safe in attributes)."""
     return "" if value is None else html.escape(str(value), quote=True)
+
+
+def csv_cell(value: Any) -> str:
+    """A value for a published CSV cell, safe to open in a spreadsheet: text starting with
+    =, +, -, @, tab or CR is prefixed with an apostrophe so Excel/WPS show it instead of
+    evaluating it (=HYPERLINK(…) phishing, DDE). Numbers (e.g. "-3") are left alone."""
+    if value is None:
+        return ""
+    s = str(value)
+    if s and s[0] in "=+-@\t\r" and not _NUMBER.match(s):
+        return "'" + s
+    return s
+
+
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
