@@ -1,0 +1,211 @@
+"""Deputy pages: the directory (index, per-level and per-area lists with filters) and one
+profile per person.
+
+No page lists every deputy: at province scale (130,000 people) that page would be megabytes.
+The directory index counts deputies per place and level and links to
+- `areas/<id>/` — everyone who represents that place at any level (what find-your-deputy
+  links to), split into pages of LIST_PAGE_ROWS rows;
+- `deputies/levels/<level>/` — one level's deputies, only for levels small enough to list.
+Each list row carries data-level/-area/-covers/-station/-group/-status for filters.js.
+
+Template contexts: core_directory.html.j2 (level_counts, place_rows, place_kind),
+core_list.html.j2 (heading, intro, rows, options, pages, current, crumbs, children),
+core_deputy.html.j2 (see `profile_context`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from .. import schedule
+from ..figures import attendance_in_group
+from ..model import LEVELS, Deputy
+from . import PageDoc, SearchEntry, SiteContext, urls
+from .common import (
+    AREA_CLASS_ZH, END_REASON_ZH, HANDLED_STATUSES, LEVEL_DEPUTY_ZH, LEVEL_ZH, STATUS_ICON, SUGGESTION_KIND_ZH,
+    AWARD_ZH, Core, chunks, core, filter_options, page_url, render,
+)
+from .home import MAX_PLACE_LINKS
+
+LEVEL_PAGE_MAX = 3000  # levels with more deputies are browsed by place only
+
+
+def level_url(level: str) -> str:
+    return f"deputies/levels/{level}/"
+
+
+def pages(site: SiteContext) -> Iterable[PageDoc]:
+    c = core(site)
+    level_ids = _level_members(c)
+    yield _directory(site, c, level_ids)
+    for lv in LEVELS:
+        ids = level_ids.get(lv, [])
+        if ids and len(ids) <= LEVEL_PAGE_MAX:
+            yield from _list_pages(
+                c, level_url(lv), f"{LEVEL_DEPUTY_ZH[lv]}名录",
+                f"本届{LEVEL_DEPUTY_ZH[lv]}共 {len(ids):,} 人。", c.rows_sorted(ids), crumbs=[("代表名录", "deputies/")],
+            )
+    for area_id in c.area_page_ids():
+        yield from _area_pages(c, area_id)
+    for d in site.ds.deputies:
+        yield _profile(site, c, d)
+
+
+def _level_members(c: Core) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for row in c.rows.values():
+        for lv in row.levels:
+            out.setdefault(lv, []).append(row.deputy.id)
+    return out
+
+
+def _list_pages(c: Core, base: str, heading: str, intro: str, rows, *, crumbs=(), children=(), kind="directory",
+                search: SearchEntry | None = None) -> Iterable[PageDoc]:
+    parts = chunks(rows)
+    page_urls = [page_url(base, i + 1) for i in range(len(parts))]
+    for i, part in enumerate(parts):
+        here = page_urls[i]
+        title = heading if i == 0 else f"{heading}（第 {i + 1} 页）"
+        html = render(
+            "core_list.html.j2", here, heading=title, intro=intro, rows=part, total=len(part),
+            all_total=len(rows), options=filter_options(c, part), pages=page_urls, current=i + 1,
+            crumbs=list(crumbs), children=list(children),
+        )
+        yield PageDoc(
+            path=urls.src(here), title=title, template=f"{kind}.html", html=html,
+            meta={"hide": ["toc"]}, search=search if i == 0 else None, source="mandates.csv",
+        )
+
+
+def _directory(site: SiteContext, c: Core, level_ids: dict[str, list[str]]) -> PageDoc:
+    ds = site.ds
+    level_counts = [
+        (lv, LEVEL_DEPUTY_ZH[lv], len(level_ids[lv]), level_url(lv) if len(level_ids[lv]) <= LEVEL_PAGE_MAX else "")
+        for lv in LEVELS if level_ids.get(lv)
+    ]
+    towns = c.townships()
+    if towns and len(towns) <= MAX_PLACE_LINKS:
+        place_kind, places = "乡镇（街道）", towns
+    else:
+        place_kind = "县（区）"
+        places = sorted((a for a in ds.areas if a.classification == "county"), key=lambda a: (a.name, a.id))
+    place_rows = []
+    for a in places:
+        ids = c.deputies_for_area(a.id)
+        per_level = {lv: 0 for lv in LEVELS}
+        for i in ids:
+            for lv in c.rows[i].levels:
+                per_level[lv] += 1
+        parent = ds.area.get(a.parent_id or "")
+        place_rows.append((a, parent.name if parent else "", [per_level[lv] for lv in LEVELS], len(ids)))
+    shown_levels = [lv for lv in LEVELS if level_ids.get(lv)]
+    html = render(
+        "core_directory.html.j2", "deputies/", level_counts=level_counts, place_kind=place_kind,
+        place_rows=place_rows, levels=LEVELS, shown_levels=shown_levels, level_zh=LEVEL_ZH,
+        total=len([r for r in c.rows.values() if r.levels]), urls=urls,
+    )
+    return PageDoc(
+        path="deputies/index.md", title="代表", template="directory.html", html=html,
+        meta={"hide": ["toc"], "description": "各级人大代表名录：按层级和区域查找代表。"},
+        search=SearchEntry(kind="page", title="代表名录", text="代表名录 按层级 按区域"), source="mandates.csv",
+    )
+
+
+def _area_pages(c: Core, area_id: str) -> Iterable[PageDoc]:
+    ds = c.ds
+    a = ds.area[area_id]
+    ids = c.deputies_for_area(area_id)
+    rows = c.rows_sorted(ids)
+    with_page = set(c.area_page_ids())
+    crumbs = [("代表名录", "deputies/")] + [(p.name, urls.area(p.id)) for p in ds.area_path(a.parent_id) if p.id in with_page]
+    children = [(ch.name, urls.area(ch.id)) for ch in sorted(ds.area_children.get(a.id, ()), key=lambda x: (x.name, x.id))
+                if ch.id in with_page]
+    path_names = "".join(p.name for p in ds.area_path(a.id))
+    intro = f"以下是本届代表{path_names}（{AREA_CLASS_ZH.get(a.classification, a.classification)}）选民的各级人大代表，共 {len(rows):,} 人：" \
+            "包括选区覆盖本地的代表，以及由本地所属上级行政区域选出的代表。"
+    yield from _list_pages(
+        c, urls.area(a.id), f"{a.name}的人大代表", intro, rows, crumbs=crumbs, children=children, kind="area",
+        search=SearchEntry(kind="page", title=f"{a.name}的人大代表", text=f"{path_names} 人大代表", places=(a.name,)),
+    )
+
+
+# -- profile ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MandateView:
+    mandate: object
+    congress: object
+    level: str
+    constituency: object
+    areas: list  # (name, url or "")
+    status: object  # schedule.MandateStatus
+    current: bool
+    end_reason: str
+
+
+def profile_context(site: SiteContext, c: Core, d: Deputy) -> dict:
+    """Everything core_deputy.html.j2 reads (documented here, checked by the tests)."""
+    ds = site.ds
+    with_page = set(c.area_page_ids())
+    mandates = []
+    for m in sorted(ds.mandates_of.get(d.id, ()), key=c.mandate_key):
+        k = ds.constituency.get(m.constituency_id)
+        areas = []
+        for aid in c.covers_of.get(m.constituency_id, ()):
+            a = ds.area.get(aid)
+            if a:
+                areas.append((a.name, urls.area(a.id) if a.id in with_page else ""))
+        mandates.append(MandateView(
+            mandate=m, congress=ds.congress.get(m.congress_id), level=c.level_of(m), constituency=k, areas=areas,
+            status=site.statuses.get(m.id), current=c.is_current(m),
+            end_reason=END_REASON_ZH.get(m.end_reason or "", m.end_reason or ""),
+        ))
+    groups = []
+    for gm in sorted(ds.groups_of.get(d.id, ()), key=lambda g: (g.start_date, g.group_id)):
+        g = ds.group.get(gm.group_id)
+        att = attendance_in_group(ds, d.id, gm.group_id, site.as_of)
+        groups.append((gm, g, att))
+    stations = [(sm, ds.station.get(sm.station_id)) for sm in sorted(ds.stations_of.get(d.id, ()), key=lambda s: (s.start_date, s.station_id))]
+    reports = [r for r in ds.reports_of.get(d.id, ()) if r.published]
+    led = sorted(ds.suggestions_led.get(d.id, ()), key=lambda s: (s.date, s.id), reverse=True)
+    cosigned = sorted(
+        (ds.suggestion[x.suggestion_id] for x in ds.cosigned_by.get(d.id, ()) if x.suggestion_id in ds.suggestion),
+        key=lambda s: (s.date, s.id), reverse=True,
+    )
+    contacts = sorted(ds.contacts_of.get(d.id, ()), key=lambda x: x.year, reverse=True)
+    return dict(
+        d=d, mandates=mandates, groups=groups, stations=stations, reports=reports, led=led, cosigned=cosigned,
+        contacts=contacts, as_of=site.as_of, min_acts=ds.rules.attendance_minimum_activities,
+        min_rate=ds.rules.attendance_minimum_rate, c=c, urls=urls, end_reason_zh=END_REASON_ZH,
+        sugg_kind_zh=SUGGESTION_KIND_ZH, award_zh=AWARD_ZH, handled=HANDLED_STATUSES, status_icon=STATUS_ICON,
+        schedule=schedule,
+    )
+
+
+def _profile(site: SiteContext, c: Core, d: Deputy) -> PageDoc:
+    here = urls.deputy(d.id)
+    ctx = profile_context(site, c, d)
+    html = render("core_deputy.html.j2", here, **ctx)
+    row = c.rows.get(d.id)
+    ds = site.ds
+    places: list[str] = []
+    for mv in ctx["mandates"]:
+        places.extend(n for n, _u in mv.areas)
+        if mv.constituency:
+            places.append(mv.constituency.name)
+    places.extend(s.name for _sm, s in ctx["stations"] if s)
+    places.extend(g.name for _gm, g, _a in ctx["groups"] if g)
+    levels = "、".join(LEVEL_DEPUTY_ZH[lv] for lv in (row.levels if row else ()))
+    return PageDoc(
+        path=urls.src(here), title=d.name, template="deputy.html", html=html,
+        meta={"hide": ["toc"], "description": f"{d.name}，{levels or '人大代表'}：代表资格、报告履职情况、小组活动出席、议案建议和联系群众情况。",
+              "deputy_id": d.id},
+        search=SearchEntry(
+            kind="deputy", title=d.name, person=d.name,
+            text=" ".join(x for x in (levels, d.occupation or "", d.party or "", d.biography or "") if x),
+            places=tuple(dict.fromkeys(places)),
+        ),
+        source="deputies.csv",
+    )

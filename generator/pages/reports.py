@@ -1,0 +1,121 @@
+"""Duty report pages: one page per published report (drafts are never published) and a
+report index by year, level and mode, with one list page per year (split into pages of
+LIST_PAGE_ROWS rows) whose rows carry data-level and data-mode for filters.js.
+
+Template contexts: core_report.html.j2 (r, d, mandate, congress, level, body, evaluation),
+core_reports_index.html.j2 (years, table), core_list_reports.html.j2 (rows, options, pages).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Iterable
+
+from .. import sanitize
+from ..model import LEVELS, Report
+from . import PageDoc, SearchEntry, SiteContext, urls
+from .common import LEVEL_DEPUTY_ZH, LEVEL_ZH, MODE_SHORT_ZH, MODE_ZH, chunks, core, date_zh, md, page_url, render
+
+MODES = ("oral", "meeting", "written")
+
+
+def year_url(year: int) -> str:
+    return f"reports/{year}/"
+
+
+def read_body(site: SiteContext, r: Report) -> str:
+    """The report's Markdown (unreadable or missing files give an empty body; validate flags them)."""
+    path = site.ds.root / r.body
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def evaluation(r: Report) -> dict | None:
+    votes = [r.eval_satisfied, r.eval_basic, r.eval_unsatisfied]
+    if all(v is None for v in votes):
+        return None
+    s, b, u = (v or 0 for v in votes)
+    total = s + b + u
+    pct = (lambda n: f"{round(100 * n / total)}%") if total else (lambda n: "—")
+    return {"satisfied": s, "basic": b, "unsatisfied": u, "total": total,
+            "satisfied_pct": pct(s), "basic_pct": pct(b), "unsatisfied_pct": pct(u), "approval_pct": pct(s + b)}
+
+
+def pages(site: SiteContext) -> Iterable[PageDoc]:
+    c = core(site)
+    ds = site.ds
+    published = sorted(ds.published_reports(), key=lambda r: (r.date, r.id), reverse=True)
+    by_year: dict[int, list[Report]] = defaultdict(list)
+    for r in published:
+        by_year[r.date.year].append(r)
+    yield _index(c, published, by_year)
+    for year, reports in sorted(by_year.items()):
+        yield from _year_pages(c, year, reports)
+    for r in published:
+        yield _report(site, c, r)
+
+
+def _index(c, published, by_year) -> PageDoc:
+    counts: Counter = Counter()
+    for r in published:
+        counts[(r.date.year, c.report_level(r), r.mode)] += 1
+    levels = [lv for lv in LEVELS if any(k[1] == lv for k in counts)]
+    table = []
+    for year in sorted(by_year, reverse=True):
+        cells = [[counts[(year, lv, mode)] for mode in MODES] for lv in levels]
+        table.append((year, year_url(year), cells, len(by_year[year])))
+    html = render(
+        "core_reports_index.html.j2", "reports/", table=table, levels=levels, modes=MODES,
+        level_zh=LEVEL_DEPUTY_ZH, mode_zh=MODE_SHORT_ZH, total=len(published), latest=published[:20], core=c,
+    )
+    return PageDoc(
+        path="reports/index.md", title="报告", template="directory.html", html=html,
+        meta={"hide": ["toc"], "description": "人大代表向原选区选民和原选举单位报告履职情况：按年度、层级和方式。"},
+        search=SearchEntry(kind="page", title="代表报告履职情况", text="报告履职情况 按年度 层级 方式"), source="reports.csv",
+    )
+
+
+def _year_pages(c, year: int, reports: list[Report]) -> Iterable[PageDoc]:
+    parts = chunks(reports)
+    base = year_url(year)
+    page_urls = [page_url(base, i + 1) for i in range(len(parts))]
+    for i, part in enumerate(parts):
+        here = page_urls[i]
+        levels = [lv for lv in LEVELS if any(c.report_level(r) == lv for r in part)]
+        modes = [mo for mo in MODES if any(r.mode == mo for r in part)]
+        options = {"level": [(lv, LEVEL_DEPUTY_ZH[lv]) for lv in levels], "mode": [(mo, MODE_ZH[mo]) for mo in modes]}
+        title = f"{year}年的报告" + (f"（第 {i + 1} 页）" if i else "")
+        html = render(
+            "core_list_reports.html.j2", here, heading=title, year=year, rows=part, total=len(part),
+            all_total=len(reports), options=options, pages=page_urls, current=i + 1, core=c,
+        )
+        yield PageDoc(path=urls.src(here), title=title, template="directory.html", html=html,
+                      meta={"hide": ["toc"]}, source="reports.csv")
+
+
+def _report(site: SiteContext, c, r: Report) -> PageDoc:
+    ds = site.ds
+    here = urls.report(r.id)
+    d = ds.deputy.get(r.deputy_id)
+    mandate = ds.mandate.get(r.mandate_id)
+    congress = ds.congress.get(mandate.congress_id) if mandate else None
+    level = c.report_level(r)
+    text = read_body(site, r)
+    body = sanitize.markdown_to_safe_html(text)
+    name = d.name if d else r.deputy_id
+    title = f"{name}报告履职情况（{date_zh(r.date)}）"
+    html = render(
+        "core_report.html.j2", here, r=r, d=d, name=name, mandate=mandate, congress=congress, level=level,
+        body=md(body), evaluation=evaluation(r), urls=urls, title=title,
+        constituency=ds.constituency.get(mandate.constituency_id) if mandate else None,
+    )
+    return PageDoc(
+        path=urls.src(here), title=title, template="report.html", html=html,
+        meta={"hide": ["toc"], "description": f"{name}（{LEVEL_ZH.get(level, '')}人大代表）{date_zh(r.date)}报告履职情况。",
+              "deputy_id": r.deputy_id, "date": r.date.isoformat()},
+        search=SearchEntry(kind="report", title=title, person=name, date=r.date.isoformat(),
+                           text=sanitize.html_to_text(body), places=tuple(x for x in (r.venue or "",) if x)),
+        source=r.body,
+    )
