@@ -8,7 +8,7 @@ OUT ?= site
 AS_OF ?=
 AS_OF_ARG := $(if $(AS_OF),--as-of $(AS_OF),)
 
-.PHONY: site validate test serve bench demo import clean
+.PHONY: site validate test serve bench demo import templates dictionary clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ demo: $(STAMP)
 import: $(STAMP)
 	@test -n "$(FILE)" || { echo "用法 usage: make import FILE=workbook.xlsx"; exit 2; }
 	$(PY) -m generator import "$(FILE)" --out $(DATA)
+
+# Generated files kept in git (tests fail when they are stale): blank Excel template, data dictionary.
+templates: $(STAMP)
+	$(PY) -m generator.xlsx_templates $(DATA) --out docs/templates/data-template.xlsx
+
+dictionary: $(STAMP)
+	$(PY) -m generator.dictionary $(DATA) --out docs/data-dictionary.md
 
 clean:
 	rm -rf $(OUT) .cache

@@ -163,15 +163,17 @@ def _cell(v: Any) -> str:
 SEVERITY_ZH = {"error": "错误 error", "warning": "警告 warning", "info": "提示 info"}
 
 
-def render_markdown(pkg: Package, rules: Rules, rules_error: str | None = None) -> str:
-    """The whole dictionary as Markdown. Deterministic: descriptor order, codes sorted."""
+def render_markdown(pkg: Package, rules: Rules, rules_error: str | None = None, for_site: bool = False) -> str:
+    """The whole dictionary as Markdown. Deterministic: descriptor order, codes sorted.
+    `for_site` leaves out the document title and the "generated file" note."""
     L: list[str] = []
     add = L.append
-    add("# 数据字典 / Data dictionary")
-    add("")
-    add("> 本文件由 `python -m generator.dictionary` 根据 `data/datapackage.yaml`、`data/rules.yaml` 和校验代码目录自动生成，请勿手工修改。")
-    add("> Generated from the data package descriptor, the rules file and the validator's code catalogue; do not edit by hand.")
-    add("")
+    if not for_site:
+        add("# 数据字典 / Data dictionary")
+        add("")
+        add("> 本文件由 `python -m generator.dictionary` 根据 `data/datapackage.yaml`、`data/rules.yaml` 和校验代码目录自动生成，请勿手工修改（运行 `make dictionary` 更新）。")
+        add("> Generated from the data package descriptor, the rules file and the validator's code catalogue; do not edit by hand (run `make dictionary`).")
+        add("")
     add(f"数据包 Package: **{_cell(pkg.raw.get('title', pkg.raw.get('name', '')))}**")
     add("")
     add("标记 Marks: **必填** = required；**不公开** = private（只供工作人员使用，永不发布 / staff only, never published）。")
@@ -205,7 +207,7 @@ def render_markdown(pkg: Package, rules: Rules, rules_error: str | None = None) 
         add("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for f in t.fields:
             labels = enum_labels(f)
-            values = "<br>".join(f"`{c}` {lab}".strip() for c, lab in labels.items())
+            values = "；".join(f"`{c}` {lab}".strip() for c, lab in labels.items())
             add(
                 "| `{}` | {} | {} | {} | {} | {} | {} | {} |".format(
                     f.name,
