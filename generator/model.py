@@ -268,13 +268,26 @@ def read_rows(root: Path, spec: TableSpec) -> Iterator[tuple[int, dict[str, Any]
     keep = [f for f in spec.fields if not f.private]
     with fh:
         try:
-            reader = csv.DictReader(fh)
-            for row in reader:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if not header:
+                return
+            # column position of each kept field (None when the column is missing)
+            cols = []
+            for f in keep:
+                pos = header.index(f.name) if f.name in header else None
+                cols.append((f, pos))
+            start = reader.line_num + 1
+            for cells in reader:
+                line, start = start, reader.line_num + 1  # the line a (multi-line) record starts on
+                if not cells:
+                    continue  # blank line
+                n = len(cells)
                 typed = {
-                    f.name: convert_cell(row.get(f.name) or "", f.type, f.true_values, f.false_values)
-                    for f in keep
+                    f.name: convert_cell(cells[pos] if pos is not None and pos < n else "", f.type, f.true_values, f.false_values)
+                    for f, pos in cols
                 }
-                yield reader.line_num, typed
+                yield line, typed
         except (UnicodeDecodeError, csv.Error):
             return
 

@@ -46,6 +46,8 @@ class Rules:
     group_mix: tuple[str, ...] = ("new_and_re_elected", "official_and_grassroots")
     attendance_minimum_rate: float = 0.6
     attendance_minimum_activities: int = 3
+    # email domains that are offices, not persons (the validator's possible-private-data check)
+    office_email_domains: tuple[str, ...] = ("gov.cn",)
 
     def kind_of(self, re_elected: bool, official: bool) -> str:
         """The schedule kind that applies to a mandate (first in precedence order)."""
@@ -157,6 +159,13 @@ def parse_rules(raw: Any) -> Rules:
             raise RulesError("attendance.minimum_activities must be a whole number")
         kw["attendance_minimum_rate"] = float(rate)
         kw["attendance_minimum_activities"] = n
+    if "privacy" in raw:
+        pv = raw["privacy"]
+        if not isinstance(pv, dict):
+            raise RulesError("privacy must be a mapping")
+        kw["office_email_domains"] = tuple(
+            x.lower() for x in _tuple_strs(pv.get("office_email_domains", list(d.office_email_domains)), "privacy.office_email_domains")
+        )
     return Rules(**kw)
 
 

@@ -1,0 +1,140 @@
+"""`python -m generator validate [DIR] [--as-of DATE] [--json]`: check a data package.
+
+Tiers, all problems collected in one pass (see docs/ARCHITECTURE.md):
+  1. schema_checks  descriptor, rules file, each file's encoding/header, frictionless rows
+  2. record_checks  references, unique keys, dates in order, single-record rules
+  3. rule_checks    cross-record rules from rules.yaml (reports, schedule, groups, attendance)
+     body_checks    report Markdown bodies;  privacy_checks  public fields that look private
+
+Frictionless is slow per row, so on a big package tier 1 runs in worker processes (one per
+core, largest tables first) while the main process loads the model and runs tiers 2–3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from ..model import TABLE_CLASSES, load_dataset
+from ..problems import ERROR, Problem, count, sort_problems, to_json, to_text
+from ..rules import RULES_FILE, read_rules
+from . import body_checks, privacy_checks, record_checks, rule_checks
+from .codes import CODES, problem
+from .schema_checks import check_descriptor, frictionless_table, precheck_file
+
+__all__ = ["command", "validate_package", "CODES"]
+
+# Below this many bytes of CSV, starting worker processes costs more than it saves.
+PARALLEL_BYTES = 8 * 1024 * 1024
+
+# Tables each cross-record rule reads: a rule is skipped when one of them could not be read,
+# so one broken file does not turn into a flood of follow-on problems.
+RULE_NEEDS = {
+    rule_checks.mandates: ("congresses", "constituencies", "mandates", "reports"),
+    rule_checks.reports: ("congresses", "mandates", "reports"),
+    rule_checks.meeting_share: ("congresses", "mandates", "reports"),
+    rule_checks.groups: ("groups", "group_members", "mandates"),
+    rule_checks.attendance: ("attendance", "activities", "group_members", "station_members"),
+}
+
+
+def _workers(total_bytes: int, n_jobs: int) -> int:
+    if total_bytes < PARALLEL_BYTES or n_jobs < 2:
+        return 1
+    return max(1, min(2, os.cpu_count() or 1, n_jobs))
+
+
+def _model_tiers(root: Path, pkg, rules, rules_ok: bool, unreadable: set[str], as_of: dt.date) -> list[Problem]:
+    ds = load_dataset(root, package=pkg, rules=rules)
+    out: list[Problem] = []
+    for check in record_checks.CHECKS:
+        out.extend(check(ds, unreadable))
+    for check in rule_checks.CHECKS:
+        if not unreadable.intersection(RULE_NEEDS.get(check, ())):
+            out.extend(check(ds, as_of, rules_ok))
+    for check in body_checks.CHECKS + privacy_checks.CHECKS:
+        out.extend(check(ds, unreadable))
+    return out
+
+
+def validate_package(data_dir: Path | str, as_of: dt.date | None = None, workers: int | None = None) -> list[Problem]:
+    """Every problem in the package, sorted by file, row, field, code. Never raises for bad data."""
+    root = Path(data_dir)
+    as_of = as_of or dt.date.today()
+    if not root.is_dir():
+        return [problem("descriptor-missing", "datapackage.yaml")]
+    pkg, problems = check_descriptor(root)
+    if pkg is None:
+        return sort_problems(problems)
+    rules, rules_error = read_rules(root)
+    rules_ok = rules_error is None
+    if not rules_ok:
+        problems.append(problem("rules-invalid", RULES_FILE, detail=rules_error))
+
+    raw = {str(r.get("name")): r for r in pkg.raw["resources"] if isinstance(r, dict)}
+    checks = {name: precheck_file(root, name, spec.path, list(spec.field_names)) for name, spec in pkg.tables.items()}
+    for fc in checks.values():
+        problems.extend(fc.problems)
+    unreadable = {n for n, fc in checks.items() if not fc.readable}
+    unreadable |= {n for n in TABLE_CLASSES if n not in pkg.tables}
+
+    jobs = sorted(((checks[n].size, n) for n in checks if checks[n].readable), reverse=True)
+    args = [(str(root), raw[n], checks[n].header) for _, n in jobs]
+    n_workers = workers if workers is not None else _workers(sum(s for s, _ in jobs), len(jobs))
+    if n_workers > 1:
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        try:
+            with ProcessPoolExecutor(n_workers, mp_context=ctx) as ex:
+                futures = [ex.submit(frictionless_table, *a) for a in args]
+                problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of))
+                for f in futures:
+                    problems.extend(f.result())
+        except (BrokenProcessPool, OSError):
+            # a worker died (e.g. out of memory): redo tier 1 in this process
+            problems = [p for p in problems if p.code not in _TIER1_ROW_CODES]
+            for a in args:
+                problems.extend(frictionless_table(*a))
+    else:
+        for a in args:
+            problems.extend(frictionless_table(*a))
+        problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of))
+    return sort_problems(problems)
+
+
+# codes only frictionless_table emits (used to drop partial results before a serial retry)
+_TIER1_ROW_CODES = {
+    "blank-row", "missing-cell", "extra-cell", "type-error", "bad-date", "required", "not-in-enum",
+    "unsafe-id", "pattern-mismatch", "out-of-range", "duplicate-id", "table-error", "too-many-errors",
+}
+
+
+def _print(text: str) -> None:
+    try:
+        sys.stdout.reconfigure(errors="backslashreplace")  # a non-UTF-8 console must not crash us
+    except (AttributeError, ValueError):
+        pass
+    print(text)
+
+
+def command(args) -> int:
+    as_of = args.as_of or dt.date.today()
+    try:
+        problems = validate_package(args.data_dir, as_of)
+    except MemoryError:
+        print("内存不足，无法完成校验 / out of memory while validating", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001 - a bug must not print a traceback that may quote data
+        print(f"校验程序内部错误（请报告此问题）/ internal validator error (please report it): {type(e).__name__}",
+              file=sys.stderr)
+        return 2
+    if getattr(args, "json", False):
+        _print(to_json(problems))
+    else:
+        _print(f"校验 {args.data_dir}（截至 {as_of.isoformat()}）/ validating {args.data_dir} as of {as_of.isoformat()}")
+        _print(to_text(problems))
+    return 1 if count(problems, ERROR) else 0

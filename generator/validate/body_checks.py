@@ -1,0 +1,122 @@
+"""Report bodies (Markdown files under reports/): present, UTF-8, no raw HTML, no unsafe links,
+and the five parts a duty report covers (DESIGN.md section 1).
+
+The site sanitizes bodies anyway (generator/sanitize.py); these checks exist so staff learn at
+commit time that part of what they wrote would be dropped (issue 5).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Iterator
+
+from ..model import Dataset
+from ..problems import Problem
+from .codes import problem
+from .privacy_checks import scan_text
+
+BODY_PATH = re.compile(r"reports/[A-Za-z0-9_-]{1,64}\.md")
+
+FIVE_PARTS = (
+    ("遵守宪法法律、执行决议、廉洁勤政", "law, resolutions and integrity", ("宪法", "法律", "廉洁", "遵纪守法")),
+    ("参加代表大会会议", "congress sessions", ("代表大会会议", "会议期间", "大会期间", "参加大会", "出席大会", "审议")),
+    ("闭会期间活动", "work between sessions", ("闭会期间", "闭会")),
+    ("联系人民群众", "contact with the people", ("联系群众", "联系人民群众", "联系选民", "联络站", "公益")),
+    ("其他", "anything else", ("其他", "其它")),
+)
+_HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s|[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[）)]|\*\*)")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_TAG = re.compile(r"<(/?[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])|<(!--|!\[CDATA\[|![A-Za-z]|\?)")
+_INLINE_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
+_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]*:[^>\s]*)>")
+_HTML_URL = re.compile(r"""(?:href|src|action|formaction|xlink:href)\s*=\s*["']?([^"'\s>]+)""", re.I)
+_ATTR_LIST = re.compile(r"\{:?[^}\n]*?\b(on[a-z]+)\s*=", re.I)
+_ATTR_URL = re.compile(r"\{:?[^}\n]*?\b(?:href|src)\s*=\s*[\"']?\s*([^\"'\s}]+)", re.I)
+_STRIP = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+UNSAFE_SCHEMES = ("javascript", "data", "vbscript")
+
+
+def _scheme(url: str) -> str | None:
+    u = _STRIP.sub("", html.unescape(html.unescape(url))).lower()
+    m = re.match(r"([a-z][a-z0-9+.\-]*):", u)
+    return m.group(1) if m else None
+
+
+def find_parts(text: str) -> list[bool]:
+    """Which of the five parts a body covers, judged from its headings (or, if it has none,
+    from its text)."""
+    heads = [ln for ln in text.splitlines() if _HEADING.match(ln)]
+    hay = "\n".join(heads) if heads else text
+    return [any(k in hay for k in keys) for _, _, keys in FIVE_PARTS]
+
+
+def scan_body(relpath: str, text: str) -> Iterator[Problem]:
+    """Raw HTML, unsafe links and attribute lists, line by line (fenced code is text)."""
+    in_fence = False
+    for no, line in enumerate(text.splitlines(), 1):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        plain = _CODE_SPAN.sub("", line)
+        m = _TAG.search(plain)
+        if m:
+            tag = (m.group(1) or m.group(2) or "").lstrip("/").lower()[:20]
+            yield problem("body-raw-html", relpath, no, "", tag=tag)
+        bad = None
+        for rx in (_INLINE_LINK, _AUTOLINK, _HTML_URL, _ATTR_URL):
+            for u in rx.findall(plain):
+                s = _scheme(u)
+                if s in UNSAFE_SCHEMES:
+                    bad = ("链接", "link", f"{s}:")
+                    break
+            if bad:
+                break
+        if not bad:
+            rm = _REF_DEF.match(plain)
+            if rm and _scheme(rm.group(1)) in UNSAFE_SCHEMES:
+                bad = ("链接", "link", f"{_scheme(rm.group(1))}:")
+        if bad:
+            yield problem("body-unsafe-link", relpath, no, "", what_zh=bad[0], what_en=bad[1], scheme=bad[2])
+        am = _ATTR_LIST.search(plain)
+        if am:
+            yield problem("body-unsafe-link", relpath, no, "", what_zh="属性（事件处理）", what_en="attribute (event handler)",
+                          scheme=am.group(1).lower()[:20])
+
+
+def bodies(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
+    if "reports" in unreadable or "reports" not in ds.package.tables:
+        return
+    path = ds.package.tables["reports"].path
+    checked: set[str] = set()
+    for r in ds.reports:
+        if not r.body or not BODY_PATH.fullmatch(r.body):
+            continue  # empty or unsafe path: tier 1 reported it
+        f = ds.root / r.body
+        if not f.is_file():
+            yield problem("body-missing", path, ds.line(r), "body", path=r.body)
+            continue
+        if r.body in checked:
+            continue
+        checked.add(r.body)
+        data = f.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            yield problem("body-encoding", r.body, data.count(b"\n", 0, e.start) + 1, "", line=data.count(b"\n", 0, e.start) + 1)
+            continue
+        yield from scan_body(r.body, text)
+        found = find_parts(text)
+        if not all(found):
+            miss = [i for i, ok in enumerate(found) if not ok]
+            yield problem("body-parts-missing", r.body, 0, "", parts="、".join(str(i + 1) for i in miss),
+                          names_zh="；".join(FIVE_PARTS[i][0] for i in miss),
+                          names_en="; ".join(FIVE_PARTS[i][1] for i in miss))
+        yield from scan_text(r.body, text, ds.rules, "body")
+
+
+CHECKS = (bodies,)

@@ -1,0 +1,272 @@
+"""The catalogue of every problem code the validator can emit.
+
+One entry per code: severity, a short title and message template in Chinese and English, and
+a hint saying how to fix it. Templates use `{name}` placeholders filled by `problem()`; a
+missing placeholder renders as `?` rather than raising. Messages are built only from these
+templates, never from frictionless' own messages (which quote cell values, including
+private ones). Tests check that every code here is produced by a fixture and vice versa.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+
+from ..problems import ERROR, WARNING, Problem
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: str
+    tier: str  # package / file / schema / record / rule / body / privacy
+    title_zh: str
+    title_en: str
+    message_zh: str
+    message_en: str
+    hint_zh: str
+    hint_en: str
+
+
+_E, _W = ERROR, WARNING
+
+_ENTRIES: list[Code] = [
+    # -- package: descriptor and rules file -------------------------------------------
+    Code("descriptor-missing", _E, "package", "缺少数据包描述文件", "Descriptor missing",
+         "目录中没有 datapackage.yaml（或 .json）", "no datapackage.yaml (or .json) in the folder",
+         "确认目录正确，或从 data/ 复制 datapackage.yaml", "check the folder, or copy datapackage.yaml from data/"),
+    Code("descriptor-invalid", _E, "package", "描述文件格式错误", "Malformed descriptor",
+         "描述文件无法使用：{detail}", "the descriptor cannot be used: {detail}",
+         "按数据字典修正 datapackage.yaml；YAML 缩进须一致，不能使用 !! 标签",
+         "fix datapackage.yaml against the data dictionary; keep YAML indentation consistent, no !! tags"),
+    Code("resource-missing", _E, "package", "缺少数据表", "Table missing from descriptor",
+         "描述文件没有声明数据表 {table}", "the descriptor does not declare the table {table}",
+         "在 datapackage.yaml 的 resources 中加入该表", "add the table to resources in datapackage.yaml"),
+    Code("rules-invalid", _E, "package", "规则文件格式错误", "Malformed rules file",
+         "rules.yaml 无法使用：{detail}", "rules.yaml cannot be used: {detail}",
+         "按注释修正 rules.yaml；只能使用普通 YAML，不能使用 !!python 等标签",
+         "fix rules.yaml as its comments describe; plain YAML only, no !!python or other tags"),
+    # -- file: encoding and structure ---------------------------------------------------
+    Code("file-missing", _E, "file", "文件不存在", "File missing",
+         "找不到描述文件声明的 {path}", "{path}, declared in the descriptor, does not exist",
+         "补上该文件，或改正描述文件中的 path", "add the file, or correct its path in the descriptor"),
+    Code("file-encoding", _E, "file", "文件编码不是 UTF-8", "File is not UTF-8",
+         "文件不是 UTF-8 编码（第 {line} 行起无法读取）{guess_zh}",
+         "the file is not UTF-8 (unreadable from line {line}){guess_en}",
+         "用 UTF-8 重新保存：Excel 选“另存为 → CSV UTF-8（逗号分隔）”，WPS/记事本选编码 UTF-8",
+         "save it again as UTF-8: in Excel use Save As → \"CSV UTF-8 (Comma delimited)\"; in other editors choose UTF-8"),
+    Code("empty-file", _E, "file", "文件为空", "Empty file",
+         "文件是空的，连表头都没有", "the file is empty, not even a header row",
+         "至少写入表头行：{columns}", "write at least the header row: {columns}"),
+    Code("missing-column", _E, "file", "缺少列", "Missing column",
+         "表头缺少列 {col}", "the header lacks the column {col}",
+         "在表头加入 {col} 列（列名须与数据字典一致）", "add the column {col} to the header (names as in the data dictionary)"),
+    Code("extra-column", _E, "file", "多余的列", "Unexpected column",
+         "表头有数据字典中没有的列 {col}", "the header has a column {col} that is not in the data dictionary",
+         "删除该列，或检查列名拼写", "remove the column, or check its spelling"),
+    Code("duplicate-column", _E, "file", "重复的列", "Duplicate column",
+         "表头中列 {col} 出现了不止一次", "the column {col} appears more than once in the header",
+         "删除重复的列", "remove the duplicate column"),
+    Code("blank-column", _E, "file", "空列名", "Blank column name",
+         "表头第 {position} 列没有列名", "column {position} of the header has no name",
+         "删除这一列或填上列名", "remove the column or give it a name"),
+    Code("blank-row", _E, "file", "空行", "Blank row",
+         "这一行是空的", "the row is blank",
+         "删除空行", "delete the blank row"),
+    Code("missing-cell", _E, "file", "缺少单元格", "Missing cell",
+         "这一行的单元格比表头少，缺少 {col}", "the row has fewer cells than the header: {col} is missing",
+         "补齐逗号分隔的单元格（空值也要保留逗号）", "add the missing cells (keep the commas even when a value is empty)"),
+    Code("extra-cell", _E, "file", "多余的单元格", "Extra cell",
+         "这一行的单元格比表头多（第 {position} 个）", "the row has more cells than the header (cell {position})",
+         "删除多余的单元格；文字中含逗号时请用英文双引号括起", "remove the extra cells; quote text that contains commas"),
+    Code("table-error", _E, "file", "数据表无法读取", "Table cannot be read",
+         "数据表无法按表格读取（{detail}）", "the table cannot be read as a table ({detail})",
+         "用表格软件打开检查，并按 UTF-8 CSV 重新保存", "open it in a spreadsheet and save it again as UTF-8 CSV"),
+    Code("too-many-errors", _E, "file", "错误过多", "Too many errors",
+         "本文件错误超过 {limit} 个，其余未列出", "more than {limit} errors in this file; the rest are not listed",
+         "先修正上面列出的问题，再重新校验", "fix the problems listed, then validate again"),
+    # -- schema: cells ----------------------------------------------------------------
+    Code("type-error", _E, "schema", "类型错误", "Wrong type",
+         "{col}（{title}）应为{type_zh}，实际为 {value}", "{col} ({title}) must be {type_en}, got {value}",
+         "改为{type_zh}，例如 {example}", "write {type_en}, e.g. {example}"),
+    Code("bad-date", _E, "schema", "日期格式错误", "Not a date",
+         "{col}（{title}）不是有效日期：{value}", "{col} ({title}) is not a valid date: {value}",
+         "按 年-月-日 填写，例如 2024-03-15；Excel 中把该列设为文本格式",
+         "write YYYY-MM-DD, e.g. 2024-03-15; in Excel format the column as text"),
+    Code("required", _E, "schema", "必填项为空", "Required value missing",
+         "{col}（{title}）为必填项，不能为空", "{col} ({title}) is required but empty",
+         "填写该值", "fill in the value"),
+    Code("not-in-enum", _E, "schema", "取值不在允许范围", "Value not allowed",
+         "{col}（{title}）的值 {value} 不在允许的取值中：{allowed}",
+         "{col} ({title}) has the value {value}, which is not one of: {allowed}",
+         "改为以下之一：{allowed}", "use one of: {allowed}"),
+    Code("unsafe-id", _E, "schema", "编号不安全", "Unsafe identifier",
+         "编号 {col} 的值 {value} 不符合规则：只能由字母、数字、- 和 _ 组成，不能含 /、..、空格",
+         "the identifier {col} is {value}: only letters, digits, - and _ are allowed (no /, .., spaces)",
+         "改用字母、数字、- 和 _，例如 d0001", "use letters, digits, - and _ only, e.g. d0001"),
+    Code("pattern-mismatch", _E, "schema", "格式不符", "Wrong format",
+         "{col}（{title}）的值 {value} 不符合格式 {pattern}", "{col} ({title}) is {value}, which does not match {pattern}",
+         "按数据字典中的格式填写", "write it in the format the data dictionary gives"),
+    Code("out-of-range", _E, "schema", "超出范围", "Out of range",
+         "{col}（{title}）的值超出范围：{constraint}", "{col} ({title}) is out of range: {constraint}",
+         "改为允许范围内的值", "use a value within the allowed range"),
+    Code("duplicate-id", _E, "schema", "编号重复", "Duplicate identifier",
+         "主键 {col} 与第 {other} 行重复", "the primary key {col} repeats line {other}",
+         "给每条记录一个唯一编号，或删除重复的行", "give each record its own identifier, or delete the duplicate row"),
+    Code("duplicate-key", _E, "schema", "唯一键重复", "Duplicate unique key",
+         "{col} 的组合与第 {other} 行重复", "the combination {col} repeats line {other}",
+         "每个组合只保留一行", "keep one row per combination"),
+    Code("foreign-key", _E, "schema", "引用的记录不存在", "Reference to nothing",
+         "{col} 的值 {value} 在 {target} 中找不到", "{col} is {value}, which is not in {target}",
+         "先在 {target} 中加入该记录，或改正编号", "add the record to {target} first, or correct the identifier"),
+    # -- record and cross-record rules ---------------------------------------------------
+    Code("dates-out-of-order", _E, "record", "日期先后颠倒", "Dates out of order",
+         "{end_field}（{end}）早于 {start_field}（{start}）", "{end_field} ({end}) is before {start_field} ({start})",
+         "检查两个日期，结束日期不能早于开始日期", "check both dates; the end cannot come before the start"),
+    Code("mandate-outside-term", _E, "rule", "代表资格超出届期", "Mandate outside the term",
+         "代表资格的{which_zh} {date} 不在 {congress} 届期（{term_start} 至 {term_end}）内",
+         "the mandate's {which_en} {date} lies outside the term of {congress} ({term_start} to {term_end})",
+         "改正日期，或检查 congress_id 是否选对了届次", "correct the date, or check that congress_id names the right term"),
+    Code("constituency-mismatch", _E, "rule", "选区不属于该代表大会", "Constituency of another congress",
+         "选区 {constituency} 属于 {other}，而代表资格属于 {congress}",
+         "constituency {constituency} belongs to {other}, but the mandate is in {congress}",
+         "选用本届代表大会的选区或选举单位", "choose a constituency of the mandate's own congress"),
+    Code("duplicate-mandate", _E, "rule", "同一代表重复资格", "Same deputy twice in a congress",
+         "代表 {deputy} 在 {congress} 中已有资格（第 {other} 行）", "deputy {deputy} already has a mandate in {congress} (line {other})",
+         "每人每届只保留一条代表资格", "keep one mandate per person per congress"),
+    Code("report-deputy-mismatch", _E, "rule", "报告人与代表资格不符", "Report deputy differs from mandate",
+         "报告的代表 {deputy} 与代表资格 {mandate} 的代表 {expected} 不一致",
+         "the report's deputy {deputy} is not the deputy {expected} of mandate {mandate}",
+         "改正 deputy_id 或 mandate_id", "correct deputy_id or mandate_id"),
+    Code("report-outside-mandate", _E, "rule", "报告日期不在任期内", "Report outside the mandate",
+         "报告日期 {date} 不在代表资格期间（{start} 至 {end}）内", "the report date {date} is outside the mandate ({start} to {end})",
+         "改正报告日期或 mandate_id", "correct the report date or mandate_id"),
+    Code("report-window", _E, "rule", "报告时间不符合规定", "Report outside its window",
+         "{level_zh}代表应在 {months} 月报告，此报告日期为 {date}", "{level_en} deputies report in month(s) {months_en}; this report is dated {date}",
+         "改正日期；如本地规定不同，修改 rules.yaml 的 report_levels", "correct the date; if local rules differ, edit report_levels in rules.yaml"),
+    Code("report-mode", _E, "rule", "报告方式不符合规定", "Report mode not allowed",
+         "{level_zh}代表的报告方式应为 {allowed}，此报告为 {mode}", "{level_en} deputies report by {allowed}; this report is {mode}",
+         "改为 {allowed} 之一", "use one of {allowed}"),
+    Code("report-audience", _E, "rule", "报告对象不符合规定", "Report audience not allowed",
+         "{level_zh}代表应向 {allowed} 报告，此报告为 {audience}", "{level_en} deputies report to {allowed}; this report is to {audience}",
+         "改为 {allowed} 之一", "use one of {allowed}"),
+    Code("report-term-year", _E, "rule", "届内年份与日期不符", "Term year does not match the date",
+         "填写的届内第 {declared} 年与报告日期 {date} 推算的第 {computed} 年不一致",
+         "term_year {declared} does not match year {computed} computed from the date {date}",
+         "把 term_year 改为 {computed}，或改正日期", "set term_year to {computed}, or correct the date"),
+    Code("report-duplicate", _E, "rule", "同一届内年份重复报告", "Two reports in one term year",
+         "代表资格 {mandate} 在届内第 {term_year} 年已有报告（第 {other} 行）",
+         "mandate {mandate} already has a report for term year {term_year} (line {other})",
+         "删除重复的报告，或改正日期和 term_year", "delete the duplicate, or correct its date and term_year"),
+    Code("report-off-schedule", _W, "rule", "报告年份不在安排内", "Report outside the schedule",
+         "{kind_zh}应在届内第 {scheduled} 年报告，此报告在第 {term_year} 年",
+         "{kind_en} deputies report in term year {scheduled_en}; this report is in year {term_year}",
+         "核对代表类别（连任、职务）和报告年份", "check the deputy's kind (re-elected, official) and the report year"),
+    Code("report-overdue", _W, "rule", "逾期未报告", "Report overdue",
+         "代表 {deputy}（{kind_zh}）应在届内第 {scheduled} 年报告，截至 {as_of} 尚无已发布的报告",
+         "deputy {deputy} ({kind_en}) was due to report in term year {scheduled_en}; no published report as of {as_of}",
+         "督促代表报告履职情况，并录入报告", "ask the deputy to report, then record the report"),
+    Code("meeting-share-low", _W, "rule", "会议报告比例不足", "Meeting share below minimum",
+         "{congress} 以会议方式报告的代表为 {meeting}/{total}（{share}），{state_zh}最低 {minimum}",
+         "{congress}: {meeting} of {total} deputies reported at a meeting ({share}); {state_en} minimum {minimum}",
+         "安排更多代表在选民会议上报告", "arrange for more deputies to report at voters' meetings"),
+    Code("group-roles", _E, "rule", "小组职务人数不符", "Wrong number of group officers",
+         "小组现有 {role_zh} {count} 人，应为 {expected} 人", "the group has {count} current {role_en}, expected {expected}",
+         "在 group_members 中调整 role", "adjust role in group_members"),
+    Code("group-mix", _W, "rule", "小组构成缺少搭配", "Group lacks a mix",
+         "小组现有成员中没有{missing_zh}（应{mix_zh}）", "the group's current members include no {missing_en} ({mix_en})",
+         "调整小组成员构成", "adjust the group's membership"),
+    Code("attendance-not-member", _E, "rule", "考勤代表不是成员", "Attendance by a non-member",
+         "代表 {deputy} 在 {date} 不是 {organiser} 的成员，不应有考勤记录",
+         "deputy {deputy} was not a member of {organiser} on {date}, so has no attendance there",
+         "删除该考勤，或在成员表中补上成员期间", "delete the attendance row, or record the membership period"),
+    Code("activity-organiser", _E, "rule", "活动组织者不明确", "Activity organiser unclear",
+         "活动应填写 group_id 或 station_id 二者之一（{detail_zh}）", "an activity has exactly one of group_id or station_id ({detail_en})",
+         "只填写组织活动的小组或联络站之一", "fill in only the group or the station that organised it"),
+    Code("response-missing", _W, "rule", "已解决但无答复", "Resolved without a response",
+         "办理状态为已解决，但没有答复内容", "the status is resolved but there is no response",
+         "填写承办单位的答复", "fill in the handling unit's response"),
+    Code("evaluation-exceeds-attendees", _E, "rule", "测评票数超过参会人数", "More votes than attendees",
+         "满意度测评共 {votes} 票，多于参会人数 {attendees}", "the evaluation has {votes} votes, more than the {attendees} attendees",
+         "核对测评票数和参会人数", "check the vote counts and the number of attendees"),
+    # -- report bodies ---------------------------------------------------------------------
+    Code("body-missing", _E, "body", "报告正文文件不存在", "Report body missing",
+         "找不到报告正文文件 {path}", "the report body file {path} does not exist",
+         "在 reports/ 下放入该 Markdown 文件，或改正 body 路径", "put the Markdown file under reports/, or correct the body path"),
+    Code("body-encoding", _E, "body", "报告正文不是 UTF-8", "Report body is not UTF-8",
+         "报告正文不是 UTF-8 编码（第 {line} 行起无法读取）", "the report body is not UTF-8 (unreadable from line {line})",
+         "用 UTF-8 编码重新保存该文件", "save the file again as UTF-8"),
+    Code("body-raw-html", _E, "body", "报告正文含 HTML", "Raw HTML in a report",
+         "报告正文含 HTML 标签 <{tag}>，发布时会被删除", "the report contains the HTML tag <{tag}>, which would be removed on publishing",
+         "改用 Markdown 写法（标题用 #，加粗用 **）", "use Markdown instead (# for headings, ** for bold)"),
+    Code("body-unsafe-link", _E, "body", "报告正文含不安全链接", "Unsafe link in a report",
+         "报告正文含不安全的{what_zh}（{scheme}）", "the report contains an unsafe {what_en} ({scheme})",
+         "只使用 http、https 或 mailto 链接，不要添加 {{: ...}} 属性", "use only http, https or mailto links, and no {{: ...}} attributes"),
+    Code("body-parts-missing", _W, "body", "报告缺少规定内容", "Report lacks standard parts",
+         "报告正文缺少第 {parts} 部分（{names_zh}）", "the report lacks part(s) {parts} ({names_en})",
+         "按五个方面撰写：遵守宪法法律、参加会议、闭会期间活动、联系群众、其他",
+         "cover the five parts: law and integrity, congress sessions, work between sessions, contact with the people, other"),
+    # -- privacy ---------------------------------------------------------------------------
+    Code("possible-private-data", _W, "privacy", "疑似个人信息", "Possible private data",
+         "公开字段 {col} 中疑似含有{what_zh}（内容未显示）", "the public field {col} seems to contain {what_en} (value not shown)",
+         "删除个人信息；需要保存的请放入标记为不公开的字段", "remove personal data; keep what staff need in a field marked private"),
+]
+
+CODES: dict[str, Code] = {c.code: c for c in _ENTRIES}
+assert len(CODES) == len(_ENTRIES), "duplicate code in the catalogue"
+
+
+class _Safe(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+_FMT = string.Formatter()
+
+
+def _fill(template: str, params: dict) -> str:
+    return _FMT.vformat(template, (), _Safe(params))
+
+
+def problem(code: str, file: str, row: int = 0, field: str = "", **params) -> Problem:
+    """Build a Problem from the catalogue; unknown codes are a programming error."""
+    c = CODES[code]
+    p = {k: ("" if v is None else v) for k, v in params.items()}
+    return Problem(
+        file=file,
+        row=int(row or 0),
+        field=field or "",
+        code=code,
+        severity=c.severity,
+        message_zh=_fill(c.message_zh, p),
+        message_en=_fill(c.message_en, p),
+        hint_zh=_fill(c.hint_zh, p),
+        hint_en=_fill(c.hint_en, p),
+    )
+
+
+# -- showing a cell value safely --------------------------------------------------------
+PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+ID_RE = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_CTRL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+HIDDEN = "（已隐藏 hidden）"
+
+
+def show_value(value, private: bool = False, limit: int = 40) -> str:
+    """A cell value fit for a message: never a private value, nor one that looks like
+    personal data; control and bidi characters escaped; long values cut."""
+    if private:
+        return HIDDEN
+    if value is None:
+        return "（空 empty）"
+    s = str(value)
+    if s == "":
+        return "（空 empty）"
+    if PHONE_RE.search(s) or ID_RE.search(s) or EMAIL_RE.search(s):
+        return HIDDEN
+    if len(s) > limit:
+        s = s[:limit] + "…"
+    s = _CTRL.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+    return f"“{s}”"
