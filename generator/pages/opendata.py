@@ -1,0 +1,80 @@
+"""The open-data page (data/): every download of the published data package with its size,
+the licence, the Atom feed and the sitemap. The files themselves are written by
+generator/outputs/open_data.py from the same memoised bytes, so the sizes shown are exact."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+from ..outputs import open_data
+from . import PageDoc, SearchEntry, SiteContext
+from .sections_common import render
+
+PATH = "data/index.md"
+HERE = "data/"
+
+
+def human_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} 字节"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def pages(site: SiteContext) -> Iterable[PageDoc]:
+    ds = site.ds
+    files = open_data.all_files(site)
+    descriptor = json.loads(files[open_data.DESCRIPTOR])
+    rows_of = {r.get("name"): r.get("x-rows", 0) for r in descriptor.get("resources", [])}
+    tables = []
+    for name, spec in ds.package.tables.items():
+        rel = f"{name}.csv"
+        if rel not in files:
+            continue
+        rows = rows_of.get(name, 0)
+        tables.append(
+            {
+                "href": rel,
+                "title": spec.title or name,
+                "name": name,
+                "size": human_size(len(files[rel])),
+                "rows": rows,
+                "fields": [f.title or f.name for f in spec.fields if not f.private],
+            }
+        )
+    bodies = sorted(k for k in files if k.startswith("reports/"))
+    photos = sorted(k for k in files if k.startswith("photos/"))
+    licences = [
+        {"name": str(lic.get("title") or lic.get("name") or ""), "path": str(lic.get("path") or "")}
+        for lic in (ds.package.raw.get("licenses") or [])
+        if isinstance(lic, dict)
+    ]
+    html = render(
+        "sec_opendata.html",
+        site=site,
+        title=str(ds.package.raw.get("title") or ""),
+        zip_href=open_data.ZIP_NAME,
+        zip_size=human_size(len(files[open_data.ZIP_NAME])),
+        desc_href=open_data.DESCRIPTOR,
+        desc_size=human_size(len(files[open_data.DESCRIPTOR])),
+        tables=tables,
+        n_bodies=len(bodies),
+        bodies_size=human_size(sum(len(files[b]) for b in bodies)),
+        n_photos=len(photos),
+        licences=licences,
+        fictional=bool(ds.package.raw.get("x-fictional")),
+        feed="../feed.xml",
+        sitemap="../sitemap.xml",
+        methodology="../methodology/",
+    )
+    yield PageDoc(
+        path=PATH,
+        title="开放数据",
+        template="listing.html",
+        html=html,
+        meta={"kind": "opendata"},
+        search=SearchEntry(kind="page", title="开放数据", text="开放数据 下载 数据包 CSV 许可 订阅"),
+        source="datapackage.yaml",
+    )
