@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..pages import PageDoc, SiteContext
 
-OUTPUT_MODULES: list[str] = ["popolo", "open_data", "feed"]  # e.g. "search_index", "open_data", "feed", "popolo"
+OUTPUT_MODULES: list[str] = ["popolo", "open_data", "feed", "search_index"]  # e.g. "search_index", "open_data", "feed", "popolo"
 
 
 def write_all(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:

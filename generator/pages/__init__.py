@@ -64,7 +64,7 @@ class SiteContext:
         return {m.id: mandate_status(self.ds, m, self.as_of) for m in self.ds.mandates}
 
 
-PAGE_MODULES: list[str] = ["home", "deputies", "reports", "dictionary", "groups", "stations", "suggestions", "coverage", "methodology", "opendata"]  # filled as page modules land, e.g. "deputies", "reports"
+PAGE_MODULES: list[str] = ["home", "deputies", "reports", "dictionary", "groups", "stations", "suggestions", "coverage", "methodology", "opendata", "search"]  # filled as page modules land, e.g. "deputies", "reports"
 
 
 def all_pages(site: SiteContext) -> Iterator[PageDoc]:

@@ -1,0 +1,29 @@
+"""Search index and find-your-deputy data (generator/search): written after the pages.
+
+Search covers every PageDoc that carries a SearchEntry; see docs/search.md for the format.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..pages import PageDoc, SiteContext
+from ..search import Doc, build
+from ..search.finder import write_finder
+
+
+def docs_from_pages(pages: list[PageDoc]) -> list[Doc]:
+    out = []
+    for p in pages:
+        s = p.search
+        if s is None:
+            continue
+        out.append(Doc(kind=s.kind, title=s.title, url=p.url, person=s.person, date=s.date, text=s.text,
+                       places=tuple(s.places)))
+    return out
+
+
+def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
+    written = build(docs_from_pages(pages), Path(out_dir))
+    written += write_finder(site, Path(out_dir))
+    return sorted(written)

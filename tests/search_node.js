@@ -1,0 +1,50 @@
+// Runs theme/assets/js/search.js's real query code in node against a built index.
+// usage: node tests/search_node.js SEARCH_JS INDEX_DIR < queries.json > results.json
+// stdin: {"queries": ["…"], "limit": 10}; stdout: per query, the result urls (in order),
+// total, partial, and the files a fresh visitor would fetch with their raw and gzip sizes.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const zlib = require("zlib");
+
+const api = require(path.resolve(process.argv[2]));
+const dir = process.argv[3];
+const input = JSON.parse(fs.readFileSync(0, "utf8"));
+
+function loader(log) {
+  function read(p) {
+    const file = path.join(dir, p.split("?")[0]);
+    const buf = fs.readFileSync(file);
+    log.push({ path: p.split("?")[0], raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length });
+    return buf;
+  }
+  return {
+    json: (p) => Promise.resolve().then(() => JSON.parse(read(p).toString("utf8"))),
+    bin: (p) => Promise.resolve().then(() => {
+      const b = read(p);
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.length);
+    }),
+  };
+}
+
+(async () => {
+  const out = [];
+  for (const q of input.queries) {
+    const log = [];
+    const engine = api.createEngine(loader(log)); // fresh engine = a first-time visitor
+    const t0 = process.hrtime.bigint();
+    const res = await engine.search(q, { limit: input.limit || 10 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    out.push({
+      query: q,
+      total: res.total,
+      partial: res.partial,
+      urls: res.results.map((r) => r.url),
+      results: res.results.map((r) => ({ url: r.url, kind: r.kind, title: r.title, person: r.person,
+        date: r.date, excerpt: r.excerpt })),
+      files: log,
+      ms,
+    });
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => { console.error(e && e.stack || e); process.exit(1); });
