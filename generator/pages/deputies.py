@@ -94,8 +94,12 @@ def _directory(site: SiteContext, c: Core, level_ids: dict[str, list[str]]) -> P
     for a in places:
         ids = c.deputies_for_area(a.id)
         per_level = {lv: 0 for lv in LEVELS}
+        anc = {p.id for p in ds.area_path(a.parent_id)}
         for i in ids:
-            for lv in c.rows[i].levels:
+            # count a person at each level where that mandate represents this place
+            lvs = {c.level_of(m) for m in c.current_mandates(i)
+                   if a.id in c.up_of.get(m.constituency_id, ()) or anc.intersection(c.covers_of.get(m.constituency_id, ()))}
+            for lv in lvs:
                 per_level[lv] += 1
         parent = ds.area.get(a.parent_id or "")
         place_rows.append((a, parent.name if parent else "", [per_level[lv] for lv in LEVELS], len(ids)))
