@@ -251,3 +251,41 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
 
 def _json(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=isinstance(obj, dict)).encode("utf-8")
+
+
+def read_shard(data: bytes) -> dict[str, tuple[int, bool, list[tuple[int, int, int]]]]:
+    """Decode a shard: term → (df, truncated, [(doc, bits, tf)…]). For tests and tools; the
+    site reads shards with search.js `parseShard`."""
+    pos = 0
+
+    def vi() -> int:
+        nonlocal pos
+        n = shift = 0
+        while True:
+            b = data[pos]
+            pos += 1
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return n
+
+    out = {}
+    for _ in range(vi()):
+        ln = vi()
+        term = data[pos : pos + ln].decode("utf-8")
+        pos += ln
+        df = vi()
+        truncated = data[pos] == 1
+        pos += 1
+        n = vi()
+        vi()  # block length
+        doc = 0
+        posts = []
+        for _ in range(n):
+            doc += vi()
+            bits = data[pos]
+            pos += 1
+            tf = vi() if bits & F_TEXT else 0
+            posts.append((doc, bits, tf))
+        out[term] = (df, truncated, posts)
+    return out

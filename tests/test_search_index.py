@@ -1,0 +1,234 @@
+"""The search index builder (generator/search) and its agreement with search.js, plus the
+find-your-deputy data for the tiny fixture. JS checks run the real search.js in node."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.model import load_dataset
+from generator.pages import SiteContext
+from generator.search import (
+    F_END,
+    F_PERSON,
+    F_PLACES,
+    F_START,
+    F_TEXT,
+    F_TITLE,
+    Doc,
+    build,
+    doc_terms,
+    fnv1a,
+    normalize,
+    read_shard,
+    segments,
+    shard_of,
+)
+from generator.search.finder import build_finder
+
+ROOT = Path(__file__).resolve().parent.parent
+SEARCH_JS = ROOT / "theme/assets/js/search.js"
+NODE_RUNNER = ROOT / "tests/search_node.js"
+TINY = ROOT / "tests/fixtures/tiny"
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed (apt-get install nodejs)")
+
+
+def run_js(expr_lines: str) -> object:
+    code = f"const S = require({json.dumps(str(SEARCH_JS))});\nconsole.log(JSON.stringify({expr_lines}));"
+    out = subprocess.run([NODE, "-e", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def run_queries(index_dir: Path, queries: list[str], limit: int = 10) -> list[dict]:
+    out = subprocess.run(
+        [NODE, str(NODE_RUNNER), str(SEARCH_JS), str(index_dir)],
+        input=json.dumps({"queries": queries, "limit": limit}),
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_normalize_drops_middle_dots_and_folds_width_and_case():
+    assert normalize("买买提·艾力") == "买买提艾力"
+    assert normalize("买买提•艾力") == "买买提艾力"
+    assert normalize("买买提・艾力") == "买买提艾力"
+    assert normalize("ＡＢＣ１２３　Ｇ３１８") == "abc123 g318"
+    assert segments("关于“加装电梯”的建议，2024年") == ["关于", "加装电梯", "的建议", "2024年"]
+
+
+SAMPLES = ["买买提·艾力", "ＡＢＣ１２３　Ｇ３１８", "关于“加装电梯”的建议，2024年", "Ｅ-mail：x_y@z", "阿依古丽・吐尔逊", "〇一二三"]
+
+
+@needs_node
+def test_js_and_python_agree_on_normalize_segments_and_hash():
+    js = run_js(
+        "{n: %s.map(S.normalize), s: %s.map(S.segments), h: %s.map(S.fnv1a)}"
+        % (json.dumps(SAMPLES), json.dumps(SAMPLES), json.dumps(["代表", "a", "买买", "艾"]))
+    )
+    assert js == {
+        "n": [normalize(s) for s in SAMPLES],
+        "s": [segments(s) for s in SAMPLES],
+        "h": [fnv1a(t) for t in ["代表", "a", "买买", "艾"]],
+    }
+
+
+def test_doc_terms_fields_edges_and_unigrams_only_for_short_fields():
+    d = Doc(kind="deputy", title="刘芳", url="deputies/d04/", person="刘芳", text="刘芳 医保", places=("城关社区",))
+    assert doc_terms(d) == {
+        "刘芳": [F_TITLE | F_START | F_END | F_PERSON | F_TEXT, 1],
+        "刘": [F_TITLE | F_START | F_PERSON, 0],
+        "芳": [F_TITLE | F_END | F_PERSON, 0],
+        "城关": [F_PLACES, 0],
+        "关社": [F_PLACES, 0],
+        "社区": [F_PLACES, 0],
+        "城": [F_PLACES, 0],
+        "关": [F_PLACES, 0],
+        "社": [F_PLACES, 0],
+        "区": [F_PLACES, 0],
+        "医保": [F_TEXT, 1],
+    }
+
+
+def _docs() -> list[Doc]:
+    return [
+        Doc("report", "王明华报告履职情况", "reports/r1/", person="王明华", date="2024-03-01",
+            text="我积极推动老旧小区加装电梯，督促医保基金监管。"),
+        Doc("deputy", "买买提·艾力", "deputies/d1/", person="买买提·艾力", text="维吾尔族 农民",
+            places=("甲镇", "东湖村", "甲镇人大代表联络站")),
+        Doc("deputy", "王明华", "deputies/d2/", person="王明华", text="合作社理事长"),
+        Doc("station", "甲镇人大代表联络站", "stations/s1/", places=("甲镇",), text="每周三接待选民"),
+        Doc("report", "刘芳报告履职情况", "reports/r2/", person="刘芳", text="关于医保 基金的建议。代表 联络站"),
+    ]
+
+
+def test_build_writes_manifest_shards_and_chunks(tmp_path):
+    written = build(_docs(), tmp_path)
+    idx = tmp_path / "search/idx"
+    man = json.loads((idx / "manifest.json").read_text())
+    assert man["docs"] == 5 and man["shards"] == 8 and man["format"] == 1
+    # ids in kind order, then url
+    assert man["kinds"] == {"deputy": [0, 2], "station": [2, 3], "report": [3, 5]}
+    assert json.loads((idx / "m/0.json").read_text()) == [
+        ["deputy", "买买提·艾力", "买买提·艾力", "", "deputies/d1/", 0, 0],
+        ["deputy", "王明华", "王明华", "", "deputies/d2/", 0, 0],
+        ["station", "甲镇人大代表联络站", "", "", "stations/s1/", 0, 0],
+        ["report", "王明华报告履职情况", "王明华", "2024-03-01", "reports/r1/", 0, 0],
+        ["report", "刘芳报告履职情况", "刘芳", "", "reports/r2/", 0, 0],
+    ]
+    assert written == sorted(
+        ["search/idx/manifest.json", "search/idx/m/0.json", "search/idx/t/0.json"]
+        + [f"search/idx/s/{i}.bin" for i in range(8)]
+    )
+    shard = read_shard((idx / f"s/{shard_of('艾力', 8)}.bin").read_bytes())
+    assert shard["艾力"] == (1, False, [(0, F_TITLE | F_END | F_PERSON, 0)])
+    shard = read_shard((idx / f"s/{shard_of('医保', 8)}.bin").read_bytes())
+    assert shard["医保"] == (2, False, [(3, F_TEXT, 1), (4, F_TEXT, 1)])
+
+
+def test_build_is_deterministic(tmp_path):
+    build(_docs(), tmp_path / "a")
+    build(list(reversed(_docs())), tmp_path / "b")
+    a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert a == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    for rel in a:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
+
+
+def test_common_terms_are_capped_by_impact(tmp_path, monkeypatch):
+    import generator.search as s
+
+    monkeypatch.setattr(s, "POSTING_CAP", 2)
+    docs = [Doc("report", f"报告{i}", f"reports/r{i}/", text="代表" * (i + 1)) for i in range(4)]
+    docs.append(Doc("deputy", "代表甲", "deputies/d0/"))
+    build(docs, tmp_path)
+    shard = read_shard((tmp_path / f"search/idx/s/{shard_of('代表', 8)}.bin").read_bytes())
+    df, truncated, posts = shard["代表"]
+    # five documents have it; the title match and the body with most occurrences are kept
+    assert (df, truncated) == (5, True)
+    assert [p[0] for p in posts] == [0, 4]
+
+
+@needs_node
+def test_js_queries_rank_names_places_and_phrases(tmp_path):
+    build(_docs(), tmp_path)
+    res = {r["query"]: r for r in run_queries(tmp_path / "search/idx", [
+        "买买提艾力", "艾力", "买买提·艾力", "王明华", "王", "加装电梯", "医保基金", "代表联络站",
+        "\"代表联络站\"", "甲镇", "xyz", "芳",
+    ])}
+    urls = {q: r["urls"] for q, r in res.items()}
+    assert urls == {
+        "买买提艾力": ["deputies/d1/"],
+        "艾力": ["deputies/d1/"],
+        "买买提·艾力": ["deputies/d1/"],
+        "王明华": ["deputies/d2/", "reports/r1/"],
+        "王": ["deputies/d2/", "reports/r1/"],
+        "加装电梯": ["reports/r1/"],
+        "医保基金": ["reports/r1/"],  # r2 has 医保 and 基金 apart: not a phrase match
+        "代表联络站": ["stations/s1/", "deputies/d1/"],  # r2 writes "代表 联络站" apart
+        "\"代表联络站\"": ["stations/s1/", "deputies/d1/"],
+        "甲镇": ["stations/s1/", "deputies/d1/"],
+        "xyz": [],
+        "芳": ["reports/r2/"],
+    }
+    ex = res["加装电梯"]["results"][0]["excerpt"]
+    assert ex["text"][ex["marks"][0][0]:ex["marks"][0][1]] == "加装电梯"
+    # a highlight maps back over the middle dot the reader sees
+    assert run_js('S.excerpt("买买提·艾力，维吾尔族", ["提艾"])') == {
+        "text": "买买提·艾力，维吾尔族", "marks": [[2, 5]], "before": False, "after": False,
+    }
+
+
+@needs_node
+def test_first_query_downloads_only_manifest_needed_shards_and_chunks(tmp_path):
+    build(_docs(), tmp_path)
+    (r,) = run_queries(tmp_path / "search/idx", ["加装电梯"])
+    paths = [f["path"] for f in r["files"]]
+    needed = sorted({f"s/{shard_of(t, 8)}.bin" for t in ["加装", "装电", "电梯"]})
+    assert paths == ["manifest.json", *needed, "m/0.json", "t/0.json"]
+
+
+def test_finder_tiny_fixture_every_level_whole_and_part():
+    ds = load_dataset(TINY)
+    site = SiteContext(ds, dt.date(2026, 11, 20))
+    index, shards = build_finder(site)
+    assert index == {"units": [["u0", "城关社区", "虚构县 / 城关社区", []], ["u1", "甲镇", "虚构县 / 甲镇", ["东湖村"]]]}
+
+    def names(shard, ids):
+        return [(shard["deputies"][i]["name"], shard["deputies"][i]["level"], shard["deputies"][i]["status"]) for i in ids]
+
+    town = shards["u1"]
+    # the township: county deputies of its district and the city deputies of the whole county
+    assert names(town, town["places"][0][2]) == [
+        ("张建国", "county", "reported"), ("赵磊", "county", "overdue"),
+        ("李秀英", "city", "overdue"), ("王明华", "city", "reported"),
+    ]
+    # the township deputies are elected in 东湖村 only: part of the township
+    assert [(town["deputies"][i]["name"], places) for i, places in town["part"]] == [
+        ("吴娜", ["东湖村"]), ("周伟", ["东湖村"]), ("赵磊", ["东湖村"]), ("黄静", ["东湖村"]),
+    ]
+    assert town["places"][1][:2] == ["东湖村", "village"]
+    assert names(town, town["places"][1][2]) == [
+        ("吴娜", "township", "not_yet_due"), ("周伟", "township", "not_yet_due"),
+        ("赵磊", "township", "overdue"), ("黄静", "township", "due"),
+        ("张建国", "county", "reported"), ("赵磊", "county", "overdue"),
+        ("李秀英", "city", "overdue"), ("王明华", "city", "reported"),
+    ]
+    zhang = next(e for e in town["deputies"] if e["name"] == "张建国")
+    assert zhang == {
+        "name": "张建国", "url": "deputies/d03/", "level": "county", "level_zh": "县人大代表",
+        "congress": "虚构县第十八届人民代表大会", "constituency": "第一选区", "status": "reported",
+        "status_zh": "已报告", "stations": [["甲镇人大代表联络站", "stations/s01/"]],
+    }
+    comm = shards["u0"]
+    # 杨丽's mandate ended in 2023: not listed; the national deputy's unit has no area: not listed
+    assert names(comm, comm["places"][0][2]) == [
+        ("刘芳", "county", "reported"), ("陈志强", "county", "reported"),
+        ("李秀英", "city", "overdue"), ("王明华", "city", "reported"),
+    ]
+    assert comm["part"] == []
