@@ -152,7 +152,8 @@ def create_report(data_dir: Path, deputy_id: str, day: dt.date, mandate_id: str 
     except BaseException:
         (data_dir / body).unlink(missing_ok=True)
         raise
-    return {"row": row, "others": [o.id for o in others], "congress": congress.name, "level": congress.level}
+    return {"row": row, "others": [o.id for o in others], "congress": congress.name, "level": congress.level,
+            "months": rule.months}
 
 
 def command(args) -> int:
@@ -173,6 +174,9 @@ def command(args) -> int:
         f" 届内第{r['term_year']}年 term year={r['term_year']} 方式 mode={r['mode']} 对象 audience={r['audience']}"
         f" 日期 date={r['date']} state=draft"
     )
+    if info["months"] and day.month not in info["months"]:
+        months = "、".join(f"{m}月" for m in info["months"])
+        print(f"注意 note: 本级代表按规定在{months}报告，请把日期改为实际报告日期 / this level reports in months {', '.join(map(str, info['months']))}: set the real report date")
     if info["others"]:
         print(f"该代表还有其他需要报告的代表资格 other mandates: {', '.join(info['others'])}（可用 --mandate 指定 / choose with --mandate）")
     print("下一步 next: 填写正文，核对日期、方式和地点，改 state 为 published 后运行 make validate / fill in the text, check date, mode and venue, set state=published, then run make validate")
