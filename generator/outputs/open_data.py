@@ -129,7 +129,7 @@ def zip_bytes(site: SiteContext, files: dict[str, bytes]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            zf.writestr(info, files[rel], compresslevel=9)
+            zf.writestr(info, files[rel], compresslevel=6)
     return buf.getvalue()
 
 

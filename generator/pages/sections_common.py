@@ -54,7 +54,7 @@ SUGGESTION_STATUS_ORDER = ("submitted", "in_progress", "planned", "resolved", "e
 
 # Largest generated HTML body we aim for; pages split their lists above this (the theme adds
 # roughly 20 KB around the body, and no page may exceed 100 KB).
-BODY_BUDGET = 70_000
+BODY_BUDGET = 60_000
 LIST_PAGE_ROWS = 200
 
 
