@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="从 Excel 导入 / import an .xlsx workbook")
     i.add_argument("file")
     i.add_argument("--out", default="data")
+    i.add_argument("--as-of", type=_date, default=None, help="today for due/overdue checks (default: the real date)")
 
     n = sub.add_parser("new-report", help="新建报告草稿 / create a report skeleton")
     n.add_argument("deputy_id")

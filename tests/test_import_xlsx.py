@@ -180,3 +180,15 @@ def test_excel_serial_dates_and_text_dates(out, tmp_path):
     assert rc == 0, text
     assert [r[7] for r in read_csv(out / "mandates.csv")[2:5]] == ["2022-01-01"] * 3
     assert "3 个日期已转换为 YYYY-MM-DD" in text
+
+
+def test_command_line(out, tmp_path, capsys):
+    from generator.cli import main
+
+    book = workbook_from(TINY, tables={"contacts"})
+    path = tmp_path / "联系群众.xlsx"
+    book.save(path)
+    assert main(["import", str(path), "--out", str(out), "--as-of", "2026-06-01"]) == 0
+    assert "已写入 wrote" in capsys.readouterr().out
+    assert read_csv(out / "contacts.csv") == read_csv(TINY / "contacts.csv")
+    assert main(["import", str(tmp_path / "missing.xlsx"), "--out", str(out)]) == 1
