@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,8 +13,10 @@ from generator.model import load_dataset
 from generator.pages import SiteContext
 from generator.search import (
     F_END,
+    F_PEND,
     F_PERSON,
     F_PLACES,
+    F_PSTART,
     F_START,
     F_TEXT,
     F_TITLE,
@@ -31,27 +31,9 @@ from generator.search import (
 )
 from generator.search.finder import build_finder
 
-ROOT = Path(__file__).resolve().parent.parent
-SEARCH_JS = ROOT / "theme/assets/js/search.js"
-NODE_RUNNER = ROOT / "tests/search_node.js"
-TINY = ROOT / "tests/fixtures/tiny"
-NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed (apt-get install nodejs)")
+from search_support import NODE, needs_node, run_js, run_queries
 
-
-def run_js(expr_lines: str) -> object:
-    code = f"const S = require({json.dumps(str(SEARCH_JS))});\nconsole.log(JSON.stringify({expr_lines}));"
-    out = subprocess.run([NODE, "-e", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
-
-
-def run_queries(index_dir: Path, queries: list[str], limit: int = 10) -> list[dict]:
-    out = subprocess.run(
-        [NODE, str(NODE_RUNNER), str(SEARCH_JS), str(index_dir)],
-        input=json.dumps({"queries": queries, "limit": limit}),
-        capture_output=True, text=True, check=True,
-    )
-    return json.loads(out.stdout)
+TINY = Path(__file__).resolve().parent / "fixtures/tiny"
 
 
 def test_normalize_drops_middle_dots_and_folds_width_and_case():
@@ -84,9 +66,9 @@ def test_doc_terms_fields_edges_and_unigrams_only_for_short_fields():
         "刘芳": [F_TITLE | F_START | F_END | F_PERSON | F_TEXT, 1],
         "刘": [F_TITLE | F_START | F_PERSON, 0],
         "芳": [F_TITLE | F_END | F_PERSON, 0],
-        "城关": [F_PLACES, 0],
+        "城关": [F_PLACES | F_PSTART, 0],
         "关社": [F_PLACES, 0],
-        "社区": [F_PLACES, 0],
+        "社区": [F_PLACES | F_PEND, 0],
         "城": [F_PLACES, 0],
         "关": [F_PLACES, 0],
         "社": [F_PLACES, 0],

@@ -18,7 +18,10 @@ def docs_from_pages(pages: list[PageDoc]) -> list[Doc]:
         s = p.search
         if s is None:
             continue
-        out.append(Doc(kind=s.kind, title=s.title, url=p.url, person=s.person, date=s.date, text=s.text,
+        kind = s.kind
+        if kind == "page" and p.url.startswith("areas/"):
+            kind = "area"  # area pages list a place's deputies: ranked like a record, not a section page
+        out.append(Doc(kind=kind, title=s.title, url=p.url, person=s.person, date=s.date, text=s.text,
                        places=tuple(s.places)))
     return out
 

@@ -27,9 +27,11 @@ FORMAT_VERSION = 1
 
 # Field bits of a posting (see docs/search.md).
 F_TITLE, F_PERSON, F_PLACES, F_TEXT, F_START, F_END = 1, 2, 4, 8, 16, 32
+# a term that begins / ends a segment of a places entry (a whole place name matched)
+F_PSTART, F_PEND = 64, 128
 
 # Page kinds in doc-id order; the reader derives a page's kind from its id range.
-KINDS = ("deputy", "station", "group", "suggestion", "report", "page")
+KINDS = ("deputy", "area", "station", "group", "suggestion", "report", "page")
 
 # Middle dots people type inside minority names (买买提·艾力); dropped so every spelling matches.
 _DOTS = dict.fromkeys(map(ord, "\u00b7\u2022\u30fb\u2027\uff65\u2219\u22c5"), None)
@@ -101,21 +103,30 @@ def doc_terms(doc: Doc) -> dict[str, list[int]]:
             e[0] |= bits
             e[1] += tf
 
-    def short_field(value: str, bit: int, edges: bool) -> None:
+    def short_field(value: str, bit: int, edges: bool, seg_edges: int = 0) -> None:
+        """`edges`: mark the field's first/last term (F_START/F_END); `seg_edges`: the bits
+        (F_PSTART|F_PEND) marking every segment's first/last term."""
         segs = segments(value)
         for si, seg in enumerate(segs):
             first, last = edges and si == 0, edges and si == len(segs) - 1
-            grams = bigrams(seg)
+            grams = bigrams(seg) or [seg]
+            n = len(grams)
             for gi, g in enumerate(grams):
-                add(g, bit | (F_START if first and gi == 0 else 0) | (F_END if last and gi == len(grams) - 1 else 0))
-            for ci, ch in enumerate(seg):
-                add(ch, bit | (F_START if first and ci == 0 else 0) | (F_END if last and ci == len(seg) - 1 else 0))
+                bits = bit
+                if gi == 0:
+                    bits |= (F_START if first else 0) | (seg_edges & F_PSTART)
+                if gi == n - 1:
+                    bits |= (F_END if last else 0) | (seg_edges & F_PEND)
+                add(g, bits)
+            if n > 1 or len(seg) > 1:
+                for ci, ch in enumerate(seg):
+                    add(ch, bit | (F_START if first and ci == 0 else 0) | (F_END if last and ci == len(seg) - 1 else 0))
 
     short_field(doc.title, F_TITLE, True)
     if doc.person:
         short_field(doc.person, F_PERSON, False)
     for p in doc.places:
-        short_field(p, F_PLACES, False)
+        short_field(p, F_PLACES, False, F_PSTART | F_PEND)
     for seg in segments(doc.text):
         for g in bigrams(seg):
             add(g, F_TEXT, 1)

@@ -5,11 +5,11 @@
 (function () {
   "use strict";
 
-  var F_TITLE = 1, F_PERSON = 2, F_PLACES = 4, F_TEXT = 8, F_START = 16, F_END = 32;
+  var F_TITLE = 1, F_PERSON = 2, F_PLACES = 4, F_TEXT = 8, F_START = 16, F_END = 32, F_PSTART = 64, F_PEND = 128;
   var DOTS = /[\u00b7\u2022\u30fb\u2027\uff65\u2219\u22c5]/g;
   var SEG = /[\p{L}\p{N}]+/gu;
-  var KIND_PRIOR = { deputy: 1.3, station: 1.15, group: 1.15, suggestion: 1, report: 1, page: 0.8 };
-  var KIND_ZH = { deputy: "代表", report: "履职报告", group: "代表小组", station: "联络站",
+  var KIND_PRIOR = { deputy: 1.3, area: 1.4, station: 1.15, group: 1.15, suggestion: 1, report: 1, page: 0.8 };
+  var KIND_ZH = { deputy: "代表", area: "地区", report: "履职报告", group: "代表小组", station: "联络站",
                   suggestion: "议案建议", page: "页面" };
 
   // Must match generator/search/__init__.py `normalize` and `segments`.
@@ -180,11 +180,14 @@
           var isFirst = t === s.ordered[0], isLast = t === s.ordered[s.ordered.length - 1];
           for (var j = 0; j < L.docs.length; j++) {
             var d = L.docs[j], bits = L.bits[j], x = per.get(d);
-            if (!x) { x = { score: 0, hits: 0, req: 0, title: 0, person: 0, start: false, end: false }; per.set(d, x); }
+            if (!x) { x = { score: 0, hits: 0, req: 0, title: 0, person: 0, places: 0, start: false, end: false, pstart: false, pend: false }; per.set(d, x); }
             x.hits++; if (!e.truncated) x.req++;
             x.score += idf * fieldWeight(bits, L.tf[j]);
             if (bits & F_TITLE) x.title++;
             if (bits & F_PERSON) x.person++;
+            if (bits & F_PLACES) x.places++;
+            if (isFirst && (bits & F_PSTART)) x.pstart = true;
+            if (isLast && (bits & F_PEND)) x.pend = true;
             if (isFirst && (bits & F_START)) x.start = true;
             if (isLast && (bits & F_END)) x.end = true;
           }
@@ -198,6 +201,7 @@
           var sc = x.score;
           if (x.title === nterms) { sc *= 2; if (x.start && x.end) sc *= 3; }
           else if (x.person === nterms) sc *= 1.5;
+          if (x.places === nterms && x.pstart && x.pend) sc *= 2;  // a whole place name
           next.set(d, (total ? total.get(d) : 0) + sc);
         });
         total = next;
