@@ -74,6 +74,11 @@ class PrerenderedPage(Page):
         meta.pop("title", None)  # Material prints meta.title unescaped; the title lives on page.title
         if self.doc.template:
             meta["template"] = self.doc.template
+        # Not in the nav: the nav and tabs (relative links to section pages) render the same
+        # on every such page in one folder, so theme/main.html renders them once per folder
+        # (see `on_env`); the value is the cache key, e.g. "/deputies".
+        if self.file.inclusion.is_not_in_nav():
+            meta["ds_shared_nav"] = "/" + posixpath.dirname(self.url.rstrip("/"))
         self.meta = meta
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
@@ -128,6 +133,19 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
             PrerenderedPage(doc, f, config, date)
             files.append(f)
         return files
+
+    def on_env(self, env, config: MkDocsConfig, files: Files):
+        cache: dict[str, str] = {}
+
+        def fragment(key: str, html: str | None = None):
+            """Get (html None) or store a rendered theme fragment for this build."""
+            if html is None:
+                return cache.get(key)
+            cache[key] = html
+            return html
+
+        env.globals["ds_fragment"] = fragment
+        return env
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
         # Hand-written pages get the as-of date too (sitemap lastmod, gzip mtime).

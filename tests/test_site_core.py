@@ -33,7 +33,7 @@ MAX_PAGE = 100 * 1024
 # Sections built by other page modules: links into them are checked once their module is registered.
 SECTION_MODULE = {
     "groups": "groups", "stations": "stations", "suggestions": "suggestions", "coverage": "coverage",
-    "methodology": "methodology", "search": "search", "data": "open_data",
+    "methodology": "methodology", "search": "search", "data": "opendata",
 }
 
 

@@ -64,13 +64,22 @@ STATUS_ICON = {
     schedule.NOT_REQUIRED: "–",
     schedule.ENDED: "■",
 }
+# Prebuilt status badges (one per code): list pages show one per row.
+STATUS_HTML = {
+    code: Markup(
+        f'<span class="ds-status ds-status--{code}"><span class="ds-status__icon" aria-hidden="true">{icon}</span>'
+        f"{schedule.STATUS_ZH[code]}</span>"
+    )
+    for code, icon in STATUS_ICON.items()
+}
 STATUS_ORDER = (
     schedule.OVERDUE, schedule.DUE, schedule.NOT_YET_DUE, schedule.REPORTED, schedule.ENDED, schedule.NOT_REQUIRED,
 )
 LEVEL_ORDER = {lv: i for i, lv in enumerate(LEVELS)}
 
-# Rows per list page: a row is ~400 bytes of HTML, the theme ~25 KB; pages stay under 100 KB.
-LIST_PAGE_ROWS = 150
+# Rows per list page: a row is up to ~600 bytes of HTML, the theme ~12 KB; pages stay under 100 KB.
+LIST_PAGE_ROWS = 100
+MAX_AREA_OPTIONS = 80
 
 
 def zh(mapping: dict[str, str], code: str | None) -> str:
@@ -110,12 +119,26 @@ def env() -> jinja2.Environment:
         role_zh=lambda v: zh(ROLE_ZH, v),
         gender_zh=lambda v: zh(GENDER_ZH, v),
     )
+    e.globals["status_html"] = STATUS_HTML
     return e
+
+
+def linker(here: str):
+    """`link(to)` for the page at `here`: a relative link from `here` to the site-root URL `to`.
+
+    The same target as urls.rel, computed by prefix ("../" per level of `here`) because a
+    list page makes hundreds of links and posixpath.relpath dominated page time."""
+    prefix = "../" * here.count("/")
+
+    def link(to: str) -> str:
+        return (prefix + to) or "./"
+
+    return link
 
 
 def render(template: str, here: str, **ctx) -> str:
     """Render a core template for the page at URL `here`; `link(url)` makes relative links."""
-    return env().get_template(template).render(link=lambda to: urls.rel(here, to), here=here, **ctx)
+    return env().get_template(template).render(link=linker(here), here=here, **ctx)
 
 
 def chunks(rows: Sequence[T], size: int = LIST_PAGE_ROWS) -> list[Sequence[T]]:
@@ -144,6 +167,10 @@ class Row:
     stations: tuple[str, ...]
     groups: tuple[str, ...]
     statuses: tuple[str, ...]  # report statuses of current mandates
+
+    @property
+    def level_names(self) -> str:
+        return "、".join(LEVEL_ZH.get(lv, lv) for lv in self.levels)
 
 
 class Core:
@@ -281,6 +308,8 @@ def filter_options(core_: Core, rows: Sequence[Row]) -> dict[str, list[tuple[str
         present["group"].update(r.groups)
         present["status"].update(r.statuses)
     areas = [a for a in ds.areas if a.id in present["area"] and a.classification in ("township", "village", "community")]
+    if len(areas) > MAX_AREA_OPTIONS:  # keep the form small: townships only
+        areas = [a for a in areas if a.classification == "township"]
     areas.sort(key=lambda a: (a.classification != "township", a.name, a.id))
 
     def anc(a: Area) -> str:
