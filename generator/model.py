@@ -371,7 +371,7 @@ class Dataset:
         self.contacts_of = multi(self.contacts, "deputy_id")
         for rows in (self.activities_of_group, self.activities_of_station, self.reports_of):
             for lst in rows.values():
-                lst.sort(key=lambda r: (r.date, r.id))
+                lst.sort(key=lambda r: (r.date or dt.date.min, r.id or ""))
 
     def line(self, record: Any) -> int:
         return self.line_of.get(id(record), 0)

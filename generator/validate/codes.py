@@ -217,9 +217,12 @@ CODES: dict[str, Code] = {c.code: c for c in _ENTRIES}
 assert len(CODES) == len(_ENTRIES), "duplicate code in the catalogue"
 
 
+MISSING = "〔?〕"  # what an unfilled placeholder shows (tests look for it)
+
+
 class _Safe(dict):
     def __missing__(self, key: str) -> str:
-        return "?"
+        return MISSING
 
 
 _FMT = string.Formatter()

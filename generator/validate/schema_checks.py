@@ -264,6 +264,8 @@ def frictionless_table(root: str, resource: dict, header: list[str], limit: int 
         errors = list(report.tasks[0].errors) if report.tasks else list(report.errors)
     except frictionless.FrictionlessException as e:
         return [problem("table-error", relpath, 0, detail=_detail(getattr(e.error, "type", "error")))]
+    except re.error:
+        return [problem("table-error", relpath, 0, detail="a pattern in the descriptor is not a valid regular expression")]
     except Exception as e:  # noqa: BLE001 - a reader crash must become a located problem
         return [problem("table-error", relpath, 0, detail=type(e).__name__)]
 
@@ -339,6 +341,9 @@ def frictionless_table(root: str, resource: dict, header: list[str], limit: int 
             out.append(problem("empty-file", relpath, columns=",".join(specs)))
         else:
             out.append(problem("table-error", relpath, line, fname, detail=t))
+    # a missing cell is also "required" when the field is: say it once
+    missing = {(p.row, p.field) for p in out if p.code == "missing-cell"}
+    out = [p for p in out if not (p.code == "required" and (p.row, p.field) in missing)]
     if len(errors) >= limit:
         out.append(problem("too-many-errors", relpath, 0, limit=limit))
     return out
