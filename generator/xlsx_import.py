@@ -52,6 +52,7 @@ IMPORT_CODES: dict[str, tuple[str, str, str]] = {
 _EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!", "#CALC!"}
 _DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 _GB18030_BOM = b"\x84\x31\x95\x33"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _problem(code: str, file: str, row: int = 0, fld: str = "", detail_zh: str = "", detail_en: str = "") -> Problem:
@@ -439,7 +440,8 @@ def run_import(file: Path, out_dir: Path, as_of: dt.date | None = None, stream=N
     stream = stream or sys.stdout
 
     def say(s: str = "") -> None:
-        print(s, file=stream)
+        # sheet names, headers and cells are untrusted: no terminal control sequences
+        print(_CONTROL.sub("\ufffd", s), file=stream)
 
     problems: list[Problem] = []
     notes: list[str] = []

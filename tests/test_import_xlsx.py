@@ -85,7 +85,8 @@ def test_whole_package_round_trips(out, tmp_path):
     for t in PKG.tables.values():
         assert read_csv(out / t.path) == read_csv(TINY / t.path), t.name
     assert "共 0 个错误" in text
-    assert "读取 read 代表 → deputies.csv: 10 行 rows（10 个中文选项已转换为代码 / choices converted to codes）" in text
+    n = len(read_csv(TINY / "deputies.csv")) - 1  # one gender per deputy, typed as 男/女
+    assert f"读取 read 代表 → deputies.csv: {n} 行 rows（{n} 个中文选项已转换为代码 / choices converted to codes）" in text
     assert "已写入 wrote" in text
     # CSV written as UTF-8 without BOM, LF line ends
     raw = (out / "deputies.csv").read_bytes()
@@ -192,3 +193,13 @@ def test_command_line(out, tmp_path, capsys):
     assert "已写入 wrote" in capsys.readouterr().out
     assert read_csv(out / "contacts.csv") == read_csv(TINY / "contacts.csv")
     assert main(["import", str(tmp_path / "missing.xlsx"), "--out", str(out)]) == 1
+
+
+def test_control_characters_are_not_echoed(out, tmp_path):
+    # openpyxl refuses them in cells, but a CSV can carry them
+    src = tmp_path / "deputies.csv"
+    src.write_text("id,name,gender,x\x1b[31m\nd01,王明华,male,1\n", encoding="utf-8")
+    buf = io.StringIO()
+    rc = run_import(src, out, AS_OF, stream=buf)
+    assert rc == 1
+    assert "\x1b" not in buf.getvalue() and "import-unknown-column" in buf.getvalue()
