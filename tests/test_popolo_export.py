@@ -125,3 +125,21 @@ def test_no_private_values_and_deterministic(export):
         assert word not in text
     again = popolo.dumps(popolo.build(SiteContext(load_dataset(TINY), AS_OF)))
     assert again == text
+
+
+def test_person_image_only_when_the_photo_exists(tmp_path):
+    import shutil
+
+    d = tmp_path / "data"
+    shutil.copytree(TINY, d)
+    (d / "photos").mkdir()
+    (d / "photos" / "d01.jpg").write_bytes(b"\xff\xd8\xff")
+    text = (d / "deputies.csv").read_text(encoding="utf-8")
+    text = text.replace("虚构农业合作社理事长,,", "虚构农业合作社理事长,photos/d01.jpg,", 1)
+    text = text.replace("虚构县副县长,,", "虚构县副县长,photos/missing.jpg,", 1)
+    (d / "deputies.csv").write_text(text, encoding="utf-8")
+    data = popolo.build(SiteContext(load_dataset(d), AS_OF))
+    images = {p["id"]: p.get("image") for p in data["persons"] if p["id"] in ("d01", "d02")}
+    assert images == {"d01": "photos/d01.jpg", "d02": None}
+    v = _validator("person")
+    assert all(v.is_valid(p) for p in data["persons"])

@@ -9,6 +9,8 @@ events (activities, and duty reports given at a meeting). It validates against t
   events come from several tables, so their ids carry the table ("congress/ct18",
   "mandate/m01", "activity/a01") and an identifier with scheme "data-package:<table>" maps
   them back to the CSV row;
+- a person's image is the photo's URL relative to popolo.json (the open data publishes
+  photos beside it as data/photos/…), given only when the file exists;
 - empty values are left out rather than written as null; fields Popolo has no name for
   (ethnicity, level, seats, …) are extra properties, which Popolo allows;
 - only published reports appear; drafts never do. Private fields are not in the model, so
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,17 @@ def _ident(table: str, key: str) -> list[dict[str, str]]:
     return [{"scheme": f"data-package:{table}", "identifier": key}]
 
 
+_PHOTO = re.compile(r"^photos/[A-Za-z0-9_-]{1,64}\.(?:jpg|png|webp)$")
+
+
+def _image(root: Path, image: str | None) -> str | None:
+    """The photo as a URL relative to this file: the open data publishes photos beside it
+    (data/photos/…), and only photos that exist are published."""
+    if image and _PHOTO.match(image) and (root / image).is_file():
+        return image
+    return None
+
+
 def build(site: SiteContext) -> dict[str, Any]:
     ds = site.ds
     persons = [
@@ -52,6 +66,7 @@ def build(site: SiteContext) -> dict[str, Any]:
             "id": d.id,
             "name": d.name,
             "gender": d.gender,
+            "image": _image(ds.root, d.image),
             "biography": d.biography,
             "ethnicity": d.ethnicity,
             "party": d.party,
