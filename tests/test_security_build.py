@@ -12,12 +12,11 @@ import csv
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from attacks.attack_package import BODY_FIELD, FIELDS, load_payloads, make_attack_package
+from attacks.attack_package import BODY_FIELD, FIELDS, build_attack_site, load_payloads
 from attacks.outputcheck import check_csv, check_html, check_site, check_xml
 from leakscan import iter_files
 
@@ -29,15 +28,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def attack_site(tmp_path_factory):
-    from generator.build import prepare, publish
-
-    base = tmp_path_factory.mktemp("attack")
-    pkg = base / "data"
-    placed = make_attack_package(TINY, pkg)
-    site, docs = prepare(pkg, validate=False)
-    out = base / "site"
-    publish(site, docs, out)
-    return pkg, out, placed, docs
+    return build_attack_site(tmp_path_factory.mktemp("attack"), TINY)
 
 
 def test_corpus_is_big_enough_and_covers_every_route():

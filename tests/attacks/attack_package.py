@@ -158,3 +158,17 @@ if __name__ == "__main__":
         raise SystemExit(2)
     n = make_attack_package(Path(sys.argv[1]), Path(sys.argv[2]))
     print(f"{len(n)} tokens placed in {sys.argv[2]}")
+
+
+def build_attack_site(base: Path, src: Path | None = None):
+    """Attack package under base/data, built (validation bypassed) into base/site.
+    Returns (package dir, site dir, placed tokens, page docs)."""
+    from generator.build import prepare, publish
+
+    src = src or HERE.parent / "fixtures" / "tiny"
+    pkg = base / "data"
+    placed = make_attack_package(src, pkg)
+    site, docs = prepare(pkg, validate=False)
+    out = base / "site"
+    publish(site, docs, out)
+    return pkg, out, placed, docs
