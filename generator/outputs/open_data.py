@@ -30,20 +30,44 @@ _SAFE_REL = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_-]+(?:/[A-Za-z0-9_.-]+)*\.(?:md|j
 _CACHE = "_open_data_files"
 
 
-def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+_FORMULA_START = frozenset("=+-@\t\r")
+
+
+def _table(path: Path, header: list[str], text_fields: set[str], keep=None) -> tuple[bytes, list[list[str]]]:
+    """Read one raw CSV and write only the `header` columns (an allow-list), in file order.
+    `keep(row_by_name)` filters rows. Returns the CSV bytes and the kept rows (public columns).
+    Streams with csv.reader: the attendance table has close to a million rows at city scale."""
+    rows: list[list[str]] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            raw_header = next(reader, [])
+            pos: dict[str, int] = {}
+            for i, name in enumerate(raw_header):
+                pos.setdefault(name, i)
+            idx = [pos.get(h, -1) for h in header]
+            guard = [j for j, h in enumerate(header) if h in text_fields]
+            width = len(raw_header)
+            for raw in reader:
+                if not raw:
+                    continue
+                if len(raw) < width:
+                    raw = raw + [""] * (width - len(raw))
+                out = [raw[i] if i >= 0 else "" for i in idx]
+                for j in guard:
+                    v = out[j]
+                    if v and v[0] in _FORMULA_START:
+                        out[j] = csv_cell(v)
+                if keep is not None and not keep(dict(zip(header, out))):
+                    continue
+                rows.append(out)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        rows = []
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes only where needed
     w.writerow(header)
     w.writerows(rows)
-    return buf.getvalue().encode("utf-8")
-
-
-def _read_table(path: Path) -> list[dict[str, str]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return [dict(r) for r in csv.DictReader(fh)]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
+    return buf.getvalue().encode("utf-8"), rows
 
 
 def _public_schema(schema: dict, private: set[str]) -> dict:
@@ -87,13 +111,19 @@ def build_files(site: SiteContext) -> dict[str, bytes]:
     for name, spec in pkg.tables.items():
         private = set(spec.private_fields)
         header = [f.name for f in spec.fields if not f.private]
-        rows = _read_table(root / spec.path)
-        if name == "reports":
-            rows = [r for r in rows if (r.get("state") or "").strip() == "published"]
-            published_bodies = [(r.get("body") or "").strip() for r in rows]
+        # Free text only: ids, enums and patterned fields cannot start with a formula sign in
+        # validated data, and skipping them keeps million-row tables fast.
+        fk_fields = {n for fk in spec.foreign_keys for n in ([fk.get("fields")] if isinstance(fk.get("fields"), str) else fk.get("fields") or [])}
+        text_fields = {
+            f.name for f in spec.fields
+            if f.type == "string" and f.enum is None and "pattern" not in f.constraints and f.name not in fk_fields
+        }
+        keep = (lambda r: r.get("state", "").strip() == "published") if name == "reports" else None
+        data, rows = _table(root / spec.path, header, text_fields, keep)
+        if name == "reports" and "body" in header:
+            published_bodies = [r[header.index("body")].strip() for r in rows]
         if name == "deputies" and "image" in header:
-            photos = [(r.get("image") or "").strip() for r in rows]
-        data = _csv_bytes(header, [[csv_cell(r.get(h) or "") for h in header] for r in rows])
+            photos = [r[header.index("image")].strip() for r in rows]
         out_path = f"{name}.csv"
         files[out_path] = data
         res = copy.deepcopy(raw_by_name.get(name, {}))
