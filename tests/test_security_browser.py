@@ -7,24 +7,12 @@ except under CI=true, where that is a failure.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import threading
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
 from attacks.attack_package import PWNED_URL_PART, build_attack_site, load_payloads
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
+from browser_support import _require_chromium, browser, serve  # noqa: F401  (browser is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,50 +27,11 @@ POKE = """() => {
 }"""
 
 
-def _browser_or_skip():
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("playwright is not installed (pip install -e '.[test]')")
-        pytest.skip("playwright is not installed: .venv/bin/pip install -e '.[test]'")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"chromium not found at {CHROMIUM}")
-        pytest.skip("chromium is missing: apt-get install chromium (or set CHROMIUM=/path/to/chrome)")
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *a):  # keep test output clean
-        pass
-
-
 @pytest.fixture(scope="module")
 def served_attack_site(tmp_path_factory):
-    _browser_or_skip()
+    _require_chromium()  # before the build: skip (or fail in CI) early
     _pkg, out, placed, _docs = build_attack_site(tmp_path_factory.mktemp("attack-browser"))
-    handler = functools.partial(_Quiet, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield out, f"http://127.0.0.1:{server.server_address[1]}/", placed
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _browser_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    return out, serve(out), placed
 
 
 class Watch:
