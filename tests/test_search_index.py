@@ -214,3 +214,25 @@ def test_finder_tiny_fixture_every_level_whole_and_part():
         ("李秀英", "city", "overdue"), ("王明华", "city", "reported"),
     ]
     assert comm["part"] == []
+
+
+def _all_terms(idx: Path) -> dict:
+    out = {}
+    for f in sorted((idx / "s").glob("*.bin")):
+        out.update(read_shard(f.read_bytes()))
+    return out
+
+
+def test_spilled_build_has_the_same_postings(tmp_path, monkeypatch):
+    import generator.search as s
+
+    docs = _docs() * 1  # five docs, about a hundred postings
+    build(docs, tmp_path / "mem")
+    monkeypatch.setattr(s, "SPILL_POSTINGS", 10)  # spill after every doc or two
+    build(docs, tmp_path / "spill")
+    mem, spill = tmp_path / "mem/search/idx", tmp_path / "spill/search/idx"
+    assert json.loads((spill / "manifest.json").read_text())["shards"] == 64
+    assert _all_terms(spill) == _all_terms(mem)
+    for n in range(64):  # every term sits in the shard its hash names
+        assert all(shard_of(t, 64) == n for t in read_shard((spill / f"s/{n}.bin").read_bytes()))
+    assert (spill / "m/0.json").read_bytes() == (mem / "m/0.json").read_bytes()

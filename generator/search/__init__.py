@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import math
+import operator
 import re
+import tempfile
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -41,6 +45,8 @@ _SEG = re.compile(r"[^\W_]+")
 # Size knobs. Shard count grows with the index so every shard stays about SHARD_TARGET bytes.
 SHARD_TARGET = 24_000  # raw bytes per posting shard
 MIN_SHARDS = 8
+SPILL_POSTINGS = 3_000_000  # postings held in memory before spilling to disk
+PARTITIONS = 64  # spill files (and the shard count is then a multiple of this)
 POSTING_CAP = 2_000  # postings kept for a very common term (highest impact first)
 META_CHUNK = 64  # docs per metadata chunk
 TEXT_CHUNK_TARGET = 8_000  # raw UTF-8 bytes per excerpt-text chunk
@@ -127,9 +133,16 @@ def doc_terms(doc: Doc) -> dict[str, list[int]]:
         short_field(doc.person, F_PERSON, False)
     for p in doc.places:
         short_field(p, F_PLACES, False, F_PSTART | F_PEND)
+    body: Counter = Counter()
     for seg in segments(doc.text):
-        for g in bigrams(seg):
-            add(g, F_TEXT, 1)
+        body.update(map(operator.add, seg, seg[1:]))  # the bigrams, counted at C speed
+    for g, tf in body.items():
+        e = terms.get(g)
+        if e is None:
+            terms[g] = [F_TEXT, tf]
+        else:
+            e[0] |= F_TEXT
+            e[1] += tf
     return terms
 
 
@@ -150,6 +163,91 @@ def order_docs(docs: Iterable[Doc]) -> list[Doc]:
     return sorted(docs, key=lambda d: (_kind_rank(d.kind), d.url))
 
 
+def _encode_term(term: str, lst: list) -> bytes:
+    """One term's directory entry and posting block (format in docs/search.md)."""
+    df = len(lst)
+    truncated = 0
+    if df > POSTING_CAP:
+        # keep the highest-impact postings; ties by doc id so the output is deterministic
+        lst = sorted(lst, key=lambda p: (-impact(p[1], p[2]), p[0]))[:POSTING_CAP]
+        lst.sort()
+        truncated = 1
+    body = bytearray()
+    put = body.append
+    prev = 0
+    for doc, bits, tf in lst:
+        delta = doc - prev
+        if delta < 0x80:  # most deltas and frequencies fit one byte: skip the call
+            put(delta)
+        else:
+            _varint(body, delta)
+        prev = doc
+        put(bits)
+        if bits & F_TEXT:
+            if tf < 0x80:
+                put(tf)
+            else:
+                _varint(body, tf)
+    tb = term.encode("utf-8")
+    head = bytearray()
+    _varint(head, len(tb))
+    head += tb
+    _varint(head, df)
+    head.append(truncated)
+    _varint(head, len(lst))
+    _varint(head, len(body))
+    return bytes(head + body)
+
+
+class _Spill:
+    """Postings on disk in PARTITIONS files by term hash (append-only, in doc order)."""
+
+    def __init__(self) -> None:
+        self.dir = tempfile.TemporaryDirectory(prefix="search-spill-")
+        self.files = [open(Path(self.dir.name) / f"p{i}", "wb") for i in range(PARTITIONS)]
+
+    def add(self, postings: dict[str, list]) -> None:
+        parts: list[list] = [[] for _ in range(PARTITIONS)]
+        for term, lst in postings.items():
+            parts[fnv1a(term) % PARTITIONS].append((term, lst))
+        for f, items in zip(self.files, parts):
+            if items:
+                marshal.dump(items, f)
+
+    def _records(self, path: Path):
+        with open(path, "rb") as f:
+            while True:
+                try:
+                    yield from marshal.load(f)
+                except EOFError:
+                    return
+
+    def encode(self) -> int:
+        """Merge each partition's lists per term and encode them; total bytes."""
+        for f in self.files:
+            f.close()
+        total = 0
+        for i in range(PARTITIONS):
+            src = Path(self.dir.name) / f"p{i}"
+            merged: dict[str, list] = {}
+            for term, lst in self._records(src):
+                merged.setdefault(term, []).extend(lst)
+            blocks = [(term, _encode_term(term, lst)) for term, lst in merged.items()]
+            del merged
+            total += sum(len(b) for _t, b in blocks)
+            with open(Path(self.dir.name) / f"b{i}", "wb") as f:
+                marshal.dump(blocks, f)
+            src.unlink()
+        return total
+
+    def blocks(self, part: int) -> list[tuple[str, bytes]]:
+        with open(Path(self.dir.name) / f"b{part}", "rb") as f:
+            return marshal.load(f)
+
+    def close(self) -> None:
+        self.dir.cleanup()
+
+
 def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> list[str]:
     """Write the index for `docs` under out_dir/prefix; return the relative paths written."""
     docs = order_docs(docs)
@@ -160,57 +258,65 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
     written: list[str] = []
 
     # 1. postings: term → list of (doc, bits, tf), docs visited in id order so lists are sorted.
+    # Above SPILL_POSTINGS they are spilled to PARTITIONS temporary files by term hash, so a
+    # province-scale build holds one partition at a time (see docs/search.md).
     postings: dict[str, list] = {}
+    held = 0
+    spill: _Spill | None = None
+    get = postings.get
     for i, d in enumerate(docs):
-        for term, (bits, tf) in doc_terms(d).items():
-            lst = postings.get(term)
+        terms = doc_terms(d)
+        for term, (bits, tf) in terms.items():
+            lst = get(term)
             if lst is None:
                 postings[term] = lst = []
-            lst.append((i, bits, min(tf, 255)))
+            lst.append((i, bits, tf if tf < 255 else 255))
+        held += len(terms)
+        if held > SPILL_POSTINGS:
+            spill = spill or _Spill()
+            spill.add(postings)
+            postings, held = {}, 0
+            get = postings.get
 
-    # 2. encode each term's block once, then decide the shard count from the total size.
-    blocks: dict[str, bytes] = {}
-    for term, lst in postings.items():
-        df = len(lst)
-        truncated = 0
-        if df > POSTING_CAP:
-            # keep the highest-impact postings; ties by doc id so the output is deterministic
-            lst = sorted(lst, key=lambda p: (-impact(p[1], p[2]), p[0]))[:POSTING_CAP]
-            lst.sort()
-            truncated = 1
-        body = bytearray()
-        prev = 0
-        for doc, bits, tf in lst:
-            _varint(body, doc - prev)
-            prev = doc
-            body.append(bits)
-            if bits & F_TEXT:
-                _varint(body, tf)
-        tb = term.encode("utf-8")
-        head = bytearray()
-        _varint(head, len(tb))
-        head += tb
-        _varint(head, df)
-        head.append(truncated)
-        _varint(head, len(lst))
-        _varint(head, len(body))
-        blocks[term] = bytes(head + body)
-    del postings
-    total = sum(len(b) for b in blocks.values())
-    n_shards = max(MIN_SHARDS, math.ceil(total / SHARD_TARGET))
-    by_shard: list[list[str]] = [[] for _ in range(n_shards)]
-    for term in blocks:
-        by_shard[shard_of(term, n_shards)].append(term)
-    digest = hashlib.sha256()
-    for s, terms in enumerate(by_shard):
+    shard_digests: dict[int, bytes] = {}
+
+    def write_shard(s: int, items: list[tuple[str, bytes]]) -> None:
         out = bytearray()
-        _varint(out, len(terms))
-        for term in sorted(terms):
-            out += blocks[term]
+        _varint(out, len(items))
+        for _term, block in sorted(items):
+            out += block
         data = bytes(out)
-        digest.update(data)
+        shard_digests[s] = hashlib.sha256(data).digest()
         (root / "s" / f"{s}.bin").write_bytes(data)
         written.append(f"{prefix}/s/{s}.bin")
+
+    # 2. encode each term's block once, then decide the shard count from the total size.
+    if spill is None:
+        blocks = {term: _encode_term(term, lst) for term, lst in postings.items()}
+        del postings
+        total = sum(len(b) for b in blocks.values())
+        n_shards = max(MIN_SHARDS, math.ceil(total / SHARD_TARGET))
+        by_shard: list[list[tuple[str, bytes]]] = [[] for _ in range(n_shards)]
+        for term, block in blocks.items():
+            by_shard[shard_of(term, n_shards)].append((term, block))
+        for s, items in enumerate(by_shard):
+            write_shard(s, items)
+    else:
+        spill.add(postings)
+        del postings
+        total = spill.encode()
+        # a multiple of PARTITIONS, so every shard's terms live in one partition
+        n_shards = PARTITIONS * math.ceil(max(MIN_SHARDS, math.ceil(total / SHARD_TARGET)) / PARTITIONS)
+        for part in range(PARTITIONS):
+            by_shard_p: dict[int, list[tuple[str, bytes]]] = {s: [] for s in range(part, n_shards, PARTITIONS)}
+            for term, block in spill.blocks(part):
+                by_shard_p[shard_of(term, n_shards)].append((term, block))
+            for s, items in by_shard_p.items():
+                write_shard(s, items)
+        spill.close()
+    digest = hashlib.sha256()
+    for s in range(n_shards):
+        digest.update(shard_digests[s])
 
     # 3. excerpt text chunks (grouped by size) and metadata chunks (fixed docs per chunk).
     text_chunks: list[dict[str, str]] = [{}]

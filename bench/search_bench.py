@@ -1,0 +1,161 @@
+"""Search benchmark: index build time and size, and the bytes a first-time visitor downloads
+(gzip) before the first results, per query, at a demo scale.
+
+    .venv/bin/python bench/search_bench.py --scale county [--data DIR] [--json]
+
+Pages are computed the way the build does (generator.pages), but only their SearchEntries are
+kept, so city and province scales fit in memory. Queries run through the real search.js in
+node (tests/search_node.js), one fresh engine per query, as a first-time visitor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+QUERIES = [
+    "杨志学", "叶尔兰·努尔", "努尔", "杨", "棠铺镇", "龙山村", "迎宾社区", "代表联络站",
+    "棠铺镇人大代表联络站", "五级人大代表联合小组", "加装电梯", "医保基金", "老旧小区加装电梯",
+    "加装电梯 棠铺镇", "报告履职情况", "人大代表",
+]
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(scale: str, data: Path | None, work: Path, queries: list[str]) -> dict:
+    from generator.build import prepare  # noqa: F401  (imports the page modules)
+    from generator.model import load_dataset
+    from generator.outputs.search_index import docs_from_pages
+    from generator.pages import SiteContext, all_pages
+    from generator.build import resolve_as_of
+    from generator.descriptor import read_package
+    from generator.search import build
+    from generator.search.finder import write_finder
+
+    t0 = time.perf_counter()
+    if data is None:
+        from generator.demo import generate
+
+        data = work / "data"
+        generate(scale, 1, data)
+    t_demo = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    package = read_package(data)
+    ds = load_dataset(data, package=package)
+    site = SiteContext(ds=ds, as_of=resolve_as_of(None, package.raw))
+    docs, n_pages = [], 0
+    for chunk in _batched(all_pages(site), 2000):  # keep only what search needs
+        n_pages += len(chunk)
+        docs.extend(docs_from_pages(chunk))
+    t_pages = time.perf_counter() - t0
+
+    out = work / "out"
+    t0 = time.perf_counter()
+    written = build(docs, out)
+    t_index = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    finder_files = write_finder(site, out)
+    t_finder = time.perf_counter() - t0
+
+    idx = out / "search/idx"
+    raw = gz = 0
+    shard_gz = []
+    for rel in written:
+        b = (out / rel).read_bytes()
+        g = len(gzip.compress(b, 6))
+        raw += len(b)
+        gz += g
+        if "/s/" in rel:
+            shard_gz.append(g)
+    manifest = json.loads((idx / "manifest.json").read_text())
+    res = subprocess.run(
+        ["node", str(ROOT / "tests/search_node.js"), str(ROOT / "theme/assets/js/search.js"), str(idx)],
+        input=json.dumps({"queries": queries, "limit": 10}), capture_output=True, text=True, check=True,
+    )
+    per_query = [
+        {"query": r["query"], "results": r["total"], "files": len(r["files"]),
+         "gzip_bytes": sum(f["gzip"] for f in r["files"]), "ms_node": round(r["ms"], 1)}
+        for r in json.loads(res.stdout)
+    ]
+    finder_sizes = [len(gzip.compress((out / f).read_bytes(), 6)) for f in finder_files]
+    return {
+        "scale": scale,
+        "pages": n_pages,
+        "search_docs": manifest["docs"],
+        "seconds": {"demo": round(t_demo, 1), "pages": round(t_pages, 1), "index": round(t_index, 2),
+                    "finder": round(t_finder, 2)},
+        "peak_rss_mb": round(_maxrss_mb()),
+        "index": {"files": len(written), "shards": manifest["shards"], "raw_bytes": raw, "gzip_bytes": gz,
+                  "shard_gzip_median": int(statistics.median(shard_gz)), "shard_gzip_max": max(shard_gz)},
+        "finder": {"files": len(finder_files), "index_gzip": finder_sizes[finder_files.index("finder/index.json")],
+                   "unit_gzip_max": max(finder_sizes)},
+        "queries": per_query,
+        "first_query_gzip_max": max(q["gzip_bytes"] for q in per_query),
+    }
+
+
+def _batched(it, n):
+    batch = []
+    for x in it:
+        batch.append(x)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def report(m: dict) -> str:
+    lines = [
+        f"search bench — scale {m['scale']}: {m['pages']:,} pages, {m['search_docs']:,} indexed",
+        f"  time: pages {m['seconds']['pages']} s, index {m['seconds']['index']} s, finder {m['seconds']['finder']} s;"
+        f" peak RSS {m['peak_rss_mb']} MB",
+        f"  index: {m['index']['files']:,} files, {m['index']['shards']:,} shards, {m['index']['raw_bytes'] / 1e6:.1f} MB raw,"
+        f" {m['index']['gzip_bytes'] / 1e6:.1f} MB gzip; shard gzip median {m['index']['shard_gzip_median'] / 1e3:.1f} KB,"
+        f" max {m['index']['shard_gzip_max'] / 1e3:.1f} KB",
+        f"  finder: {m['finder']['files']} files, index {m['finder']['index_gzip'] / 1e3:.1f} KB gzip,"
+        f" largest unit {m['finder']['unit_gzip_max'] / 1e3:.1f} KB gzip",
+        "  first query (fresh visitor), gzip bytes before results:",
+    ]
+    for q in m["queries"]:
+        lines.append(f"    {q['query']:<16} {q['gzip_bytes'] / 1e3:7.1f} KB  {q['files']:3d} files  {q['results']:7,} results")
+    lines.append(f"  max {m['first_query_gzip_max'] / 1e3:.1f} KB (target < 300 KB)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", default="county", choices=["tiny", "county", "city", "province"])
+    ap.add_argument("--data", type=Path, default=None, help="use this data package instead of a generated demo")
+    ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp folder)")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--query", action="append", help="queries to measure (default: a fixed set)")
+    args = ap.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="search-bench-"))
+    try:
+        m = measure(args.scale, args.data, work, args.query or QUERIES)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(m, ensure_ascii=False, indent=1) if args.json else report(m))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
