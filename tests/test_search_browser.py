@@ -99,6 +99,8 @@ def test_find_your_deputy_by_township_then_village(browser, site_url):
     assert page.locator(".ds-finder__status").inner_text() == "虚构县 / 甲镇：找到 8 位代表。"
     first = page.locator(".ds-finder__dep").first.inner_text()
     assert "县人大代表" in first and "已报告" in first and "甲镇人大代表联络站" in first
+    # city deputies are elected by the county congress (an electing unit covering the county)
+    assert "选举单位：虚构县人民代表大会" in page.locator(".ds-finder__dep").nth(2).inner_text()
     page.locator("#ds-finder-place").select_option(label="东湖村（村）")
     page.wait_for_function("document.querySelector('.ds-finder__status').textContent.startsWith('东湖村')")
     assert finder_names(page) == ["吴娜", "周伟", "赵磊", "黄静", "张建国", "赵磊", "李秀英", "王明华"]

@@ -204,9 +204,11 @@ def test_finder_tiny_fixture_every_level_whole_and_part():
     zhang = next(e for e in town["deputies"] if e["name"] == "张建国")
     assert zhang == {
         "name": "张建国", "url": "deputies/d03/", "level": "county", "level_zh": "县人大代表",
-        "congress": "虚构县第十八届人民代表大会", "constituency": "第一选区", "status": "reported",
+        "congress": "虚构县第十八届人民代表大会", "constituency": "第一选区", "electing_unit": False,
+        "status": "reported",
         "status_zh": "已报告", "stations": [["甲镇人大代表联络站", "stations/s01/"]],
     }
+    assert next(e for e in town["deputies"] if e["name"] == "王明华")["electing_unit"] is True
     comm = shards["u0"]
     # 杨丽's mandate ended in 2023: not listed; the national deputy's unit has no area: not listed
     assert names(comm, comm["places"][0][2]) == [

@@ -16,7 +16,7 @@ Files (sharded per *unit*, so a visitor downloads only the part they pick):
   township, or a village/community that has no township above it.
 - finder/<file>.json: {"name", "path", "deputies": [entry…], "places": [[name, kind, [entry
   indexes covering it whole]]…], "part": [[entry index, [place names]]…]}; places[0] is the
-  unit itself; an entry is {name, url, level, level_zh, congress, constituency, status,
+  unit itself; an entry is {name, url, level, level_zh, congress, constituency, electing_unit, status,
   status_zh, stations: [[name, url]…]}.
 """
 
@@ -113,6 +113,7 @@ def build_finder(site: SiteContext) -> tuple[dict, dict[str, dict]]:
                 "level_zh": LEVEL_DEPUTY_ZH.get(c.level, c.level),
                 "congress": c.name,
                 "constituency": k.name if k else "",
+                "electing_unit": bool(k and k.kind == "electing_unit"),
                 "status": st.status if st else "",
                 "status_zh": st.status_zh if st else "",
                 "stations": stations,

@@ -103,7 +103,7 @@
       li.appendChild(a);
       li.appendChild(el("span", { "class": "ds-finder__level" }, " " + e.level_zh));
       var info = el("span", { "class": "ds-finder__info" });
-      info.appendChild(el("span", null, e.constituency ? "选区：" + e.constituency : e.congress));
+      info.appendChild(el("span", null, e.constituency ? (e.electing_unit ? "选举单位：" : "选区：") + e.constituency : e.congress));
       info.appendChild(el("span", { "class": "ds-status ds-status--" + e.status }, "报告情况：" + e.status_zh));
       li.appendChild(info);
       if (e.stations.length) {
