@@ -22,7 +22,7 @@ BODY = """<div id="search-app" class="ds-sp" data-root="{root}">
   <p id="ds-sq-hint" class="ds-sp__hint">可以输入姓名（或其中几个字）、乡镇、村或社区、联络站、小组名称，或“加装电梯”这样的话题，不需要空格。</p>
 </form>
 <p class="ds-sp__status" role="status" aria-live="polite" data-search-status></p>
-<ol class="ds-sp__results" data-search-results></ol>
+<ol class="ds-sp__results" aria-label="搜索结果" data-search-results></ol>
 <p><button type="button" class="ds-sp__more" data-search-more hidden>显示更多结果</button></p>
 <noscript><p class="ds-sp__nojs">搜索需要浏览器启用 JavaScript。也可以直接浏览：<a href="{deputies}">代表名录</a>、<a href="{reports}">履职报告</a>、<a href="{groups}">代表小组</a>、<a href="{stations}">联络站</a>、<a href="{suggestions}">议案建议</a>。</p></noscript>
 </div>
