@@ -73,7 +73,7 @@ class CountySpec:
 COUNTY = CountySpec(
     townships=14, villages=(11, 17), national=1, provincial=3, prov_also_county=1, city=26,
     city_officials=10, city_also_county=8, county_seats=205, county_also_township=60,
-    township_seats=1169, replacements=10, joint_groups=7, groups_per_township=3, thematic_groups=2,
+    township_seats=1169, replacements=10, joint_groups=7, groups_per_township=5, thematic_groups=2,
     joint_township_members=5, village_stations=36, activities_2023=650, suggestions=330,
     contacts_2023=(23000, 2300, 723, 3251), received_2023=2300, missing_mix_groups=2,
 )
@@ -450,8 +450,8 @@ class County:
         p = Person()
         p.gender = "female" if rng.random() < (0.22 if official else 0.32) else "male"
         p.ethnicity = "汉族"
-        if self.dot_names_left > 0 and not official and rng.random() < 0.02:
-            self.dot_names_left -= 1
+        if not official and len(self.persons) >= self.next_dot_name:
+            self.next_dot_name += self.dot_spacing
             p.ethnicity = rng.choice(T.DOT_ETHNIC)
             first = rng.choice(T.DOT_FEMALE_FIRST if p.gender == "female" else T.DOT_MALE_FIRST)
             second = rng.choice([s for s in T.DOT_SECOND if s != first])
@@ -489,7 +489,8 @@ class County:
         town = town or self.towns[0]
         village = village or rng.choice(town["villages"])
         return tpl.format(county=self.name, cs=self.cs, town=town["name"], town_head=town["head"],
-                          village=village["name"], crop=rng.choice(T.CROPS), company=rng.choice(T.COMPANIES),
+                          village=village["name"], crop=rng.choice(T.CROPS), company=rng.choice(T.COMPANIES) + rng.choice(T.INDUSTRIES),
+                          hospital=rng.choice(T.HOSPITALS),
                           bureau=rng.choice(T.COUNTY_BUREAUS))
 
     def grassroots_job(self, town, village) -> str:
@@ -503,7 +504,9 @@ class County:
 
     def deputies(self) -> None:
         rng, sp = self.rng, self.sp
-        self.dot_names_left = max(1, sp.persons // 400)
+        # a few transliterated names written with a middle dot, spread over the county
+        self.dot_spacing = sp.persons // max(1, sp.persons // 400)
+        self.next_dot_name = self.dot_spacing // 2
         rng.shuffle(self.county_slots)
         for slots in self.town_slots.values():
             rng.shuffle(slots)
@@ -543,31 +546,40 @@ class County:
                 self.mandate(p, self.county, kid, post)
                 if "人大常委会主任" in post:
                     self.chair.append(p)
-        # county-only deputies
+        # county-only deputies: the chairperson meeting, township leaders, county officials, then grassroots
         rest = list(county_slot)
         n_official = max(0, round(0.3 * sp.county_seats) - sum(1 for p in self.persons if p.official and any(
             m.level == "county" for m in p.mandates)))
         chair_posts = T.CHAIR_MEETING_POSTS[len(self.chair):]
+        n_chair = min(len(chair_posts), max(sp.joint_groups, 1) + (1 if sp.thematic_groups else 0) - len(self.chair))
+        posts: list[str | None] = [None] * len(rest)
+        for j in range(n_chair):
+            posts[j] = chair_posts[j]
+        leaders_in: dict[int, int] = {}
+        for j in range(n_chair, len(rest)):
+            ti = rest[j][1]["i"]
+            if n_official > 0 and leaders_in.get(ti, 0) < 2:
+                posts[j] = T.TOWN_LEADER_POSTS[leaders_in.get(ti, 0)]
+                leaders_in[ti] = leaders_in.get(ti, 0) + 1
+                n_official -= 1
+        bureaus = rng.sample(T.COUNTY_BUREAUS, len(T.COUNTY_BUREAUS))
+        county_posts = ["{county}人民政府副{cs}长"] * 4 + [f"{{county}}{b}局长" for b in bureaus] + T.COUNTY_OTHER_POSTS
+        for j in range(n_chair, len(rest)):
+            if posts[j] is None and n_official > 0 and county_posts:
+                posts[j] = county_posts.pop(0)
+                n_official -= 1
         town_leaders: list[Person] = []
         for j, (kid, t, v) in enumerate(rest):
-            if len(self.chair) < max(sp.joint_groups, 1) + (1 if sp.thematic_groups else 0) and j < len(chair_posts):
-                post = self.fmt(chair_posts[j], t, v)
-                p = self.person(t, v, True, post, 0.5)
-                self.chair.append(p)
-            elif n_official > 0:
-                n_official -= 1
-                k = j % 4
-                if k >= 2 and len(town_leaders) < 2 * sp.townships:
-                    tpl = T.COUNTY_OFFICIAL_POSTS[2 + (len(town_leaders) % 2)]
-                    post = self.fmt(tpl, t, v)
-                else:
-                    post = self.fmt(T.COUNTY_OFFICIAL_POSTS[k % 2], t, v)
-                p = self.person(t, v, True, post, 0.25)
-                if k >= 2:
-                    town_leaders.append(p)
-            else:
+            if posts[j] is None:
                 post = ""
                 p = self.person(t, v, False, self.grassroots_job(t, v), 0.4)
+            else:
+                post = self.fmt(posts[j], t, v)
+                p = self.person(t, v, True, post, 0.5 if j < n_chair else 0.25)
+                if j < n_chair:
+                    self.chair.append(p)
+                elif posts[j] in T.TOWN_LEADER_POSTS:
+                    town_leaders.append(p)
             self.mandate(p, self.county, kid, post)
         # county deputies who are also township deputies: township leaders first
         county_only = [p for p in self.persons if len(p.mandates) == 1 and p.mandates[0].level == "county"

@@ -54,11 +54,14 @@ GRASSROOTS_JOBS = [
     ("{village}村民", 8), ("{town}种粮大户", 5), ("{town}{crop}种植专业合作社理事长", 6),
     ("{town}中心小学教师", 6), ("{town}中学教师", 4), ("{town}卫生院医生", 5), ("{village}乡村医生", 4),
     ("{town}个体工商户", 5), ("{county}{company}有限公司职工", 5), ("{county}{company}有限公司总经理", 4),
-    ("{town}退役军人服务站站长", 2), ("{town}农机服务队队长", 2), ("{county}人民医院护士", 2),
+    ("{town}退役军人服务站站长", 2), ("{town}农机服务队队长", 2), ("{county}{hospital}护士", 2), ("{county}{hospital}医生", 2),
     ("{town}供销社职工", 1), ("{town}水产养殖户", 3), ("{village}网格员", 3), ("{town}电商服务站负责人", 2),
 ]
 CROPS = ["水稻", "油茶", "柑橘", "茶叶", "蔬菜", "莲藕", "中药材", "生猪", "水产"]
-COMPANIES = ["禾丰农业", "青岚建材", "溪源食品", "云川纺织", "绿野生态", "恒达机械", "兴旺米业", "长青药业", "金桥物流", "润田茶业"]
+COMPANIES = ["禾丰", "青岚", "溪源", "绿野", "恒达", "兴旺", "长青", "金桥", "润田", "丰泽", "远航", "华盛", "福瑞", "天成",
+             "鑫隆", "嘉禾", "宏远", "佳美", "新晟", "安泰"]
+INDUSTRIES = ["农业", "建材", "食品", "纺织", "生态", "机械", "米业", "药业", "物流", "茶业", "电子", "建设"]
+HOSPITALS = ["人民医院", "中医医院", "妇幼保健院", "第二人民医院"]
 
 # County-level leading posts (职务代表); the chairperson meeting (主任会议) liaises with joint groups.
 CHAIR_MEETING_POSTS = ["{county}人大常委会主任", "{county}人大常委会副主任", "{county}人大常委会副主任",
@@ -71,10 +74,12 @@ CITY_OFFICIAL_POSTS = ["{county}委书记", "{county}委副书记、{cs}长", "{
 COUNTY_BUREAUS = ["教育局", "卫生健康局", "农业农村局", "住房和城乡建设局", "交通运输局", "水利局", "民政局",
                   "医疗保障局", "司法局", "人力资源和社会保障局", "市场监督管理局", "文化旅游广电体育局",
                   "自然资源局", "财政局", "应急管理局", "林业局", "商务局", "发展和改革局"]
-COUNTY_OFFICIAL_POSTS = ["{county}{bureau}局长", "{county}人民政府副{cs}长", "{town}党委书记", "{town}党委副书记、{town_head}"]
-TOWN_OFFICIAL_POSTS = ["{town}人大主席", "{town}党委副书记、{town_head}", "{town}人大副主席", "{town}党委委员、副{town_head}",
+TOWN_LEADER_POSTS = ["{town}党委书记", "{town}党委副书记、{town_head}"]
+COUNTY_OTHER_POSTS = ["{county}人民法院院长", "{county}人民检察院检察长", "{county}公安局局长", "{county}总工会常务副主席",
+                      "团{county}委书记", "{county}妇联主席"]
+TOWN_OFFICIAL_POSTS = ["{town}人大主席", "{town}党委副书记", "{town}人大副主席", "{town}党委委员、副{town_head}",
                        "{town}纪委书记", "{town}党委委员、武装部部长"]
-PROV_JOBS = ["{county}{company}有限公司董事长", "{county}人民医院院长", "{village}党总支书记"]
+PROV_JOBS = ["{county}{company}有限公司董事长", "{county}{hospital}院长", "{village}党总支书记"]
 NATIONAL_JOBS = ["{village}党总支书记", "{county}{company}有限公司高级技师"]
 
 # --- topics -----------------------------------------------------------------------------
