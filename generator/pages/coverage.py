@@ -19,7 +19,6 @@ from . import PageDoc, SearchEntry, SiteContext, urls
 from .sections_common import (
     BODY_BUDGET,
     LEVEL_ZH,
-    LIST_PAGE_ROWS,
     chunks,
     deputy_name,
     pager,
@@ -31,6 +30,8 @@ INDEX = "coverage/"
 # the order a reader scans: what happened, what is pending, what is late, what is not yet asked
 STATUSES = (REPORTED, DUE, OVERDUE, NOT_YET_DUE, ENDED)
 NAMES_PER_PAGE = 1000
+CONGRESS_ROWS = 100  # rows of the per-congress table on one page (~500 bytes each)
+INDEX_CONGRESS_LIMIT = 40  # above this, the index links to per-level pages instead of listing congresses
 INDEX_NAME_LIMIT = 300  # above this, the index links to the congress pages instead of naming people
 
 
@@ -235,7 +236,7 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         if chart_rows
         else None
     )
-    split = len(congresses) > LIST_PAGE_ROWS
+    split = len(congresses) > INDEX_CONGRESS_LIMIT
     out: list[PageDoc] = []
 
     # names of the actionable statuses on the index, when few enough
@@ -248,7 +249,18 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
                 if ids:
                     items.append({"c": f["c"], "ids": ids, "href": urls.rel(INDEX, congress_url(f["c"].id))})
         pending.append({"label": STATUS_ZH[s], "status": s, "entries": items, "n": sum(len(i["ids"]) for i in items)})
-    show_names = sum(p["n"] for p in pending) <= INDEX_NAME_LIMIT
+    show_names = sum(p["n"] for p in pending) <= INDEX_NAME_LIMIT and not split
+    if split:
+        # many congresses: count per level, the level pages list the congresses
+        for p in pending:
+            per_level: dict[str, int] = defaultdict(int)
+            for it in p["entries"]:
+                per_level[it["c"].level] += len(it["ids"])
+            p["levels"] = [
+                {"level": LEVEL_ZH.get(lvl, lvl), "n": per_level[lvl], "href": urls.rel(INDEX, level_url(lvl))}
+                for lvl in LEVELS
+                if per_level.get(lvl)
+            ]
 
     out.append(
         PageDoc(
@@ -282,7 +294,7 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
     for level in [lvl for lvl in LEVELS if any(f["c"].level == lvl for f in figs.values())]:
         fs = [f for f in running if f["c"].level == level] + [f for f in past if f["c"].level == level]
         base = level_url(level)
-        parts = chunks(fs)
+        parts = chunks(fs, CONGRESS_ROWS)
         for n, part in enumerate(parts, 1):
             here = paged_url(base, n)
             out.append(

@@ -15,11 +15,10 @@ from ..figures import attendance_in_group
 from ..model import LEVELS, Activity, Dataset, Group, GroupMember
 from . import PageDoc, SearchEntry, SiteContext, urls
 from .sections_common import (
-    BODY_BUDGET,
     activity_rows,
+    place_activities,
     GROUP_KIND_ZH,
     LEVEL_ZH,
-    LIST_PAGE_ROWS,
     ROLE_ZH,
     area_label,
     chunks,
@@ -37,6 +36,7 @@ INDEX = "groups/"
 KIND_ORDER = ("five_level_joint", "single_level", "thematic")
 ROLE_ORDER = ("leader", "deputy_leader", "liaison", "member")
 NO_MANDATE = "无在任代表资格"
+GROUP_ROWS = 100  # index rows per page (~300 bytes each)
 
 
 def kind_list_url(kind: str) -> str:
@@ -91,9 +91,9 @@ def _attendance_by_year(rows: list[dict]) -> list[tuple[str, list[int]]]:
         if r["future"]:
             continue
         y = years.setdefault(r["a"].date.year, [0, 0, 0, 0])
-        y[0] += len(r["present"])
-        y[1] += len(r["excused"])
-        y[2] += len(r["absent"])
+        y[0] += r["n_present"]
+        y[1] += r["n_excused"]
+        y[2] += r["n_absent"]
         y[3] += r["unrecorded"]
     return [(f"{y}年", v) for y, v in sorted(years.items())]
 
@@ -172,26 +172,17 @@ def group_page(site: SiteContext, g: Group) -> list[PageDoc]:
         methodology=urls.rel(here, "methodology/"),
         index=urls.rel(here, INDEX),
     )
-    pages: list[PageDoc] = []
-    html = render("sec_group.html", act_rows=act_rows, act_pages=None, **ctx)
-    if len(html.encode()) > BODY_BUDGET and act_rows:
-        # Too many activities for one page: list them per year on sub-pages.
-        years = sorted({r["a"].date.year for r in act_rows}, reverse=True)
-        act_pages = [(y, urls.rel(here, f"{here}activities/{y}/"), sum(1 for r in act_rows if r["a"].date.year == y)) for y in years]
-        html = render("sec_group.html", act_rows=[], act_pages=act_pages, **ctx)
-        for y in years:
-            sub = f"{here}activities/{y}/"
-            rows = [r for r in act_rows if r["a"].date.year == y]
-            pages.append(
-                PageDoc(
-                    path=urls.src(sub),
-                    title=f"{g.name} {y}年活动",
-                    template="group.html",
-                    html=render("sec_group_activities.html", here=sub, g=g, year=y, act_rows=rows, back=urls.rel(sub, here)),
-                    meta={"kind": "group_activities", "group_id": g.id, "year": y},
-                    source="activities.csv",
-                )
-            )
+    html, pages = place_activities(
+        here,
+        act_rows,
+        lambda **kw: render("sec_group.html", **ctx, **kw),
+        kind="group_activities",
+        title=g.name,
+        template="group.html",
+        source="activities.csv",
+        meta={"group_id": g.id},
+        owner=g,
+    )
     themes = [t for p in plans for t in p.theme_list]
     pages.insert(
         0,
@@ -238,7 +229,7 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
     kinds = [k for k in KIND_ORDER if k in by_kind] + sorted(k for k in by_kind if k not in KIND_ORDER)
     for k in kinds:
         by_kind[k].sort(key=lambda g: (g.name, g.id))
-    split = len(ds.groups) > LIST_PAGE_ROWS
+    split = len(ds.groups) > GROUP_ROWS
     sections = []
     pages: list[PageDoc] = []
     for k in kinds:
@@ -247,7 +238,7 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
         if split:
             base = kind_list_url(k)
             sec["href"] = urls.rel(INDEX, base)
-            parts = chunks(groups)
+            parts = chunks(groups, GROUP_ROWS)
             for n, part in enumerate(parts, 1):
                 here = paged_url(base, n)
                 pages.append(

@@ -178,19 +178,59 @@ def activity_rows(site, acts: Sequence[Activity], members: Sequence | None) -> l
             exp = {m.deputy_id for m in members if is_current(m.start_date, m.end_date, a.date)}
             expected = len(exp)
             unrecorded = len(exp - recorded)
+        present, excused, absent = (sorted(by_status.get(k, [])) for k in ("present", "excused", "absent"))
         out.append(
             {
                 "a": a,
                 "kind": zh(ACTIVITY_KIND_ZH, a.kind),
-                "present": sorted(by_status.get("present", [])),
-                "excused": sorted(by_status.get("excused", [])),
-                "absent": sorted(by_status.get("absent", [])),
+                "present": "、".join(present),
+                "excused": "、".join(excused),
+                "absent": "、".join(absent),
+                "n_present": len(present),
+                "n_excused": len(excused),
+                "n_absent": len(absent),
                 "unrecorded": unrecorded,
                 "expected": expected,
                 "future": a.date > site.as_of,
             }
         )
     return out
+
+
+def activity_blocks(rows: list[dict]) -> dict[int, Markup]:
+    """Each year's activities rendered once (newest year first), as trusted HTML fragments."""
+    by_year: dict[int, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_year[r["a"].date.year].append(r)
+    return {y: Markup(render("sec_activity_year.html", year=y, act_rows=by_year[y])) for y in sorted(by_year, reverse=True)}
+
+
+def place_activities(here: str, rows: list[dict], render_page, kind: str, title: str, template: str, source: str, meta: dict, owner) -> tuple[str, list]:
+    """Render a record page with its activities inline, or, when that would pass the body
+    budget, with links to one sub-page per year. Returns (page HTML, sub-page PageDocs)."""
+    from . import PageDoc  # late: avoids an import cycle at module load
+
+    blocks = activity_blocks(rows)
+    html = render_page(act_html=Markup("".join(blocks.values())), act_pages=None)
+    if len(html.encode()) <= BODY_BUDGET or not blocks:
+        return html, []
+    subs = []
+    act_pages = []
+    for y, block in blocks.items():
+        sub = f"{here}activities/{y}/"
+        n = sum(1 for r in rows if r["a"].date.year == y)
+        act_pages.append((y, urls.rel(here, sub), n))
+        subs.append(
+            PageDoc(
+                path=urls.src(sub),
+                title=f"{title} {y}年活动",
+                template=template,
+                html=render("sec_group_activities.html", g=owner, year=y, act_html=block, back=urls.rel(sub, here)),
+                meta=dict(meta, kind=kind, year=y),
+                source=source,
+            )
+        )
+    return render_page(act_html=None, act_pages=act_pages), subs
 
 
 @lru_cache(maxsize=1)

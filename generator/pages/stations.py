@@ -10,10 +10,10 @@ from .. import charts
 from ..model import LEVELS, Dataset, Station
 from . import PageDoc, SearchEntry, SiteContext, urls
 from .sections_common import (
-    BODY_BUDGET,
     LEVEL_DEPUTY_ZH,
     LIST_PAGE_ROWS,
     activity_rows,
+    place_activities,
     area_label,
     chunks,
     deputy_name,
@@ -117,25 +117,17 @@ def station_page(site: SiteContext, st: Station) -> list[PageDoc]:
         chart=chart,
         index=urls.rel(here, INDEX),
     )
-    pages: list[PageDoc] = []
-    html = render("sec_station.html", act_rows=rows, act_pages=None, **ctx)
-    if len(html.encode()) > BODY_BUDGET and rows:
-        years = sorted({r["a"].date.year for r in rows}, reverse=True)
-        act_pages = [(y, urls.rel(here, f"{here}activities/{y}/"), sum(1 for r in rows if r["a"].date.year == y)) for y in years]
-        html = render("sec_station.html", act_rows=[], act_pages=act_pages, **ctx)
-        for y in years:
-            sub = f"{here}activities/{y}/"
-            yr = [r for r in rows if r["a"].date.year == y]
-            pages.append(
-                PageDoc(
-                    path=urls.src(sub),
-                    title=f"{st.name} {y}年活动",
-                    template="station.html",
-                    html=render("sec_group_activities.html", here=sub, g=st, year=y, act_rows=yr, back=urls.rel(sub, here)),
-                    meta={"kind": "station_activities", "station_id": st.id, "year": y},
-                    source="activities.csv",
-                )
-            )
+    html, pages = place_activities(
+        here,
+        rows,
+        lambda **kw: render("sec_station.html", **ctx, **kw),
+        kind="station_activities",
+        title=st.name,
+        template="station.html",
+        source="activities.csv",
+        meta={"station_id": st.id},
+        owner=st,
+    )
     pages.insert(
         0,
         PageDoc(
