@@ -21,9 +21,11 @@ import datetime as dt
 import logging
 import os
 import posixpath
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.config import base as config_base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -105,7 +107,9 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         super().__init__()
         self.site: SiteContext | None = None
         self.docs: list[PageDoc] | None = None
-        self._files: dict[str, File] = {}
+        self.threaded_writes = False  # set by build_site; `mkdocs build` writes as usual
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future] = []
 
     def preload(self, site: SiteContext, docs: list[PageDoc]) -> None:
         self.site, self.docs = site, docs
@@ -134,7 +138,46 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
             files.append(f)
         return files
 
+    def on_pre_build(self, config: MkDocsConfig) -> None:
+        if self.threaded_writes:
+            # Writing ~3,000 small files is mostly mkdir/open syscalls, which release the GIL.
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="deputy-site-write")
+            self._pending = []
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        if self._pool is None or not isinstance(page, PrerenderedPage) or not output.strip():
+            return output
+        data = output.encode("utf-8", errors="xmlcharrefreplace")
+        self._pending.append(self._pool.submit(_write, page.file.abs_dest_path, data))
+        return ""  # written by the pool; mkdocs skips empty output
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        self._finish_writes()
+
+    def on_build_error(self, error: Exception) -> None:
+        self._finish_writes(raise_errors=False)
+
+    def _finish_writes(self, raise_errors: bool = True) -> None:
+        pool, pending = self._pool, self._pending
+        self._pool, self._pending = None, []
+        if pool is None:
+            return
+        try:
+            for f in pending:
+                exc = f.exception()
+                if exc is not None and raise_errors:
+                    raise exc
+        finally:
+            pool.shutdown(wait=True)
+
     def on_env(self, env, config: MkDocsConfig, files: Files):
+        # Compiled theme templates are reused between builds (keyed by each template's source).
+        cache_dir = ROOT / ".cache" / "jinja"
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
+        except OSError:
+            pass
         cache: dict[str, str] = {}
 
         def fragment(key: str, html: str | None = None):
@@ -192,6 +235,12 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         return [{t: p} if t else p for p in paths for t in [titles[p]]]
 
 
+def _write(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+
 def _content_pages(docs_dir: Path) -> list[str]:
     if not docs_dir.is_dir():
         return []
@@ -226,7 +275,9 @@ def build_site(site: SiteContext, docs: list[PageDoc], site_dir: Path, config_fi
     from mkdocs.exceptions import MkDocsException
 
     cfg = _config(site_dir, config_file)
-    _plugin(cfg).preload(site, docs)
+    plugin = _plugin(cfg)
+    plugin.preload(site, docs)
+    plugin.threaded_writes = True
     # mkdocs reads SOURCE_DATE_EPOCH for the dates it writes; pin it to the as-of date.
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     epoch = int(dt.datetime.combine(site.as_of, dt.time(), dt.timezone.utc).timestamp())
