@@ -34,7 +34,8 @@ def load_yaml_safely(path: Path) -> Any:
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix == ".json":
         return json.loads(text)
-    return yaml.safe_load(text)
+    # libyaml's safe loader when present: same tags as safe_load, ~10x faster on the descriptor
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @dataclass(frozen=True)

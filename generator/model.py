@@ -23,7 +23,7 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 LEVELS = ("national", "provincial", "city", "county", "township")
 
 
-@dataclass
+@dataclass(slots=True)
 class Area:
     id: str
     name: str
@@ -31,7 +31,7 @@ class Area:
     parent_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Congress:
     id: str
     name: str
@@ -43,7 +43,7 @@ class Congress:
     area_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Constituency:
     id: str
     congress_id: str
@@ -52,13 +52,13 @@ class Constituency:
     seats: int
 
 
-@dataclass
+@dataclass(slots=True)
 class ConstituencyArea:
     constituency_id: str
     area_id: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Deputy:
     id: str
     name: str
@@ -71,7 +71,7 @@ class Deputy:
     # Private fields are never loaded into the model: see PRIVATE_SKIPPED below.
 
 
-@dataclass
+@dataclass(slots=True)
 class Mandate:
     id: str
     deputy_id: str
@@ -85,7 +85,7 @@ class Mandate:
     end_reason: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Station:
     id: str
     name: str
@@ -96,7 +96,7 @@ class Station:
     founding_date: dt.date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class StationMember:
     station_id: str
     deputy_id: str
@@ -104,7 +104,7 @@ class StationMember:
     end_date: dt.date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     id: str
     name: str
@@ -114,7 +114,7 @@ class Group:
     area_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class GroupMember:
     group_id: str
     deputy_id: str
@@ -123,7 +123,7 @@ class GroupMember:
     end_date: dt.date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Plan:
     id: str
     group_id: str
@@ -136,7 +136,7 @@ class Plan:
         return [t.strip() for t in self.themes.replace(";", "；").split("；") if t.strip()]
 
 
-@dataclass
+@dataclass(slots=True)
 class Activity:
     id: str
     date: dt.date
@@ -149,14 +149,14 @@ class Activity:
     people_received: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Attendance:
     activity_id: str
     deputy_id: str
     status: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Report:
     id: str
     deputy_id: str
@@ -178,7 +178,7 @@ class Report:
         return self.state == "published"
 
 
-@dataclass
+@dataclass(slots=True)
 class Suggestion:
     id: str
     kind: str
@@ -195,13 +195,13 @@ class Suggestion:
     award: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Cosigner:
     suggestion_id: str
     deputy_id: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Contact:
     deputy_id: str
     year: int
@@ -239,6 +239,9 @@ def convert_cell(value: str, ftype: str, true_values=("true",), false_values=("f
     value = value.strip()
     if value == "":
         return None
+    if ftype == "string":
+        # ids, references and enum values repeat across millions of rows: share one object
+        return sys.intern(value) if len(value) <= 48 else value
     try:
         if ftype == "integer":
             return int(value)
@@ -283,18 +286,29 @@ def read_rows(root: Path, spec: TableSpec) -> Iterator[tuple[int, dict[str, Any]
                 if not cells:
                     continue  # blank line
                 n = len(cells)
-                typed = {
-                    f.name: convert_cell(cells[pos] if pos is not None and pos < n else "", f.type, f.true_values, f.false_values)
-                    for f, pos in cols
-                }
+                typed = {}
+                for f, pos in cols:
+                    v = cells[pos] if pos is not None and pos < n else ""
+                    if f.type == "string":  # the common case, inlined: this loop runs millions of times
+                        v = v.strip()
+                        typed[f.name] = (sys.intern(v) if len(v) <= 48 else v) if v else None
+                    else:
+                        typed[f.name] = convert_cell(v, f.type, f.true_values, f.false_values)
                 yield line, typed
         except (UnicodeDecodeError, csv.Error):
             return
 
 
+_FIELD_NAMES: dict[type, frozenset] = {}
+
+
 def _build(cls: type, row: dict[str, Any]) -> Any | None:
-    names = {f.name for f in dc_fields(cls)}
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dc_fields(cls))
     try:
+        if names.issuperset(row):
+            return cls(**row)
         return cls(**{k: v for k, v in row.items() if k in names})
     except TypeError:
         return None

@@ -118,7 +118,11 @@ def _print(text: str) -> None:
         sys.stdout.reconfigure(errors="backslashreplace")  # a non-UTF-8 console must not crash us
     except (AttributeError, ValueError):
         pass
-    print(text)
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # `... | head`: the reader left; not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def command(args) -> int:
