@@ -1129,8 +1129,9 @@ class County:
         for a in att:
             if a[1] not in kinds:
                 kinds.append(a[1])
-        y = d.year
-        v = self.contact_of.get((id(p), y), (0, 0, 0, 0))
+        # a February–March report speaks of the year before; a fourth-quarter report of this year
+        y = d.year - 1 if d.month <= 6 else d.year
+        v = self.contact_of.get((id(p), y)) or (None, None, None, None)
         return dict(
             audience=audience, county=self.name, congress=m.congress.name, name=p.name,
             constituency=self.constituency_name.get(m.constituency, m.congress.jurisdiction),

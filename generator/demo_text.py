@@ -207,6 +207,10 @@ PART4_STATION = [
     "我进驻{station}，按照排班参加“人大代表接待群众日”活动，{year}年走访选民{v}人次，接待群众{r}人次，收集意见建议{o}条，督促解决问题{p}个。",
     "依托{station}，我定期进站接待群众，{year}年走访选民{v}人次、接待群众{r}人次，收集意见建议{o}条，推动解决群众反映的问题{p}个。",
 ]
+PART4_NOFIGURES = [
+    "当选以来，我进驻{station}，按照排班参加“人大代表接待群众日”活动，认真听取和反映群众的意见和要求。",
+    "我依托{station}联系选民，把群众反映集中的问题整理成意见建议，转交有关部门办理。",
+]
 PART4_MORE = [
     "对群众反映的{topic}问题，我多次与有关部门沟通，推动问题得到解决。",
     "我还参与了助学帮困、义诊等公益活动，尽己所能为群众办实事。",
@@ -259,7 +263,10 @@ def report_body(rng: random.Random, f: dict) -> str:
     p3 += rng.choice(PART3_MORE).format(law=rng.choice(LAWS))
     out.append(p3 + "\n")
     out.append(f"## {HEADINGS[3]}\n")
-    p4 = rng.choice(PART4_STATION).format(station=f["station"], year=f["year"], v=f["v"], r=f["r"], o=f["o"], p=f["p"])
+    if f["v"] is None:
+        p4 = rng.choice(PART4_NOFIGURES).format(station=f["station"])
+    else:
+        p4 = rng.choice(PART4_STATION).format(station=f["station"], year=f["year"], v=f["v"], r=f["r"], o=f["o"], p=f["p"])
     p4 += rng.choice(PART4_MORE).format(topic=topic)
     out.append(p4 + "\n")
     out.append(f"## {HEADINGS[4]}\n")
