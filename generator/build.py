@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 import sys
+import threading
 import tempfile
 import time
 from pathlib import Path
@@ -120,6 +122,18 @@ def _site_stats(out: Path) -> tuple[int, int, str]:
     return pages, largest, largest_path
 
 
+def _on_sigterm_exit():
+    """Make SIGTERM raise SystemExit(143) until the returned function is called."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def _exit(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, _exit)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
 def command(args) -> int:
     from . import site_adapter
 
@@ -133,11 +147,16 @@ def command(args) -> int:
     except InvalidData as e:
         print(str(e), file=sys.stderr)
         return 1
+    # SIGTERM (a cancelled CI job, a stopped service) unwinds like Ctrl-C, so publish() removes
+    # its temp folder instead of the process dying with it on disk.
+    restore = _on_sigterm_exit()
     try:
         publish(site, docs, out)
-    except site_adapter.SiteBuildError as e:
+    except (site_adapter.SiteBuildError, OSError) as e:  # OSError: e.g. disk full
         print(f"构建失败，原网站未改动 / build failed, {out} left untouched: {e}", file=sys.stderr)
         return 1
+    finally:
+        restore()
     pages, largest, largest_path = _site_stats(out)
     took = time.monotonic() - start
     print(
