@@ -17,5 +17,9 @@ def command(args) -> int:
     if not data.is_dir():
         print(f"错误 error: 数据目录不存在 / no data folder: {data}", file=sys.stderr)
         return 1
-    site_adapter.serve(data, args.addr)
+    try:
+        site_adapter.serve(data, args.addr)
+    except OSError as e:  # e.g. the port is taken
+        print(f"错误 error: 无法在 {args.addr} 启动预览 / cannot serve on {args.addr}: {e.strerror or e}", file=sys.stderr)
+        return 1
     return 0
