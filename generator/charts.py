@@ -13,11 +13,11 @@ from __future__ import annotations
 from html import escape
 from typing import Sequence
 
-WIDTH = 640
+WIDTH = 520
 ROW_H = 30
 BAR_H = 18
 PAD = 8
-CHAR_W = 14  # width of one CJK character at the chart's font size (ASCII counts as half)
+CHAR_W = 15  # width of one CJK character at the chart font size (ASCII counts as half)
 
 # Fill patterns per series: a base colour plus a texture, so two neighbours differ even in
 # greyscale. Colours pass WCAG 3:1 against white for graphical objects.
@@ -47,16 +47,16 @@ def _open(cid: str, title: str, desc: str, height: int) -> list[str]:
     return [
         f'<svg class="sec-chart" id="{_e(cid)}" role="img" aria-labelledby="{_e(cid)}-t {_e(cid)}-d" '
         f'viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'xmlns="http://www.w3.org/2000/svg" font-size="13">',
+        f'xmlns="http://www.w3.org/2000/svg" font-size="14">',
         f'<title id="{_e(cid)}-t">{_e(title)}</title>',
         f'<desc id="{_e(cid)}-d">{_e(desc)}</desc>',
     ]
 
 
-def _pattern_defs(cid: str, n: int) -> list[str]:
+def _pattern_defs(cid: str, styles: Sequence[int]) -> list[str]:
     out = ["<defs>"]
-    for i in range(n):
-        colour, texture = _PATTERNS[i % len(_PATTERNS)]
+    for i, style in enumerate(styles):
+        colour, texture = _PATTERNS[style % len(_PATTERNS)]
         pid = f"{_e(cid)}-p{i}"
         out.append(f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="8" height="8">')
         out.append(f'<rect width="8" height="8" fill="{colour}"/>')
@@ -104,10 +104,13 @@ def stacked_bar_chart(
     series: Sequence[str],
     bars: Sequence[tuple[str, Sequence[float]]],
     normalise: bool = True,
+    styles: Sequence[int] | None = None,
 ) -> str:
     """One horizontal bar per (label, values), split into `series` segments. With `normalise`,
     every bar spans the full width (shares); the counts are written in the segments that are
-    wide enough and always in the total after the bar. A legend names every pattern."""
+    wide enough and always in the total after the bar. A legend names every pattern.
+    `styles` picks a fill per series (index into the palette: 0 solid blue, 1 orange hatch,
+    2 green dots, 3 purple cross, 4 grey lines, 5 red bars), so a meaning keeps its look."""
     label_w = min(220, max([_text_width(lbl) for lbl, _ in bars] + [28]) + PAD)
     totals = [sum(v) for _, v in bars]
     value_w = max([_text_width(f"n={_fmt(t)}") for t in totals] + [20]) + PAD
@@ -125,7 +128,7 @@ def stacked_bar_chart(
     legend_h = ly + 22 + PAD
     height = legend_h + max(1, len(bars)) * ROW_H + PAD
     out = _open(cid, title, desc, height)
-    out.extend(_pattern_defs(cid, len(series)))
+    out.extend(_pattern_defs(cid, list(styles) if styles is not None else list(range(len(series)))))
     for i, x, y, name in legend:
         out.append(
             f'<rect x="{x}" y="{PAD + y}" width="14" height="14" fill="url(#{_e(cid)}-p{i})" stroke="currentColor" stroke-width="0.5"/>'

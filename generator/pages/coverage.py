@@ -29,6 +29,7 @@ from .sections_common import (
 INDEX = "coverage/"
 # the order a reader scans: what happened, what is pending, what is late, what is not yet asked
 STATUSES = (REPORTED, DUE, OVERDUE, NOT_YET_DUE, ENDED)
+STATUS_STYLES = (0, 1, 5, 4, 3)  # chart fills: reported solid, due hatched, overdue red bars, …
 NAMES_PER_PAGE = 1000
 CONGRESS_ROWS = 100  # rows of the per-congress table on one page (~500 bytes each)
 INDEX_CONGRESS_LIMIT = 40  # above this, the index links to per-level pages instead of listing congresses
@@ -232,6 +233,7 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
             ),
             statuses,
             [(f"{r['level']}·第{r['term_year']}年", r["counts"]) for r in chart_rows],
+            styles=STATUS_STYLES,
         )
         if chart_rows
         else None

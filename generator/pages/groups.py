@@ -146,6 +146,7 @@ def group_page(site: SiteContext, g: Group) -> list[PageDoc]:
             "；".join(f"{y}出席{v[0]}、请假{v[1]}、缺席{v[2]}、未记录{v[3]}人次" for y, v in by_year) or "暂无活动",
             series,
             by_year,
+            styles=(0, 1, 5, 4),
         )
         if by_year
         else None
