@@ -607,3 +607,62 @@ def test_built_section_links_resolve(built):
                 elif frag and target.suffix == ".html" and f'id="{frag}"' not in target.read_text(encoding="utf-8"):
                     broken.append((str(f.relative_to(built)), link))
     assert broken == []
+
+
+# -- indexes at scale -----------------------------------------------------------------------
+
+
+def test_many_stations_split_index_by_county():
+    site = make_site()
+    ds = site.ds
+    for i in range(450):
+        st = copy.copy(ds.station["s01"])
+        st.id, st.name = f"sx{i:04d}", f"联络站{i:04d}"
+        ds.stations.append(st)
+    ds.index()
+    pages = {d.path: d for d in stations.index_pages(site)}
+    assert sorted(pages) == ["stations/area/a-county.md", "stations/area/a-county/2.md", "stations/area/a-county/3.md", "stations/index.md"]
+    assert '<a href="area/a-county/">虚构县</a></td><td class="sec-num">452</td>' in pages["stations/index.md"].html
+    for d in pages.values():
+        assert len(d.html.encode()) < 60_000, d.path
+
+
+def test_many_groups_split_index_by_kind():
+    site = make_site()
+    ds = site.ds
+    for i in range(150):
+        g = copy.copy(ds.group["g02"])
+        g.id, g.name, g.kind = f"gx{i:04d}", f"小组{i:04d}", "thematic"
+        ds.groups.append(g)
+    ds.index()
+    pages = {d.path: d for d in groups.index_pages(site)}
+    assert sorted(pages) == [
+        "groups/index.md",
+        "groups/kind/five_level_joint.md",
+        "groups/kind/thematic.md",
+        "groups/kind/thematic/2.md",
+    ]
+    assert visible(pages["groups/index.md"].html) == (
+        "代表小组 共 152 个代表小组。每个小组的页面列出组长、副组长、联系的主任会议成员、成员构成、年度计划、活动和出勤情况。 "
+        "五级人大代表联合小组（2 个） 查看全部2个五级人大代表联合小组 专业小组（150 个） 查看全部150个专业小组"
+    )
+
+
+def test_many_congresses_index_counts_per_level():
+    site = make_site()
+    ds = site.ds
+    for i in range(60):
+        c = copy.copy(ds.congress["tw08"])
+        c.id, c.name = f"twx{i:03d}", f"乡{i:03d}第八届人民代表大会"
+        ds.congresses.append(c)
+        m = copy.copy(ds.mandate["m09"])
+        m.id, m.congress_id = f"mx{i:03d}", c.id
+        ds.mandates.append(m)
+    ds.index()
+    site = SiteContext(ds, AS_OF)
+    docs = {d.path: d for d in coverage.pages(site)}
+    index = docs["coverage/index.md"].html
+    assert "代表大会较多，请按层级查看" in index
+    assert visible(section(index, "overdue")) == "逾期未报告（63 人） 市人大代表 ：1 人 县人大代表 ：1 人 乡镇人大代表 ：61 人 本年度应报告（1 人） 乡镇人大代表 ：1 人"
+    assert sorted(p for p in docs if p.startswith("coverage/level/township")) == ["coverage/level/township.md"]
+    assert len(re.findall(r"<tr><td><a ", docs["coverage/level/township.md"].html)) == 61
