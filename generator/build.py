@@ -67,8 +67,10 @@ def _errors(data_dir: Path, as_of: dt.date) -> list:
     return [p for p in problems if getattr(p, "severity", "error") == "error"]
 
 
-def prepare(data_dir: Path, as_of: dt.date | None = None, *, validate: bool = True) -> tuple[SiteContext, list[PageDoc]]:
-    """Validate, load and compute every page. Raises InvalidData or DescriptorError."""
+def prepare(data_dir: Path, as_of: dt.date | None = None, *, validate: bool = True,
+            collect_fn=None) -> tuple[SiteContext, list[PageDoc]]:
+    """Validate, load and compute every page. Raises InvalidData or DescriptorError.
+    `collect_fn(site)` replaces `collect` (generator/partition.py keeps big sites' bodies on disk)."""
     data_dir = Path(data_dir)
     package = read_package(data_dir)
     day = resolve_as_of(as_of, package.raw)
@@ -78,11 +80,12 @@ def prepare(data_dir: Path, as_of: dt.date | None = None, *, validate: bool = Tr
             raise InvalidData(errors)
     ds = load_dataset(data_dir, package=package)
     site = SiteContext(ds=ds, as_of=day)
-    return site, collect(site)
+    return site, (collect_fn or collect)(site)
 
 
-def publish(site: SiteContext, docs: list[PageDoc], out: Path) -> list[str]:
-    """Build into a temp sibling of `out` and swap it in; `out` is untouched on failure."""
+def publish(site: SiteContext, docs: list[PageDoc], out: Path, render=None) -> list[str]:
+    """Build into a temp sibling of `out` and swap it in; `out` is untouched on failure.
+    `render(tmp)`, if given, writes the site instead (partitioned or parallel builds)."""
     from . import site_adapter
     from .outputs import write_all
 
@@ -91,8 +94,11 @@ def publish(site: SiteContext, docs: list[PageDoc], out: Path) -> list[str]:
     tmp = Path(tempfile.mkdtemp(prefix=".site-tmp-", dir=out.parent))
     old: Path | None = None
     try:
-        site_adapter.build_site(site, docs, tmp)
-        written = write_all(site, docs, tmp)
+        if render is not None:
+            written = render(tmp) or []
+        else:
+            site_adapter.build_site(site, docs, tmp)
+            written = write_all(site, docs, tmp)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=out.parent))
             old.rmdir()
@@ -137,30 +143,37 @@ def _on_sigterm_exit():
 def command(args) -> int:
     from . import site_adapter
 
+    from .partition import BuildPlan
+
     start = time.monotonic()
     data_dir, out = Path(args.data), Path(args.out)
+    # processes, partition K/N and big-site memory (generator/partition.py, docs/scale.md)
+    bp = BuildPlan(getattr(args, "jobs", "auto"), getattr(args, "partition", None), Path(out).resolve().parent)
     try:
-        site, docs = prepare(data_dir, getattr(args, "as_of", None))
+        site, docs = prepare(data_dir, getattr(args, "as_of", None), collect_fn=bp.collect)
     except DescriptorError as e:
         print(f"错误 error: {e}", file=sys.stderr)
         return 1
     except InvalidData as e:
         print(str(e), file=sys.stderr)
+        bp.close()
         return 1
     # SIGTERM (a cancelled CI job, a stopped service) unwinds like Ctrl-C, so publish() removes
     # its temp folder instead of the process dying with it on disk.
     restore = _on_sigterm_exit()
     try:
-        publish(site, docs, out)
+        publish(site, docs, out, render=bp.render(site, docs))
     except (site_adapter.SiteBuildError, OSError) as e:  # OSError: e.g. disk full
         print(f"构建失败，原网站未改动 / build failed, {out} left untouched: {e}", file=sys.stderr)
         return 1
     finally:
         restore()
+        bp.close()
     pages, largest, largest_path = _site_stats(out)
     took = time.monotonic() - start
     print(
         f"已生成 built {out}: {pages} 个页面 pages ({len(docs)} generated), 最大 largest "
         f"{largest / 1024:.1f} KB ({largest_path}), 截至 as of {site.as_of.isoformat()}, {took:.1f} s"
+        + (f", {bp.jobs} processes" if bp.jobs > 1 else "") + (f", partition {args.partition}" if bp.part else "")
     )
     return 0

@@ -31,6 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--data", default="data")
     b.add_argument("--out", default="site")
     b.add_argument("--as-of", type=_date, default=None)
+    b.add_argument("--jobs", default="auto", help="build processes (auto: 2 for large sites) / 进程数")
+    b.add_argument("--partition", default=None, metavar="K/N",
+                   help="build only partition K of N (stitch the parts with `stitch`) / 只构建第 K 个分区")
+
+    st = sub.add_parser("stitch", help="拼接分区构建结果 / merge partition outputs into one site")
+    st.add_argument("parts", nargs="+", help="partition output folders")
+    st.add_argument("--out", required=True)
+    st.add_argument("--copy", action="store_true", help="copy instead of moving files")
 
     s = sub.add_parser("serve", help="本地预览 / live preview")
     s.add_argument("--data", default="data")
@@ -61,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             from .validate import command
         elif args.command == "build":
             from .build import command
+        elif args.command == "stitch":
+            from .partition import stitch_command as command
         elif args.command == "serve":
             from .serve import command
         elif args.command == "demo":

@@ -57,6 +57,9 @@ NAV_ORDER = (
 )
 
 
+SKIP_TEMPLATE = "ds-skip.html"  # an empty template: mkdocs writes nothing for such a page
+
+
 def in_nav(path: str) -> bool:
     """Only the home page and section index pages go into the nav."""
     return path == "index.md" or (path.endswith("/index.md") and path.count("/") == 1)
@@ -76,6 +79,8 @@ class PrerenderedPage(Page):
         meta.pop("title", None)  # Material prints meta.title unescaped; the title lives on page.title
         if self.doc.template:
             meta["template"] = self.doc.template
+        if getattr(self, "skip", False):  # rendered by another partition or copied from the cache
+            meta["template"] = SKIP_TEMPLATE
         # Not in the nav: the nav and tabs (relative links to section pages) render the same
         # on every such page in one folder, so theme/main.html renders them once per folder
         # (see `on_env`); the value is the cache key, e.g. "/deputies".
@@ -110,9 +115,13 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         self.threaded_writes = False  # set by build_site; `mkdocs build` writes as usual
         self._pool: ThreadPoolExecutor | None = None
         self._pending: list[Future] = []
+        self.render_only: set[str] | None = None  # generated pages to render (None: all)
+        self.html_loader = None  # path -> body HTML, when PageDocs keep html="" (generator/partition.py)
 
-    def preload(self, site: SiteContext, docs: list[PageDoc]) -> None:
+    def preload(self, site: SiteContext, docs: list[PageDoc], render_only: set[str] | None = None,
+                html_loader=None) -> None:
         self.site, self.docs = site, docs
+        self.render_only, self.html_loader = render_only, html_loader
 
     # -- events -----------------------------------------------------------------------
 
@@ -134,7 +143,9 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
                 files.remove(old)
             inclusion = InclusionLevel.INCLUDED if in_nav(doc.path) else InclusionLevel.NOT_IN_NAV
             f = File.generated(config, doc.path, content=doc.html, inclusion=inclusion)
-            PrerenderedPage(doc, f, config, date)
+            page = PrerenderedPage(doc, f, config, date)
+            # Every page stays in the files (same nav and sitemap); skipped ones render to nothing.
+            page.skip = self.render_only is not None and doc.path not in self.render_only
             files.append(f)
         return files
 
@@ -145,6 +156,8 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
             self._pending = []
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        if self.html_loader is not None and isinstance(page, PrerenderedPage):
+            page.content = ""  # the body was read back for this render only
         if self._pool is None or not isinstance(page, PrerenderedPage) or not output.strip():
             return output
         data = output.encode("utf-8", errors="xmlcharrefreplace")
@@ -188,6 +201,7 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
             return html
 
         env.globals["ds_fragment"] = fragment
+        env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({SKIP_TEMPLATE: ""}), env.loader])
         return env
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
@@ -198,6 +212,8 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
         context["build_date_utc"] = dt.datetime.combine(self.site.as_of, dt.time(), dt.timezone.utc)
+        if self.html_loader is not None and isinstance(page, PrerenderedPage) and not page.skip:
+            page.content = self.html_loader(page.doc.path)
         return context
 
     # -- helpers ----------------------------------------------------------------------
@@ -269,14 +285,17 @@ class SiteBuildError(Exception):
     """mkdocs refused to build (e.g. a warning in strict mode); str() is safe to show."""
 
 
-def build_site(site: SiteContext, docs: list[PageDoc], site_dir: Path, config_file: Path | None = None) -> None:
-    """Build the whole site into `site_dir` (which should be empty or absent)."""
+def build_site(site: SiteContext, docs: list[PageDoc], site_dir: Path, config_file: Path | None = None,
+               render_only: set[str] | None = None, html_loader=None) -> None:
+    """Build the whole site into `site_dir` (which should be empty or absent). With
+    `render_only`, only those generated pages are written (partitions, incremental builds);
+    `html_loader(path)` supplies bodies of PageDocs kept with html="" (large builds)."""
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
     cfg = _config(site_dir, config_file)
     plugin = _plugin(cfg)
-    plugin.preload(site, docs)
+    plugin.preload(site, docs, render_only, html_loader)
     plugin.threaded_writes = True
     # mkdocs reads SOURCE_DATE_EPOCH for the dates it writes; pin it to the as-of date.
     saved = os.environ.get("SOURCE_DATE_EPOCH")

@@ -1,0 +1,343 @@
+"""Partitioned builds: split the page set by jurisdiction, render partitions in separate
+processes (or on separate machines), stitch the outputs into one site. See docs/scale.md.
+
+- `plan(site, docs, n)` gives each page a partition. Record pages (deputies, reports, stations,
+  groups, suggestions, areas) belong to a *unit*: the township (or county, city, province when
+  the record sits higher) its record belongs to. The "shared" unit holds everything else (home,
+  section indexes, list pages, dashboards, search, open data) and always goes to partition 0,
+  which also writes every file that is not a page (theme assets, 404, sitemap, search index,
+  open data, feed). Units are packed into n partitions by page count (largest first), so the
+  plan is deterministic for the same data.
+- Every partition's mkdocs run knows every page (same nav, same sitemap) but renders only its
+  own (`site_adapter.build_site(render_only=...)`); what it writes besides is removed, so each
+  partition folder holds exactly the files it owns, and `stitch` refuses a file produced twice.
+- `build_parallel` does it on one machine: after the pages are computed, the process forks
+  one worker per partition (copy-on-write: the data and pages are not copied or pickled), and
+  writes the output files (search index, open data…) itself while the workers render.
+- Large page sets keep their HTML bodies on disk (`Spool`) instead of in memory; the adapter
+  reads each body back just before rendering it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Iterable
+
+from .pages import PageDoc, SiteContext, all_pages
+
+SHARED = "shared"
+# Above this many pages a build uses two processes (below it, forking and stitching cost more
+# than the second core saves) and spools HTML bodies to disk.
+PARALLEL_PAGES = 6000
+SPOOL_PAGES = 20000
+_RECORD = re.compile(r"^(deputies|reports|stations|groups|suggestions|areas)/([A-Za-z0-9_-]+)(?:\.md$|/)")
+_DEPTH = 3  # province 0, city 1, county 2, township 3
+
+
+def dest_path(doc: PageDoc) -> str:
+    """The file a generated page is written to (directory URLs)."""
+    return doc.url + "index.html"
+
+
+# -- the plan -------------------------------------------------------------------------------
+
+
+def _units(site: SiteContext) -> dict[tuple[str, str], str]:
+    """(kind, record id) → unit key (an area id at township depth or above)."""
+    ds = site.ds
+    depth_cache: dict[str | None, tuple[int, str]] = {}
+
+    def unit(area_id: str | None) -> tuple[int, str]:
+        if area_id not in depth_cache:
+            path = ds.area_path(area_id) if area_id else []
+            depth_cache[area_id] = (len(path), path[min(len(path), _DEPTH + 1) - 1].id) if path else (0, SHARED)
+        return depth_cache[area_id]
+
+    congress_area = {c.id: c.area_id for c in ds.congresses}
+    mandate_unit = {m.id: unit(congress_area.get(m.congress_id)) for m in ds.mandates}
+    deputy_unit: dict[str, tuple[int, str]] = {}
+    for m in ds.mandates:  # a deputy goes with the deepest (most local) of their mandates
+        u = mandate_unit[m.id]
+        if m.deputy_id not in deputy_unit or u > deputy_unit[m.deputy_id]:
+            deputy_unit[m.deputy_id] = u
+    out: dict[tuple[str, str], str] = {}
+    for d in ds.deputies:
+        out[("deputies", d.id)] = deputy_unit.get(d.id, (0, SHARED))[1]
+    for r in ds.reports:
+        out[("reports", r.id)] = mandate_unit.get(r.mandate_id, (0, SHARED))[1]
+    for s in ds.stations:
+        out[("stations", s.id)] = unit(s.area_id)[1]
+    for g in ds.groups:
+        out[("groups", g.id)] = unit(g.area_id or congress_area.get(g.congress_id))[1]
+    for s in ds.suggestions:
+        out[("suggestions", s.id)] = unit(congress_area.get(s.congress_id))[1]
+    for a in ds.areas:
+        out[("areas", a.id)] = unit(a.id)[1]
+    return out
+
+
+def unit_of(doc: PageDoc, units: dict[tuple[str, str], str]) -> str:
+    m = _RECORD.match(doc.path)
+    if not m:
+        return SHARED
+    return units.get((m.group(1), m.group(2)), SHARED)
+
+
+def plan(site: SiteContext, docs: list[PageDoc], n: int) -> list[int]:
+    """The partition (0..n-1) of each doc, in doc order. The shared unit is in partition 0."""
+    if n < 1:
+        raise ValueError("need at least one partition")
+    units = _units(site)
+    doc_units = [unit_of(d, units) for d in docs]
+    sizes: dict[str, int] = {}
+    for u in doc_units:
+        sizes[u] = sizes.get(u, 0) + 1
+    load = [0] * n
+    where: dict[str, int] = {SHARED: 0}
+    load[0] = sizes.pop(SHARED, 0)
+    for u, size in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
+        k = min(range(n), key=lambda i: (load[i], i))
+        where[u] = k
+        load[k] += size
+    return [where[u] for u in doc_units]
+
+
+def parse_partition(text: str) -> tuple[int, int]:
+    """"K/N" (1-based K, as CI matrices count) → (k, n) with 0-based k."""
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"partition must be K/N, e.g. 1/4: {text!r}") from None
+    if not 1 <= k <= n:
+        raise ValueError(f"partition K/N needs 1 <= K <= N: {text!r}")
+    return k - 1, n
+
+
+# -- HTML bodies on disk --------------------------------------------------------------------
+
+
+class Spool:
+    """Page bodies in one append-only file; `docs` keep html="" and `get(path)` reads a body back.
+    Reads use os.pread, so forked workers can share the open file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(tempfile.mkstemp(prefix=".pages-", suffix=".spool", dir=folder)[1])
+        self._f = open(self.path, "wb")
+        self._fd: int | None = None
+        self.index: dict[str, tuple[int, int]] = {}
+        self._pos = 0
+
+    def put(self, doc: PageDoc) -> PageDoc:
+        data = doc.html.encode("utf-8")
+        self._f.write(data)
+        self.index[doc.path] = (self._pos, len(data))
+        self._pos += len(data)
+        return dataclasses.replace(doc, html="")
+
+    def close_writing(self) -> None:
+        self._f.close()
+        self._fd = os.open(self.path, os.O_RDONLY)
+
+    def get(self, path: str) -> str:
+        if self._fd is None:
+            self.close_writing()
+        off, size = self.index[path]
+        return os.pread(self._fd, size, off).decode("utf-8")
+
+    def discard(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if not self._f.closed:
+            self._f.close()
+        self.path.unlink(missing_ok=True)
+
+
+def collect_spooled(site: SiteContext, spool: Spool) -> list[PageDoc]:
+    """Compute every page, keeping bodies on disk as they are made (peak memory: one module)."""
+    return [spool.put(doc) for doc in all_pages(site)]
+
+
+# -- rendering and stitching ----------------------------------------------------------------
+
+
+def render_partition(site: SiteContext, docs: list[PageDoc], parts: list[int], k: int, out: Path,
+                     html_loader=None, outputs: bool | None = None) -> list[str]:
+    """Render partition k into `out` (created); returns the files it holds. Partition 0 keeps
+    every non-page file and (unless outputs=False) writes the output modules' files."""
+    from . import site_adapter
+
+    mine = {d.path for d, p in zip(docs, parts) if p == k}
+    site_adapter.build_site(site, docs, out, render_only=mine, html_loader=html_loader)
+    if k != 0:
+        keep = {dest_path(d) for d, p in zip(docs, parts) if p == k}
+        for root, _dirs, names in os.walk(out, topdown=False):
+            for n in names:
+                rel = os.path.relpath(os.path.join(root, n), out).replace(os.sep, "/")
+                if rel not in keep:
+                    os.unlink(os.path.join(root, n))
+            if root != str(out) and not os.listdir(root):
+                os.rmdir(root)
+    elif outputs is not False:
+        from .outputs import write_all
+
+        write_all(site, docs, out)
+    return sorted(_files(out))
+
+
+def _files(root: Path) -> Iterable[str]:
+    for r, _dirs, names in os.walk(root):
+        for n in names:
+            yield os.path.relpath(os.path.join(r, n), root).replace(os.sep, "/")
+
+
+class StitchError(Exception):
+    pass
+
+
+def stitch(parts: list[Path], out: Path, *, move: bool = True) -> int:
+    """Merge partition folders into `out` (which must not exist). A file produced by two
+    partitions is an error (nothing is written then). `out` must be absent or empty.
+    Returns the number of files."""
+    owner: dict[str, Path] = {}
+    for part in parts:
+        for rel in _files(part):
+            if rel in owner:
+                raise StitchError(f"{rel} is produced by both {owner[rel]} and {part}")
+            owner[rel] = part
+    out.mkdir(parents=True, exist_ok=True)
+    if any(out.iterdir()):
+        raise StitchError(f"{out} is not empty")
+    for rel, part in sorted(owner.items()):
+        dst = out / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if move:
+            os.replace(part / rel, dst)
+        else:
+            shutil.copy2(part / rel, dst)
+    return len(owner)
+
+
+def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int, html_loader=None) -> None:
+    """Render `jobs` partitions in forked worker processes and stitch them into `out`; the
+    parent writes the output modules' files meanwhile. Raises SiteBuildError on failure."""
+    import multiprocessing as mp
+
+    from .outputs import write_all
+    from .site_adapter import SiteBuildError
+
+    parts = plan(site, docs, jobs)
+    work = Path(tempfile.mkdtemp(prefix=".parts-", dir=out.parent))
+    try:
+        ctx = mp.get_context("fork")
+        procs = []
+        for k in range(jobs):
+            p = ctx.Process(target=_worker, args=(site, docs, parts, k, work, html_loader), daemon=False)
+            p.start()
+            procs.append(p)
+        outputs_dir = work / "outputs"
+        outputs_dir.mkdir()
+        write_all(site, docs, outputs_dir)
+        failed = []
+        for k, p in enumerate(procs):
+            p.join()
+            if p.exitcode != 0:
+                err = work / f"error-{k}.txt"
+                failed.append(err.read_text(encoding="utf-8") if err.exists() else f"worker {k} exit {p.exitcode}")
+        if failed:
+            raise SiteBuildError("; ".join(failed))
+        stitch([work / f"part-{k}" for k in range(jobs)] + [outputs_dir], out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _worker(site, docs, parts, k, work: Path, html_loader) -> None:
+    try:
+        render_partition(site, docs, parts, k, work / f"part-{k}", html_loader=html_loader, outputs=False)
+    except BaseException as e:  # noqa: BLE001 - reported to the parent as text, never a traceback with data
+        from .site_adapter import SiteBuildError
+
+        msg = str(e) if isinstance(e, SiteBuildError) else f"partition {k}: {type(e).__name__}"
+        (work / f"error-{k}.txt").write_text(msg, encoding="utf-8")
+        if os.environ.get("DEPUTY_SITE_DEBUG"):
+            traceback.print_exc()
+        sys.stdout.flush()
+        os._exit(1)
+    os._exit(0)
+
+
+# -- how `python -m generator build` uses this module ----------------------------------------
+
+
+def auto_jobs(n_pages: int) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 1 if n_pages < PARALLEL_PAGES else max(1, min(2, cores))
+
+
+class BuildPlan:
+    """Chooses spooling, processes and partitions for one build (`--jobs`, `--partition K/N`).
+
+    `collect(site)` computes the pages (bodies on disk for big sites); `render(site, docs)`
+    returns the function build.publish calls with its temp folder."""
+
+    def __init__(self, jobs: str | int | None = "auto", part: str | None = None, workdir: Path | None = None) -> None:
+        self.jobs_arg = "auto" if jobs in (None, "auto") else int(jobs)
+        self.part = parse_partition(part) if part else None
+        self.workdir = workdir
+        self.spool: Spool | None = None
+        self.jobs = 1
+
+    def collect(self, site: SiteContext) -> list[PageDoc]:
+        from .pages import collect
+
+        # ~2.5 pages per deputy in the demo data; spool when that many bodies would be GBs
+        if len(site.ds.deputies) * 2.5 >= SPOOL_PAGES and os.environ.get("DEPUTY_SITE_SPOOL") != "off":
+            self.spool = Spool(self.workdir or Path(tempfile.gettempdir()))
+            docs = collect_spooled(site, self.spool)
+            self.spool.close_writing()
+            return docs
+        return collect(site)
+
+    @property
+    def loader(self):
+        return self.spool.get if self.spool is not None else None
+
+    def render(self, site: SiteContext, docs: list[PageDoc]):
+        if self.part is not None:
+            k, n = self.part
+            parts = plan(site, docs, n)
+            return lambda tmp: render_partition(site, docs, parts, k, Path(tmp), html_loader=self.loader)
+        self.jobs = auto_jobs(len(docs)) if self.jobs_arg == "auto" else max(1, self.jobs_arg)
+        if self.jobs > 1:
+            return lambda tmp: build_parallel(site, docs, Path(tmp), self.jobs, html_loader=self.loader)
+        if self.spool is not None:
+            return lambda tmp: render_partition(site, docs, [0] * len(docs), 0, Path(tmp), html_loader=self.loader)
+        return None  # build.publish's own single-process path
+
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.discard()
+            self.spool = None
+
+
+def stitch_command(args) -> int:
+    """`python -m generator stitch --out SITE PART...`: merge partition folders into one site."""
+    out = Path(args.out)
+    if out.exists():
+        print(f"错误 error: {out} 已存在 / already exists", file=sys.stderr)
+        return 1
+    try:
+        n = stitch([Path(p) for p in args.parts], out, move=not args.copy)
+    except StitchError as e:
+        print(f"拼接失败 / stitch failed: {e}", file=sys.stderr)
+        shutil.rmtree(out, ignore_errors=True)
+        return 1
+    print(f"已拼接 stitched {len(args.parts)} partitions into {out}: {n} files")
+    return 0
