@@ -578,6 +578,10 @@ def test_built_site_has_section_pages_and_outputs(built):
     for f in ("feed.xml", "data/datapackage.json", "data/datapackage.zip", "data/deputies.csv", "data/reports/r01.md"):
         assert (built / f).is_file(), f
     assert not (built / "data" / "reports" / "r05.md").exists()
+    # sizes on the open-data page are those of the files written
+    page = (built / "data" / "index.html").read_text(encoding="utf-8")
+    for name in ("datapackage.zip", "datapackage.json", "popolo.json", "deputies.csv"):
+        assert opendata.human_size((built / "data" / name).stat().st_size) in page, name
     ET.parse(built / "feed.xml")
     for d in SECTION_DIRS:
         for f in (built / d).rglob("*.html"):

@@ -51,8 +51,17 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         for lic in (ds.package.raw.get("licenses") or [])
         if isinstance(lic, dict)
     ]
+    popolo_size = None
+    try:  # the Popolo export (generator/outputs/popolo.py) also lands in data/
+        from ..outputs import OUTPUT_MODULES, popolo
+
+        if "popolo" in OUTPUT_MODULES:
+            popolo_size = human_size(len(popolo.dumps(popolo.build(site)).encode("utf-8")))
+    except (ImportError, AttributeError):
+        popolo_size = None
     html = render(
         "sec_opendata.html",
+        popolo_size=popolo_size,
         site=site,
         title=str(ds.package.raw.get("title") or ""),
         zip_href=open_data.ZIP_NAME,
