@@ -14,7 +14,7 @@ from typing import Iterable
 from .. import charts
 from ..figures import Rate, coverage
 from ..model import LEVELS, Congress, Mandate
-from ..schedule import DUE, ENDED, KIND_ZH, NOT_REQUIRED, NOT_YET_DUE, OVERDUE, REPORTED, STATUS_ZH, term_year
+from ..schedule import DUE, ENDED, KIND_ZH, NOT_YET_DUE, OVERDUE, REPORTED, STATUS_ZH, term_year
 from . import PageDoc, SearchEntry, SiteContext, urls
 from .sections_common import (
     BODY_BUDGET,
@@ -185,7 +185,13 @@ def congress_pages(site: SiteContext, fig: dict) -> list[PageDoc]:
             title=f"{c.name}报告履职情况",
             template="coverage.html",
             html=html,
-            meta={"kind": "coverage_congress", "congress_id": c.id},
+            meta={
+                "kind": "coverage_congress",
+                "congress_id": c.id,
+                "description": f"{c.name}代表报告履职情况：代表资格{fig['n']}个，"
+                + ("，".join(f"{STATUS_ZH[s]}{v}" for s, v in zip(STATUSES, fig["counts"])) if fig["required"] else "本级无报告要求")
+                + f"（截至{site.as_of.isoformat()}）。",
+            },
             source="reports.csv",
         ),
     )

@@ -192,7 +192,12 @@ def group_page(site: SiteContext, g: Group) -> list[PageDoc]:
             title=g.name,
             template="group.html",
             html=html,
-            meta={"kind": "group", "group_id": g.id},
+            meta={
+                "kind": "group",
+                "group_id": g.id,
+                "description": f"{g.name}（{zh(GROUP_KIND_ZH, g.kind)}）：当前成员{comp['n']}人，"
+                f"已举行活动{sum(1 for r in act_rows if not r['future'])}次；成员构成、年度计划、活动和出勤。",
+            },
             search=SearchEntry(
                 kind="group",
                 title=g.name,

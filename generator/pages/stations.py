@@ -135,7 +135,14 @@ def station_page(site: SiteContext, st: Station) -> list[PageDoc]:
             title=st.name,
             template="station.html",
             html=html,
-            meta={"kind": "station", "station_id": st.id},
+            meta={
+                "kind": "station",
+                "station_id": st.id,
+                "description": f"{st.name}：地址{st.address}"
+                + (f"，开放时间{st.opening_hours}" if st.opening_hours else "")
+                + (f"，办公电话{st.office_phone}" if st.office_phone else "")
+                + "。",
+            },
             search=SearchEntry(
                 kind="station",
                 title=st.name,

@@ -67,7 +67,12 @@ def suggestion_page(site: SiteContext, s: Suggestion) -> PageDoc:
         title=s.title,
         template="suggestion.html",
         html=html,
-        meta={"kind": "suggestion", "suggestion_id": s.id},
+        meta={
+            "kind": "suggestion",
+            "suggestion_id": s.id,
+            "description": f"{zh(SUGGESTION_KIND_ZH, s.kind)}：{s.title}。领衔代表{deputy_name(ds, s.lead_deputy_id)}，"
+            f"{s.date.isoformat()}提出，办理状态：{zh(SUGGESTION_STATUS_ZH, s.status)}。",
+        },
         search=SearchEntry(
             kind="suggestion",
             title=s.title,
@@ -110,7 +115,6 @@ def _list_pages(site: SiteContext, year: int, status: str, rows: list[Suggestion
                     ds=site.ds,
                     title=label,
                     total=len(rows),
-                    first=(n - 1) * len(parts[0]) + 1,
                     rows=[_row(site, s, here) for s in part],
                     pages=pager(base, n, len(parts), here),
                     index=urls.rel(here, INDEX),
