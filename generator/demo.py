@@ -1249,6 +1249,10 @@ def generate(scale: str, seed: int, out: Path, source: Path = SOURCE_DATA) -> di
 
 def command(args) -> int:
     out = Path(args.out)
+    if not (SOURCE_DATA / "datapackage.yaml").is_file() or not (SOURCE_DATA / "rules.yaml").is_file():
+        print(f"找不到数据包描述文件和规则文件 / the schema and rules are missing: {SOURCE_DATA}/datapackage.yaml, "
+              "rules.yaml (run from a source checkout)", file=sys.stderr)
+        return 1
     try:
         counts = generate(args.scale, args.seed, out)
     except OSError as e:
