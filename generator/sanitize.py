@@ -19,6 +19,7 @@ import html
 import json
 import re
 import threading
+from pathlib import Path
 from typing import Any, Callable
 
 import markdown
@@ -187,6 +188,28 @@ def markdown_to_safe_html(text: str, image_url: Callable[[str], str | None] | No
         return clean_html(rendered)
     finally:
         _local.image_url = None
+
+
+_PAGE_PATH = re.compile(r"^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*/)*[A-Za-z0-9_][A-Za-z0-9_.-]*\.md$")
+
+
+def safe_page_path(path: str) -> bool:
+    """Is `path` a page source URI that stays inside the site folder ("deputies/d01.md")?
+    No "..", no absolute path, no backslash, no NUL, no spaces."""
+    return bool(_PAGE_PATH.match(path or "")) and ".." not in path.split("/")
+
+
+def package_path(root: Path, rel: str | None) -> Path | None:
+    """The file `rel` names inside the data package `root`, or None when it would lie outside
+    (absolute, "..", a symlink out, NUL). Used wherever a value from the data becomes a path."""
+    if not rel or "\x00" in rel or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel):
+        return None
+    try:
+        base = Path(root).resolve()
+        p = (base / rel).resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return p if p != base and p.is_relative_to(base) else None
 
 
 def safe_image_path(path: str) -> bool:

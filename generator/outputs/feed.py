@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..model import Report
 from ..pages import PageDoc, SiteContext, urls
-from ..sanitize import html_to_text, markdown_to_safe_html
+from ..sanitize import html_to_text, markdown_to_safe_html, package_path
 
 FEED = "feed.xml"
 ENTRIES = 50
@@ -45,8 +45,9 @@ def newest_reports(site: SiteContext, n: int = ENTRIES) -> list[Report]:
 
 
 def summary(site: SiteContext, r: Report) -> str:
+    path = package_path(site.ds.root, r.body)  # never a file outside the package (absolute, "..")
     try:
-        body = (site.ds.root / r.body).read_text(encoding="utf-8-sig") if r.body and ".." not in r.body else ""
+        body = path.read_text(encoding="utf-8-sig") if path else ""
     except (OSError, UnicodeDecodeError):
         body = ""
     text = html_to_text(markdown_to_safe_html(body)) if body else ""

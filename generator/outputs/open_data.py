@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 from ..pages import PageDoc, SiteContext
-from ..sanitize import csv_cell
+from ..sanitize import csv_cell, package_path
 
 OUT = "data"
 ZIP_NAME = "datapackage.zip"
@@ -138,8 +138,8 @@ def build_files(site: SiteContext) -> dict[str, bytes]:
     for rel in sorted(set(published_bodies) | set(photos)):
         if not rel or not _SAFE_REL.match(rel):
             continue
-        p = root / rel
-        if p.is_file():
+        p = package_path(root, rel)  # resolves symlinks: a link to a file outside is not copied
+        if p is not None and p.is_file():
             files[rel] = p.read_bytes()
     descriptor["resources"] = resources
     descriptor["x-as-of"] = site.as_of.isoformat()

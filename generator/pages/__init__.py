@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Iterable, Iterator
 
 from ..model import Dataset
+from ..sanitize import safe_page_path
 from ..schedule import MandateStatus, mandate_status
 
 
@@ -67,15 +68,26 @@ class SiteContext:
 PAGE_MODULES: list[str] = ["home", "deputies", "reports", "dictionary", "groups", "stations", "suggestions", "coverage", "methodology", "opendata", "search"]  # filled as page modules land, e.g. "deputies", "reports"
 
 
+class UnsafePagePath(ValueError):
+    """A page path would lead outside the site folder (an id with "..", "/", a space, NUL).
+    The validator rejects such ids; this stops a build that skipped validation."""
+
+
+def _checked(doc: PageDoc) -> PageDoc:
+    if not safe_page_path(doc.path):
+        raise UnsafePagePath(f"unsafe page path {doc.path!r} (from {doc.source or 'generated'})")
+    return doc
+
+
 def all_pages(site: SiteContext) -> Iterator[PageDoc]:
     for name in PAGE_MODULES:
         mod = importlib.import_module(f"{__name__}.{name}")
-        yield from mod.pages(site)
+        yield from map(_checked, mod.pages(site))
 
 
 def collect(site: SiteContext, modules: Iterable[str] | None = None) -> list[PageDoc]:
     names = list(modules) if modules is not None else PAGE_MODULES
     out: list[PageDoc] = []
     for name in names:
-        out.extend(importlib.import_module(f"{__name__}.{name}").pages(site))
+        out.extend(map(_checked, importlib.import_module(f"{__name__}.{name}").pages(site)))
     return out

@@ -24,8 +24,11 @@ def year_url(year: int) -> str:
 
 
 def read_body(site: SiteContext, r: Report) -> str:
-    """The report's Markdown (unreadable or missing files give an empty body; validate flags them)."""
-    path = site.ds.root / r.body
+    """The report's Markdown (unreadable or missing files give an empty body; validate flags them).
+    A body path that leads outside the package ("..", absolute, a symlink out) reads nothing."""
+    path = sanitize.package_path(site.ds.root, r.body)
+    if path is None:
+        return ""
     try:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
