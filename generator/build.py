@@ -175,5 +175,6 @@ def command(args) -> int:
         f"已生成 built {out}: {pages} 个页面 pages ({len(docs)} generated), 最大 largest "
         f"{largest / 1024:.1f} KB ({largest_path}), 截至 as of {site.as_of.isoformat()}, {took:.1f} s"
         + (f", {bp.jobs} processes" if bp.jobs > 1 else "") + (f", partition {args.partition}" if bp.part else "")
+        + (f", {bp.cache_stats['reused']} pages from cache .cache/" if bp.cache_stats and bp.cache_stats["reused"] else "")
     )
     return 0

@@ -169,12 +169,13 @@ def collect_spooled(site: SiteContext, spool: Spool) -> list[PageDoc]:
 
 
 def render_partition(site: SiteContext, docs: list[PageDoc], parts: list[int], k: int, out: Path,
-                     html_loader=None, outputs: bool | None = None) -> list[str]:
+                     html_loader=None, outputs: bool | None = None, exclude: set[str] | None = None) -> list[str]:
     """Render partition k into `out` (created); returns the files it holds. Partition 0 keeps
-    every non-page file and (unless outputs=False) writes the output modules' files."""
+    every non-page file and (unless outputs=False) writes the output modules' files. Pages in
+    `exclude` are not rendered (the page cache supplies them)."""
     from . import site_adapter
 
-    mine = {d.path for d, p in zip(docs, parts) if p == k}
+    mine = {d.path for d, p in zip(docs, parts) if p == k} - (exclude or set())
     site_adapter.build_site(site, docs, out, render_only=mine, html_loader=html_loader)
     if k != 0:
         keep = {dest_path(d) for d, p in zip(docs, parts) if p == k}
@@ -225,7 +226,8 @@ def stitch(parts: list[Path], out: Path, *, move: bool = True) -> int:
     return len(owner)
 
 
-def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int, html_loader=None) -> None:
+def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int, html_loader=None,
+                   exclude: set[str] | None = None) -> None:
     """Render `jobs` partitions in forked worker processes and stitch them into `out`; the
     parent writes the output modules' files meanwhile. Raises SiteBuildError on failure."""
     import multiprocessing as mp
@@ -239,7 +241,7 @@ def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int,
         ctx = mp.get_context("fork")
         procs = []
         for k in range(jobs):
-            p = ctx.Process(target=_worker, args=(site, docs, parts, k, work, html_loader), daemon=False)
+            p = ctx.Process(target=_worker, args=(site, docs, parts, k, work, html_loader, exclude), daemon=False)
             p.start()
             procs.append(p)
         outputs_dir = work / "outputs"
@@ -258,9 +260,10 @@ def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int,
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _worker(site, docs, parts, k, work: Path, html_loader) -> None:
+def _worker(site, docs, parts, k, work: Path, html_loader, exclude) -> None:
     try:
-        render_partition(site, docs, parts, k, work / f"part-{k}", html_loader=html_loader, outputs=False)
+        render_partition(site, docs, parts, k, work / f"part-{k}", html_loader=html_loader, outputs=False,
+                         exclude=exclude)
     except BaseException as e:  # noqa: BLE001 - reported to the parent as text, never a traceback with data
         from .site_adapter import SiteBuildError
 
@@ -293,6 +296,7 @@ class BuildPlan:
         self.workdir = workdir
         self.spool: Spool | None = None
         self.jobs = 1
+        self.cache_stats: dict | None = None
 
     def collect(self, site: SiteContext) -> list[PageDoc]:
         from .pages import collect
@@ -310,16 +314,31 @@ class BuildPlan:
         return self.spool.get if self.spool is not None else None
 
     def render(self, site: SiteContext, docs: list[PageDoc]):
+        """The function build.publish calls with its temp folder."""
+        from . import cache
+
         if self.part is not None:
             k, n = self.part
             parts = plan(site, docs, n)
             return lambda tmp: render_partition(site, docs, parts, k, Path(tmp), html_loader=self.loader)
         self.jobs = auto_jobs(len(docs)) if self.jobs_arg == "auto" else max(1, self.jobs_arg)
-        if self.jobs > 1:
-            return lambda tmp: build_parallel(site, docs, Path(tmp), self.jobs, html_loader=self.loader)
-        if self.spool is not None:
-            return lambda tmp: render_partition(site, docs, [0] * len(docs), 0, Path(tmp), html_loader=self.loader)
-        return None  # build.publish's own single-process path
+        loader = self.loader
+
+        def html_of(d: PageDoc) -> str:
+            return loader(d.path) if loader is not None else d.html
+
+        def run(tmp) -> None:
+            tmp = Path(tmp)
+
+            def render_pages(exclude: set[str] | None) -> None:
+                if self.jobs > 1:
+                    build_parallel(site, docs, tmp, self.jobs, html_loader=loader, exclude=exclude)
+                else:
+                    render_partition(site, docs, [0] * len(docs), 0, tmp, html_loader=loader, exclude=exclude)
+
+            self.cache_stats = cache.cached_render(site, docs, tmp, render_pages, html_of)
+
+        return run
 
     def close(self) -> None:
         if self.spool is not None:

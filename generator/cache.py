@@ -1,0 +1,206 @@
+"""Build caches under `.cache/` (gitignored): work whose inputs did not change is not redone.
+
+- `memo(namespace, fn, files, *args)`: a function result keyed by the function's source file,
+  the package versions, the arguments and the bytes of the files it reads (validation: each
+  table's frictionless check, the descriptor check).
+- `PageCache`: rendered pages keyed by a hash of everything that goes into them — the PageDoc
+  (path, title, template, meta, body HTML) plus a site-wide key (mkdocs.yml, every theme file,
+  the adapter's source, mkdocs and Material versions, the nav, hand-written pages, the as-of
+  date). A page whose key is cached is copied from the cache instead of rendered by mkdocs, so
+  an incremental build writes the same bytes as a clean one (tests/test_incremental.py).
+
+`DEPUTY_SITE_CACHE=off` disables every cache; `DEPUTY_SITE_CACHE=DIR` moves it. Cache files
+are only ever read back by this module (pickles are our own results, never downloaded data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMAT = "1"
+
+
+def cache_root() -> Path | None:
+    value = os.environ.get("DEPUTY_SITE_CACHE", "").strip()
+    if value.lower() in ("off", "0", "no", "false"):
+        return None
+    return Path(value) if value else ROOT / ".cache"
+
+
+def _versions() -> str:
+    out = []
+    for dist in ("mkdocs", "mkdocs-material", "frictionless", "Jinja2", "Markdown"):
+        try:
+            out.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{dist}=-")
+    return ",".join(out)
+
+
+_VERSIONS: str | None = None
+
+
+def versions() -> str:
+    global _VERSIONS
+    if _VERSIONS is None:
+        _VERSIONS = _versions()
+    return _VERSIONS
+
+
+def file_digest(path: Path | str) -> str:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError as e:
+        h.update(f"unreadable:{type(e).__name__}".encode())
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def memo(namespace: str, fn: Callable, files: Iterable[Path | str], *args: Any) -> Any:
+    """fn(*args), cached by fn's source, versions, repr(args) and the bytes of `files`."""
+    root = cache_root()
+    if root is None:
+        return fn(*args)
+    import inspect
+
+    h = hashlib.sha256()
+    for part in (FORMAT, namespace, fn.__module__, fn.__qualname__, versions(), repr(args)):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    src = inspect.getsourcefile(fn)
+    h.update(file_digest(src).encode() if src else b"-")
+    for f in files:
+        h.update(str(f).encode("utf-8", "surrogatepass") + b"\0" + file_digest(f).encode())
+    path = root / "memo" / namespace / (h.hexdigest() + ".pickle")
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    result = fn(*args)
+    try:
+        _atomic_write(path, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    except (OSError, pickle.PicklingError, TypeError):
+        pass
+    return result
+
+
+# -- rendered pages ----------------------------------------------------------------------------
+
+
+def _tree_digest(h, folder: Path) -> None:
+    if not folder.is_dir():
+        h.update(b"absent\0")
+        return
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        for n in sorted(names):
+            p = Path(root) / n
+            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + file_digest(p).encode())
+
+
+def site_key(site, docs, config_file: Path | None = None) -> str:
+    """Everything besides a PageDoc that shapes a rendered page."""
+    from . import site_adapter
+
+    cfg = Path(config_file or site_adapter.CONFIG_FILE)
+    h = hashlib.sha256()
+    h.update(f"{FORMAT}|{versions()}|{site.as_of.isoformat()}".encode())
+    h.update(file_digest(cfg).encode())
+    h.update(file_digest(site_adapter.__file__).encode())
+    base = cfg.resolve().parent
+    for folder in ("theme", "content"):
+        _tree_digest(h, base / folder)
+    # the nav (home and section pages, with their titles) is rendered into every page
+    nav = [(d.path, d.title) for d in docs if site_adapter.in_nav(d.path)]
+    h.update(json.dumps(nav, ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def page_key(skey: str, doc, html: str) -> str:
+    h = hashlib.sha256(skey.encode())
+    h.update(json.dumps([doc.path, doc.title, doc.template, doc.meta], ensure_ascii=False, sort_keys=True,
+                        default=str).encode("utf-8", "surrogatepass"))
+    h.update(b"\0")
+    h.update(html.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+class PageCache:
+    """Rendered pages by key: `<root>/pages/<key[:2]>/<key>.html`. After each build only the
+    keys that build used are kept (`prune`), so the cache holds at most one site."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / "pages"
+
+    def _file(self, key: str) -> Path:
+        return self.dir / key[:2] / (key + ".html")
+
+    def has(self, key: str) -> bool:
+        return self._file(key).is_file()
+
+    def copy_out(self, key: str, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._file(key), dest)
+
+    def store(self, key: str, src: Path) -> None:
+        f = self._file(key)
+        if f.is_file():
+            return
+        f.parent.mkdir(parents=True, exist_ok=True)
+        tmp = f.with_name(f".tmp-{os.getpid()}-{f.name}")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, f)
+
+    def prune(self, keep: set[str]) -> None:
+        if not self.dir.is_dir():
+            return
+        for sub in self.dir.iterdir():
+            if not sub.is_dir():
+                continue
+            for f in sub.iterdir():
+                if f.name.endswith(".html") and f.name[:-5] not in keep:
+                    f.unlink(missing_ok=True)
+
+
+def cached_render(site, docs, tmp: Path, render: Callable[[set[str] | None], Any], html_of: Callable) -> dict:
+    """Render only the pages whose key is not cached (`render(exclude)` builds into `tmp`
+    without the excluded paths), copy the others from the cache, then cache what was rendered.
+    Returns counts for the build log."""
+    from .partition import dest_path
+
+    root = cache_root()
+    if root is None:
+        render(None)
+        return {"rendered": len(docs), "reused": 0}
+    cache = PageCache(root)
+    skey = site_key(site, docs)
+    keys = {d.path: page_key(skey, d, html_of(d)) for d in docs}
+    hits = {p for p, k in keys.items() if cache.has(k)}
+    render(hits)
+    for d in docs:
+        dest = tmp / dest_path(d)
+        if d.path in hits:
+            cache.copy_out(keys[d.path], dest)
+        elif dest.is_file():
+            cache.store(keys[d.path], dest)
+    cache.prune(set(keys.values()))
+    return {"rendered": len(docs) - len(hits), "reused": len(hits)}
