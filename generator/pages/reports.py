@@ -117,7 +117,7 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
     return PageDoc(
         path=urls.src(here), title=title, template="report.html", html=html,
         meta={"hide": ["toc"], "description": f"{name}（{LEVEL_ZH.get(level, '')}人大代表）{date_zh(r.date)}报告履职情况。",
-              "deputy_id": r.deputy_id, "date": r.date.isoformat()},
+              "deputy_id": r.deputy_id, "date": r.date.isoformat(), "deputy_name": name},
         search=SearchEntry(kind="report", title=title, person=name, date=r.date.isoformat(),
                            text=sanitize.html_to_text(body), places=tuple(x for x in (r.venue or "",) if x)),
         source=r.body,
