@@ -345,3 +345,14 @@ def test_page_docs_have_titles_templates_and_no_front_matter(core_docs):
         assert doc.title and doc.template in ("home.html", "deputy.html", "report.html", "directory.html", "area.html")
         assert not doc.html.lstrip().startswith("---")
         assert "title" not in doc.meta
+
+
+def test_every_page_template_exists_in_the_theme():
+    site, docs = build_mod.prepare(TINY, AS_OF, validate=False)
+    used = sorted({d.template for d in docs})
+    assert [t for t in used if not (ROOT / "theme" / t).is_file()] == []
+    core = {d.template for d in collect(site, ["home", "deputies", "reports"])}
+    assert core == {"home.html", "deputy.html", "report.html", "directory.html", "area.html"}
+    for t in core:  # each page type extends the base and shows the prerendered body
+        text = (ROOT / "theme" / t).read_text(encoding="utf-8")
+        assert '{% extends "main.html" %}' in text and "{{ page.content }}" in text

@@ -29,6 +29,7 @@ from .common import (
 from .home import MAX_PLACE_LINKS
 
 LEVEL_PAGE_MAX = 3000  # levels with more deputies are browsed by place only
+BROAD_AREAS = ("province", "city")  # area pages that list only deputies elected by the whole area
 
 
 def level_url(level: str) -> str:
@@ -119,15 +120,26 @@ def _directory(site: SiteContext, c: Core, level_ids: dict[str, list[str]]) -> P
 def _area_pages(c: Core, area_id: str) -> Iterable[PageDoc]:
     ds = c.ds
     a = ds.area[area_id]
-    ids = c.deputies_for_area(area_id)
+    broad = a.classification in BROAD_AREAS
+    if broad:
+        # A province or city page would list every deputy below it (130,000 at province
+        # scale): it lists those elected by the whole area (or above) and links down instead.
+        ids = list(dict.fromkeys(i for p in ds.area_path(a.id) for i in c.index_exact.get(p.id, ())))
+    else:
+        ids = c.deputies_for_area(area_id)
     rows = c.rows_sorted(ids)
     with_page = set(c.area_page_ids())
     crumbs = [("代表名录", "deputies/")] + [(p.name, urls.area(p.id)) for p in ds.area_path(a.parent_id) if p.id in with_page]
     children = [(ch.name, urls.area(ch.id)) for ch in sorted(ds.area_children.get(a.id, ()), key=lambda x: (x.name, x.id))
                 if ch.id in with_page]
     path_names = "".join(p.name for p in ds.area_path(a.id))
-    intro = f"以下是本届代表{path_names}（{AREA_CLASS_ZH.get(a.classification, a.classification)}）选民的各级人大代表，共 {len(rows):,} 人：" \
-            "包括选区覆盖本地的代表，以及由本地所属上级行政区域选出的代表。"
+    kind = AREA_CLASS_ZH.get(a.classification, a.classification)
+    if broad:
+        intro = f"以下是由{path_names}（{kind}）整体选出的本届各级人大代表，共 {len(rows):,} 人；" \
+                "下辖各地选出的代表请见下辖区域的页面。"
+    else:
+        intro = f"以下是本届代表{path_names}（{kind}）选民的各级人大代表，共 {len(rows):,} 人：" \
+                "包括选区覆盖本地的代表，以及由本地所属上级行政区域选出的代表。"
     yield from _list_pages(
         c, urls.area(a.id), f"{a.name}的人大代表", intro, rows, crumbs=crumbs, children=children, kind="area",
         search=SearchEntry(kind="page", title=f"{a.name}的人大代表", text=f"{path_names} 人大代表", places=(a.name,)),
