@@ -13,6 +13,7 @@ from typing import Iterator
 
 from ..model import Dataset
 from ..problems import Problem
+from ..sanitize import safe_image_path
 from .codes import problem
 from .privacy_checks import scan_text
 
@@ -33,6 +34,7 @@ _INLINE_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
 _REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]*:[^>\s]*)>")
 _HTML_URL = re.compile(r"""(?:href|src|action|formaction|xlink:href)\s*=\s*["']?([^"'\s>]+)""", re.I)
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
 _ATTR_LIST = re.compile(r"\{:?[^}\n]*?\b(on[a-z]+)\s*=", re.I)
 _ATTR_URL = re.compile(r"\{:?[^}\n]*?\b(?:href|src)\s*=\s*[\"']?\s*([^\"'\s}]+)", re.I)
 _STRIP = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
@@ -82,6 +84,14 @@ def scan_body(relpath: str, text: str) -> Iterator[Problem]:
                 bad = ("链接", "link", f"{_scheme(rm.group(1))}:")
         if bad:
             yield problem("body-unsafe-link", relpath, no, "", what_zh=bad[0], what_en=bad[1], scheme=bad[2])
+        for u in _IMAGE.findall(plain):
+            # the site shows only images inside the package (generator/sanitize.py drops others)
+            if not safe_image_path(u):
+                s = _scheme(u)
+                yield problem("body-unsafe-link", relpath, no, "", what_zh="图片地址（只显示数据包内的图片）",
+                              what_en="image address (only images inside the package are shown)",
+                              scheme=f"{s}:" if s else "//" if u.startswith("//") else u[:40])
+                break
         am = _ATTR_LIST.search(plain)
         if am:
             yield problem("body-unsafe-link", relpath, no, "", what_zh="属性（事件处理）", what_en="attribute (event handler)",
