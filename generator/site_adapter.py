@@ -234,9 +234,11 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
                 as_of = dt.date.fromisoformat(self.config.as_of)
             except ValueError:
                 raise PluginError(f"deputy-site: as_of is not a date: {self.config.as_of!r}") from None
+        from .descriptor import DescriptorError
+
         try:
             self.site, self.docs = build_mod.prepare(data_dir, as_of, validate=self.config.validate_data)
-        except build_mod.InvalidData as e:
+        except (build_mod.InvalidData, DescriptorError) as e:
             raise PluginError(f"deputy-site: {e}") from None
         config.watch.append(str(data_dir))
 
