@@ -68,7 +68,7 @@ def validate_package(data_dir: Path | str, as_of: dt.date | None = None, workers
     as_of = as_of or dt.date.today()
     if not root.is_dir():
         return [problem("descriptor-missing", "datapackage.yaml")]
-    pkg, problems = check_descriptor(root)
+    pkg, problems = _check_descriptor(root)
     if pkg is None:
         return sort_problems(problems)
     rules, rules_error = read_rules(root)
@@ -84,13 +84,13 @@ def validate_package(data_dir: Path | str, as_of: dt.date | None = None, workers
     unreadable |= {n for n in TABLE_CLASSES if n not in pkg.tables}
 
     jobs = sorted(((checks[n].size, n) for n in checks if checks[n].readable), reverse=True)
-    args = [(str(root), raw[n], checks[n].header) for _, n in jobs]
+    args = [(_table_files(root, raw[n]), str(root), raw[n], checks[n].header) for _, n in jobs]
     n_workers = workers if workers is not None else _workers(sum(s for s, _ in jobs), len(jobs))
     if n_workers > 1:
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         try:
             with ProcessPoolExecutor(n_workers, mp_context=ctx) as ex:
-                futures = [ex.submit(frictionless_table, *a) for a in args]
+                futures = [ex.submit(_table, *a) for a in args]
                 problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of))
                 for f in futures:
                     problems.extend(f.result())
@@ -98,12 +98,32 @@ def validate_package(data_dir: Path | str, as_of: dt.date | None = None, workers
             # a worker died (e.g. out of memory): redo tier 1 in this process
             problems = [p for p in problems if p.code not in _TIER1_ROW_CODES]
             for a in args:
-                problems.extend(frictionless_table(*a))
+                problems.extend(_table(*a))
     else:
         for a in args:
-            problems.extend(frictionless_table(*a))
+            problems.extend(_table(*a))
         problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of))
     return sort_problems(problems)
+
+
+def _check_descriptor(root: Path):
+    """check_descriptor, reused from .cache/ while the descriptor file is unchanged (generator/cache.py)."""
+    from ..cache import memo
+    from ..descriptor import find_descriptor
+
+    path = find_descriptor(root)
+    return check_descriptor(root) if path is None else memo("descriptor", check_descriptor, [path], root)
+
+
+def _table_files(root: Path, resource: dict) -> list[Path]:
+    return [root / str(resource.get("path", ""))]
+
+
+def _table(files: list[Path], root: str, resource: dict, header: list[str]) -> list[Problem]:
+    """frictionless_table, reused from .cache/ while the CSV file and its schema are unchanged."""
+    from ..cache import memo
+
+    return memo("table", frictionless_table, files, root, resource, header)
 
 
 # codes only frictionless_table emits (used to drop partial results before a serial retry)
