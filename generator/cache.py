@@ -1,6 +1,6 @@
 """Build caches under `.cache/` (gitignored): work whose inputs did not change is not redone.
 
-- `memo(namespace, fn, files, *args)`: a function result keyed by the function's source file,
+- `memo(namespace, fn, files, *args)`: a function result keyed by the generator's source code,
   the package versions, the arguments and the bytes of the files it reads (validation: each
   table's frictionless check, the descriptor check).
 - `PageCache`: rendered pages keyed by a hash of everything that goes into them — the PageDoc
@@ -67,6 +67,21 @@ def file_digest(path: Path | str) -> str:
     return h.hexdigest()
 
 
+_CODE: str | None = None
+
+
+def code_digest() -> str:
+    """A digest of the generator's own Python source (any code change invalidates memo results)."""
+    global _CODE
+    if _CODE is None:
+        h = hashlib.sha256()
+        pkg = Path(__file__).resolve().parent
+        for p in sorted(pkg.rglob("*.py")):
+            h.update(p.relative_to(pkg).as_posix().encode() + b"\0" + file_digest(p).encode())
+        _CODE = h.hexdigest()
+    return _CODE
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -87,6 +102,7 @@ def memo(namespace: str, fn: Callable, files: Iterable[Path | str], *args: Any) 
         h.update(part.encode("utf-8", "surrogatepass") + b"\0")
     src = inspect.getsourcefile(fn)
     h.update(file_digest(src).encode() if src else b"-")
+    h.update(code_digest().encode())  # messages and helpers live in other modules of the package
     for f in files:
         h.update(str(f).encode("utf-8", "surrogatepass") + b"\0" + file_digest(f).encode())
     path = root / "memo" / namespace / (h.hexdigest() + ".pickle")
