@@ -6,9 +6,10 @@ are byte-identical.
 
 from __future__ import annotations
 
-import csv
+import builtins
 import errno
 import hashlib
+import io
 import os
 import shutil
 import signal
@@ -46,12 +47,27 @@ def run_build(data: Path, out: Path) -> int:
     return build_mod.command(args)
 
 
+@pytest.fixture(autouse=True)
+def cold_cache(tmp_path, monkeypatch):
+    """Each test gets its own empty build cache (generator/cache.py), so mkdocs renders every
+    page and the failure points below are reached the same way on every run."""
+    monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "cache"))
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """A good site, built once; each test copies it and checks the copy stays as it was."""
     base = tmp_path_factory.mktemp("published")
     out = base / "site"
-    assert run_build(TINY, out) == 0
+    saved = os.environ.get("DEPUTY_SITE_CACHE")
+    os.environ["DEPUTY_SITE_CACHE"] = "off"
+    try:
+        assert run_build(TINY, out) == 0
+    finally:
+        if saved is None:
+            os.environ.pop("DEPUTY_SITE_CACHE", None)
+        else:
+            os.environ["DEPUTY_SITE_CACHE"] = saved
     return out, tree_hash(out)
 
 
@@ -122,42 +138,74 @@ def test_crash_in_an_output_module_keeps_site(site, changed_data, monkeypatch):
     assert_untouched(out, hashes)
 
 
-@pytest.mark.parametrize("after", [0, 5, 40])
-def test_disk_full_while_mkdocs_writes_keeps_site(site, changed_data, monkeypatch, after, capsys):
+class DiskFull:
+    """Make every open-for-writing of a file inside the build's temp folder (".site-tmp-…")
+    fail with ENOSPC after `after` such files — whoever writes it: mkdocs, the adapter, output
+    modules, cache copies."""
+
+    def __init__(self, after: int | None) -> None:
+        self.after = after
+        self.count = 0
+        self.real = builtins.open
+
+    def __call__(self, file, mode="r", *a, **k):
+        if isinstance(file, (str, os.PathLike)) and any(c in mode for c in "wax+") and ".site-tmp-" in os.fspath(file):
+            self.count += 1
+            if self.after is not None and self.count > self.after:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(file))
+        return self.real(file, mode, *a, **k)
+
+    def install(self, monkeypatch) -> "DiskFull":
+        monkeypatch.setattr(builtins, "open", self)
+        monkeypatch.setattr(io, "open", self)
+        return self
+
+
+@pytest.fixture(scope="module")
+def files_written(tmp_path_factory):
+    """How many files a clean build writes into its temp folder."""
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setenv("DEPUTY_SITE_CACHE", "off")
+        counter = DiskFull(None).install(mp)
+        assert run_build(TINY, tmp_path_factory.mktemp("count") / "site") == 0
+    finally:
+        mp.undo()
+    assert counter.count > 20
+    return counter.count
+
+
+@pytest.mark.parametrize("fraction", [0, 0.3, 0.6, 0.95])
+def test_disk_full_at_any_point_keeps_site(site, changed_data, monkeypatch, capsys, files_written, fraction):
     out, hashes = site
-    import mkdocs.utils
-
-    real = mkdocs.utils.write_file
-    calls = {"n": 0}
-
-    def full(content, output_path):
-        calls["n"] += 1
-        if calls["n"] > after:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), output_path)
-        return real(content, output_path)
-
-    monkeypatch.setattr(mkdocs.utils, "write_file", full)
+    disk = DiskFull(int(files_written * fraction)).install(monkeypatch)
     assert run_build(changed_data, out) == 1
-    assert calls["n"] == after + 1
+    monkeypatch.undo()
+    assert disk.count > disk.after  # the failure was hit (parallel writers may try a few more)
     err = capsys.readouterr().err
     assert "原网站未改动" in err and "No space left on device" in err and "Traceback" not in err
     assert_untouched(out, hashes)
 
 
-def test_disk_full_while_outputs_write_keeps_site(site, changed_data, monkeypatch):
+def test_disk_full_while_copying_cached_pages_keeps_site(site, changed_data, tmp_path, monkeypatch, capsys):
+    """Warm page cache: most pages are copied from .cache/ instead of rendered; the disk fills
+    during those copies."""
     out, hashes = site
-    real = Path.write_bytes
+    assert run_build(changed_data, tmp_path / "warm" / "site") == 0  # fills this test's cache
+    capsys.readouterr()
+    real = shutil.copyfile
     calls = {"n": 0}
 
-    def full(self, data):
+    def full(src, dst, *a, **k):
         calls["n"] += 1
         if calls["n"] > 3:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-        return real(self, data)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+        return real(src, dst, *a, **k)
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(shutil, "copyfile", full)
     assert run_build(changed_data, out) == 1
     assert calls["n"] == 4
+    assert "No space left on device" in capsys.readouterr().err
     assert_untouched(out, hashes)
 
 
