@@ -60,8 +60,10 @@ def _private_copy(dst: Path) -> list[str]:
     return values
 
 
-def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def _run(*args: str, cwd: Path = ROOT, cache: Path | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    if cache is not None:
+        env["DEPUTY_SITE_CACHE"] = str(cache)
     return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -72,8 +74,9 @@ def private_build(tmp_path_factory):
     values = _private_copy(pkg)
     fixture_markers = [f"XPRIV-{k}-{i:04d}" for k in ("ID", "PHONE", "ADDR") for i in range(1, 11)]
     out = base / "site"
-    validate = _run("validate", str(pkg), "--json")
-    build = _run("build", "--data", str(pkg), "--out", str(out))
+    cache = base / "cache"
+    validate = _run("validate", str(pkg), "--json", cache=cache)
+    build = _run("build", "--data", str(pkg), "--out", str(out), cache=cache)
     assert build.returncode == 0, build.stderr[-2000:]
     return pkg, out, values + fixture_markers, validate, build
 
@@ -91,6 +94,14 @@ def test_no_private_value_in_any_published_file(private_build):
     kinds = {p.suffix for p in files}
     assert {".html", ".json", ".csv", ".xml", ".gz", ".zip"} <= kinds, kinds  # the scan covers them all
     assert scan(out, values) == []
+
+
+def test_no_private_value_in_the_build_cache(private_build):
+    """.cache/ is not published, but CI may keep or upload it: it holds no private value."""
+    pkg, _out, values, _v, _b = private_build
+    cache = pkg.parent / "cache"
+    assert any(p.is_file() for p in cache.rglob("*"))
+    assert scan(cache, values) == []
 
 
 def test_no_private_value_in_build_or_validator_output(private_build):
