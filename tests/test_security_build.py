@@ -60,6 +60,17 @@ def test_every_payload_reached_the_output_in_every_field(attack_site):
     assert fields_hit == set(FIELDS) | {BODY_FIELD}
 
 
+def test_payloads_reached_the_svg_charts(attack_site):
+    """Group and station names are chart labels: payloads are inside inline SVG, as text."""
+    _pkg, out, _placed, _docs = attack_site
+    charts = [m.group(0) for p in out.rglob("*.html") for m in re.finditer(r"<svg\b.*?</svg>", p.read_text(encoding="utf-8"), re.S)]
+    with_payload = [c for c in charts if re.search(r"zq\d\dx\d\d", c)]
+    assert with_payload
+    for c in with_payload:
+        assert check_html("chart.svg", c) == []
+        assert "<script" not in c and "<foreignObject" not in c
+
+
 def test_page_docs_are_safe_before_mkdocs(attack_site):
     """Defence in depth: the page functions' own HTML (what the adapter hands to mkdocs, and
     what the search/open-data outputs read) is clean on its own."""
