@@ -572,7 +572,7 @@ def test_built_site_has_section_pages_and_outputs(built):
     for url in ("groups/", "groups/g01/", "stations/s01/", "suggestions/sg01/", "suggestions/list/2025/all/",
                 "coverage/", "coverage/congress/ct18/", "methodology/", "data/"):
         page = (built / url / "index.html").read_text(encoding="utf-8")
-        assert '<link rel="alternate" type="application/atom+xml"' in page, url
+        assert '<link rel="alternate feed" type="application/atom+xml"' in page, url
         assert "assets/css/sections.css" in page, url
         assert 'class="sec-page' in page, url
     for f in ("feed.xml", "data/datapackage.json", "data/datapackage.zip", "data/deputies.csv", "data/reports/r01.md"):
