@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("data_dir", nargs="?", default="data")
     v.add_argument("--as-of", type=_date, default=None, help="today for due/overdue (default: the real date)")
     v.add_argument("--json", action="store_true", help="print problems as JSON")
+    v.add_argument("--engine", choices=["auto", "fast", "frictionless"], default="auto",
+                   help="row checks: frictionless, or the fast equivalent (auto: fast for big packages; docs/validation.md)")
 
     b = sub.add_parser("build", help="校验并生成网站 / validate and build the site")
     b.add_argument("--data", default="data")

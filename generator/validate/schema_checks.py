@@ -229,16 +229,59 @@ _CONSTRAINT_RE = re.compile(r'constraint "(\w+)"')
 _POSITION_RE = re.compile(r"position (\d+)")
 
 
+ENGINES = ("auto", "fast", "frictionless")
+
+
+def table_problems(root: str, resource: dict, header: list[str], engine: str = "frictionless",
+                   limit: int = ERROR_LIMIT) -> list:
+    """One table's row problems by the chosen engine ("fast" falls back to frictionless for a
+    table that uses something fast_rows does not implement). Picklable arguments so it can
+    run in a worker process."""
+    if engine == "fast":
+        from .fast_rows import check_table
+
+        try:
+            got = check_table(root, resource, header, limit)
+        except OSError as e:
+            return [problem("table-error", resource["path"], 0, detail=type(e).__name__)]
+        if got is not None:
+            errors, line = got
+            return map_errors(errors, resource, line, limit)
+    return frictionless_table(root, resource, header, limit)
+
+
 def frictionless_table(root: str, resource: dict, header: list[str], limit: int = ERROR_LIMIT) -> list:
-    """Validate one table's rows with frictionless; returns Problems. Picklable arguments so it
-    can run in a worker process."""
+    """Validate one table's rows with frictionless; returns Problems."""
     import frictionless
+
+    relpath = resource["path"]
+    try:
+        errors = frictionless_errors(root, resource, header, limit)
+    except frictionless.FrictionlessException as e:
+        return [problem("table-error", relpath, 0, detail=_detail(getattr(e.error, "type", "error")))]
+    except re.error:
+        return [problem("table-error", relpath, 0, detail="a pattern in the descriptor is not a valid regular expression")]
+    except Exception as e:  # noqa: BLE001 - a reader crash must become a located problem
+        return [problem("table-error", relpath, 0, detail=type(e).__name__)]
+
+    wanted = {getattr(e, "row_number", None) for e in errors}
+    for e in errors:
+        if e.type == "primary-key":
+            m = _POSITION_RE.search(e.note or "")
+            if m:
+                wanted.add(int(m.group(1)))
+    wanted.discard(None)
+    lines = _line_map(Path(root) / relpath, wanted)
+    return map_errors(errors, resource, lambda row, default: lines.get(row, default), limit)
+
+
+def frictionless_errors(root: str, resource: dict, header: list[str], limit: int = ERROR_LIMIT) -> list:
+    """Frictionless' own errors for one table, its schema laid out in the header's order."""
     from frictionless import Resource
 
     relpath = resource["path"]
     schema = resource.get("schema") or {}
     specs = {f["name"]: f for f in schema.get("fields", []) if isinstance(f, dict) and "name" in f}
-    private = {n for n, f in specs.items() if f.get("private")}
     pk = schema.get("primaryKey") or []
     if isinstance(pk, str):
         pk = [pk]
@@ -258,30 +301,26 @@ def frictionless_table(root: str, resource: dict, header: list[str], limit: int 
         "dialect": {"csv": {"delimiter": ","}},
         "schema": fschema,
     }
-    try:
-        res = Resource(desc, basepath=root)
-        report = res.validate(limit_errors=limit)
-        errors = list(report.tasks[0].errors) if report.tasks else list(report.errors)
-    except frictionless.FrictionlessException as e:
-        return [problem("table-error", relpath, 0, detail=_detail(getattr(e.error, "type", "error")))]
-    except re.error:
-        return [problem("table-error", relpath, 0, detail="a pattern in the descriptor is not a valid regular expression")]
-    except Exception as e:  # noqa: BLE001 - a reader crash must become a located problem
-        return [problem("table-error", relpath, 0, detail=type(e).__name__)]
+    res = Resource(desc, basepath=root)
+    report = res.validate(limit_errors=limit)
+    return list(report.tasks[0].errors) if report.tasks else list(report.errors)
 
-    wanted = {getattr(e, "row_number", None) for e in errors}
-    for e in errors:
-        if e.type == "primary-key":
-            m = _POSITION_RE.search(e.note or "")
-            if m:
-                wanted.add(int(m.group(1)))
-    wanted.discard(None)
-    lines = _line_map(Path(root) / relpath, wanted)
 
+def map_errors(errors: list, resource: dict, line_of, limit: int = ERROR_LIMIT) -> list:
+    """Frictionless errors (or fast_rows' look-alikes) → our Problems. `line_of(row, default)`
+    gives the file line a row number starts on. Frictionless' own messages are never used:
+    they quote cell values."""
+    relpath = resource["path"]
+    schema = resource.get("schema") or {}
+    specs = {f["name"]: f for f in schema.get("fields", []) if isinstance(f, dict) and "name" in f}
+    private = {n for n, f in specs.items() if f.get("private")}
+    pk = schema.get("primaryKey") or []
+    if isinstance(pk, str):
+        pk = [pk]
     out = []
     for e in errors:
         row_no = getattr(e, "row_number", None)
-        line = lines.get(row_no, row_no or 0)
+        line = line_of(row_no, row_no or 0)
         fname = getattr(e, "field_name", "") or ""
         spec = specs.get(fname, {})
         title = spec.get("title", "")
@@ -329,7 +368,7 @@ def frictionless_table(root: str, resource: dict, header: list[str], limit: int 
             if not m:
                 # "all cells empty": a blank row (reported) or a missing required id (reported)
                 continue
-            other = lines.get(int(m.group(1)), int(m.group(1)))
+            other = line_of(int(m.group(1)), int(m.group(1)))
             out.append(problem("duplicate-id", relpath, line, ",".join(pk), col=",".join(pk), other=other))
         elif t == "unique-error":
             out.append(problem("duplicate-key", relpath, line, fname, col=fname, other="?"))
