@@ -1,8 +1,9 @@
 """Run a command in a subprocess and measure wall time and peak memory.
 
 Peak memory is measured two ways:
-- `tree_rss_mb`: the largest *sum* of resident memory over the process and all its descendants,
-  sampled from /proc every 50 ms (what a parallel build really needs from the machine);
+- `tree_rss_mb`: the largest *sum* of resident memory (PSS, so pages shared copy-on-write after a
+  fork count once) over the process and all its descendants, sampled from /proc every 100 ms
+  (what a parallel build really needs from the machine);
 - `max_rss_mb`: the largest single process (ru_maxrss from wait4, which covers descendants
   that were waited for), exact but blind to processes running side by side.
 """
@@ -51,22 +52,35 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size: memory shared copy-on-write between forked processes counts once
+    in the sum (plain RSS would count it in every process). Falls back to RSS."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def tree_rss(pid: int) -> int:
-    """Bytes resident in `pid` and all its descendants right now (0 if it is gone)."""
+    """Bytes resident in `pid` and all its descendants right now (0 if it is gone), by PSS."""
     kids = _children()
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        try:
-            with open(f"/proc/{p}/statm", "rb") as f:
-                total += int(f.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            pass
+        total += _pss(p)
         todo.extend(kids.get(p, ()))
     return total
 
 
-def run(cmd: list[str], *, cwd: str | None = None, env: dict | None = None, interval: float = 0.05) -> Run:
+def run(cmd: list[str], *, cwd: str | None = None, env: dict | None = None, interval: float = 0.1) -> Run:
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0]

@@ -237,8 +237,16 @@ def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
+def site_json(site: SiteContext) -> str:
+    """The export as text, built once per build (the open-data page shows its size too)."""
+    cached = site.__dict__.get("_popolo_json")
+    if cached is None:
+        cached = site.__dict__["_popolo_json"] = dumps(build(site))
+    return cached
+
+
 def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
     path = Path(out_dir) / OUTPUT_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps(build(site)), encoding="utf-8")
+    path.write_text(site_json(site), encoding="utf-8")
     return [OUTPUT_PATH]

@@ -56,7 +56,7 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         from ..outputs import OUTPUT_MODULES, popolo
 
         if "popolo" in OUTPUT_MODULES:
-            popolo_size = human_size(len(popolo.dumps(popolo.build(site)).encode("utf-8")))
+            popolo_size = human_size(len(popolo.site_json(site).encode("utf-8")))
     except (ImportError, AttributeError):
         popolo_size = None
     html = render(
