@@ -44,17 +44,29 @@ def _require_chromium() -> None:
         pytest.skip(missing)
 
 
+# Each test module that imports these fixtures gets its own copy of them, and a second
+# sync_playwright() in one process fails ("Sync API inside the asyncio loop"): so one
+# Playwright and one Chromium are shared by all copies, closed when the last copy ends.
+_SHARED: dict = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser():
     _require_chromium()
-    from playwright.sync_api import sync_playwright
+    if _SHARED["users"] == 0:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+        _SHARED["pw"] = sync_playwright().start()
+        _SHARED["browser"] = _SHARED["pw"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                           headless=True)
+    _SHARED["users"] += 1
+    try:
+        yield _SHARED["browser"]
+    finally:
+        _SHARED["users"] -= 1
+        if _SHARED["users"] == 0:
+            _SHARED.pop("browser").close()
+            _SHARED.pop("pw").stop()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -86,8 +98,10 @@ def build_site(data_dir: Path, out: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built_tiny_site(tmp_path_factory) -> Path:
-    """The tiny fixture, built once per session (about two seconds)."""
-    return build_site(TINY, tmp_path_factory.mktemp("tiny-site") / "site")
+    """The tiny fixture, built once per session (about two seconds), shared by all modules."""
+    if "tiny" not in _SHARED:
+        _SHARED["tiny"] = build_site(TINY, tmp_path_factory.mktemp("tiny-site") / "site")
+    return _SHARED["tiny"]
 
 
 @pytest.fixture(scope="session")
