@@ -53,15 +53,16 @@ def resolve_as_of(cli_value: dt.date | None, package_raw: dict | None) -> dt.dat
     return dt.date.today()
 
 
-def _errors(data_dir: Path, as_of: dt.date) -> list:
-    """Errors from the validator (warnings do not block publishing)."""
+def _errors(data_dir: Path, as_of: dt.date, keep: dict | None = None) -> list:
+    """Errors from the validator (warnings do not block publishing). `keep["ds"]` receives the
+    dataset the validator loaded, so the build does not read the package twice."""
     try:
         from .validate import validate_package
     except ImportError:  # validator not installed yet: the descriptor must at least parse
         read_package(data_dir)
         return []
     try:
-        problems = validate_package(data_dir, as_of=as_of)
+        problems = validate_package(data_dir, as_of=as_of, keep=keep)
     except TypeError:
         problems = validate_package(data_dir)
     return [p for p in problems if getattr(p, "severity", "error") == "error"]
@@ -74,11 +75,12 @@ def prepare(data_dir: Path, as_of: dt.date | None = None, *, validate: bool = Tr
     data_dir = Path(data_dir)
     package = read_package(data_dir)
     day = resolve_as_of(as_of, package.raw)
+    keep: dict = {}
     if validate:
-        errors = _errors(data_dir, day)
+        errors = _errors(data_dir, day, keep)
         if errors:
             raise InvalidData(errors)
-    ds = load_dataset(data_dir, package=package)
+    ds = keep.get("ds") or load_dataset(data_dir, package=package)
     site = SiteContext(ds=ds, as_of=day)
     return site, (collect_fn or collect)(site)
 

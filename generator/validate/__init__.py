@@ -67,8 +67,11 @@ def resolve_engine(engine: str, total_bytes: int) -> str:
     return engine
 
 
-def _model_tiers(root: Path, pkg, rules, rules_ok: bool, unreadable: set[str], as_of: dt.date) -> list[Problem]:
+def _model_tiers(root: Path, pkg, rules, rules_ok: bool, unreadable: set[str], as_of: dt.date,
+                 keep: dict | None = None) -> list[Problem]:
     ds = load_dataset(root, package=pkg, rules=rules)
+    if keep is not None:  # the build reuses the loaded package instead of reading it again
+        keep["ds"] = ds
     out: list[Problem] = []
     for check in record_checks.CHECKS:
         out.extend(check(ds, unreadable))
@@ -81,7 +84,7 @@ def _model_tiers(root: Path, pkg, rules, rules_ok: bool, unreadable: set[str], a
 
 
 def validate_package(data_dir: Path | str, as_of: dt.date | None = None, workers: int | None = None,
-                     engine: str = "auto") -> list[Problem]:
+                     engine: str = "auto", keep: dict | None = None) -> list[Problem]:
     """Every problem in the package, sorted by file, row, field, code. Never raises for bad data.
     `engine`: auto, fast or frictionless (tier 1 rows; the same problems either way)."""
     root = Path(data_dir)
@@ -113,7 +116,7 @@ def validate_package(data_dir: Path | str, as_of: dt.date | None = None, workers
         try:
             with ProcessPoolExecutor(n_workers, mp_context=ctx) as ex:
                 futures = [ex.submit(_table, *a) for a in args]
-                problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of))
+                problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of, keep))
                 for f in futures:
                     problems.extend(f.result())
         except (BrokenProcessPool, OSError):
@@ -124,7 +127,7 @@ def validate_package(data_dir: Path | str, as_of: dt.date | None = None, workers
     else:
         for a in args:
             problems.extend(_table(*a))
-        problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of))
+        problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of, keep))
     return sort_problems(problems)
 
 
