@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,10 @@ from generator.search import (
     build,
     doc_terms,
     fnv1a,
+    impact,
     normalize,
+    normalize_fast,
+    order_docs,
     read_shard,
     segments,
     shard_of,
@@ -225,16 +229,69 @@ def _all_terms(idx: Path) -> dict:
     return out
 
 
-def test_spilled_build_has_the_same_postings(tmp_path, monkeypatch):
+def _reference_postings(docs: list[Doc], cap: int) -> dict:
+    """The postings spelled out the slow, obvious way: term → (df, truncated, postings)."""
+    lists: dict[str, list] = {}
+    for i, d in enumerate(order_docs(docs)):
+        for term, (bits, tf) in doc_terms(d).items():
+            lists.setdefault(term, []).append((i, bits, min(tf, 255)))
+    out = {}
+    for term, lst in lists.items():
+        kept = lst
+        if len(lst) > cap:
+            kept = sorted(sorted(lst, key=lambda p: (-impact(p[1], p[2]), p[0]))[:cap])
+        out[term] = (len(lst), len(lst) > cap, kept)
+    return out
+
+
+def _random_docs(n: int, seed: int) -> list[Doc]:
+    rnd = random.Random(seed)
+    chars = "代表联络站人大医保基金加装电梯老旧小区甲乙丙丁镇村社区买提艾力王李刘"
+    kinds = ["deputy", "report", "suggestion", "station", "group", "page"]
+
+    def word(k: int) -> str:
+        return "".join(rnd.choice(chars) for _ in range(k))
+
+    return [
+        Doc(rnd.choice(kinds), word(rnd.randint(1, 8)), f"p/{i:05d}/", person=rnd.choice(["", word(3), "买买提·艾力"]),
+            text="，".join(word(rnd.randint(1, 12)) for _ in range(rnd.randint(0, 30))) + "代表" * rnd.randint(0, 300),
+            places=tuple(word(rnd.randint(2, 5)) for _ in range(rnd.randint(0, 3))))
+        for i in range(n)
+    ]
+
+
+def test_fast_builder_matches_the_reference_postings_with_caps(tmp_path, monkeypatch):
     import generator.search as s
 
-    docs = _docs() * 1  # five docs, about a hundred postings
-    build(docs, tmp_path / "mem")
-    monkeypatch.setattr(s, "SPILL_POSTINGS", 10)  # spill after every doc or two
-    build(docs, tmp_path / "spill")
-    mem, spill = tmp_path / "mem/search/idx", tmp_path / "spill/search/idx"
-    assert json.loads((spill / "manifest.json").read_text())["shards"] == 64
-    assert _all_terms(spill) == _all_terms(mem)
-    for n in range(64):  # every term sits in the shard its hash names
-        assert all(shard_of(t, 64) == n for t in read_shard((spill / f"s/{n}.bin").read_bytes()))
-    assert (spill / "m/0.json").read_bytes() == (mem / "m/0.json").read_bytes()
+    monkeypatch.setattr(s, "POSTING_CAP", 7)
+    docs = _random_docs(300, 1)
+    build(docs, tmp_path)
+    assert _all_terms(tmp_path / "search/idx") == _reference_postings(docs, 7)
+
+
+def test_large_doc_id_gaps_and_term_frequencies_are_encoded(tmp_path):
+    # a term in docs 0 and 20,000 (a delta beyond the varint table), and a tf over 4,095
+    docs = [Doc("page", f"页{i}", f"p/{i:05d}/") for i in range(20_001)]
+    docs[0] = Doc("page", "稀有词", "p/00000/", text="代表" * 5000)
+    docs[-1] = Doc("page", "稀有词", "p/20000/")
+    build(docs, tmp_path)
+    terms = _all_terms(tmp_path / "search/idx")
+    assert terms["稀有"] == (2, False, [(0, F_TITLE | F_START, 0), (20_000, F_TITLE | F_START, 0)])
+    assert terms["代表"] == (1, False, [(0, F_TEXT, 255)])
+
+
+@pytest.mark.parametrize("text", [
+    *SAMPLES, "ｅ\u0301Ａ，（１）", "e\u0301 é ①②", "ΣΑΣ ΑΣ", "㈱㍻ ﬁ", "丽\u0301", "Ⅻ ｶﾞ", "買買提·艾力（維吾爾族）",
+    "\u00b7\u2022·abc·", "",
+])
+def test_fast_normalize_equals_nfkc_normalize(text):
+    assert normalize_fast(text) == normalize(text)
+
+
+def test_build_output_is_identical_across_runs(tmp_path):
+    docs = _random_docs(200, 2)
+    build(docs, tmp_path / "a")
+    build(list(reversed(docs)), tmp_path / "b")
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 import math
 import operator
 import re
-import tempfile
 import unicodedata
-from collections import Counter
+from array import array
+from collections import Counter, deque
+from itertools import chain, compress, count, islice, repeat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -43,13 +43,11 @@ _DOTS = dict.fromkeys(map(ord, "\u00b7\u2022\u30fb\u2027\uff65\u2219\u22c5"), No
 _SEG = re.compile(r"[^\W_]+")
 
 # Size knobs. Shard count grows with the index so every shard stays about SHARD_TARGET bytes.
-SHARD_TARGET = 24_000  # raw bytes per posting shard
+SHARD_TARGET = 16_000  # raw bytes per posting shard
 MIN_SHARDS = 8
-SPILL_POSTINGS = 3_000_000  # postings held in memory before spilling to disk
-PARTITIONS = 64  # spill files (and the shard count is then a multiple of this)
 POSTING_CAP = 2_000  # postings kept for a very common term (highest impact first)
-META_CHUNK = 64  # docs per metadata chunk
-TEXT_CHUNK_TARGET = 8_000  # raw UTF-8 bytes per excerpt-text chunk
+META_CHUNK = 32  # docs per metadata chunk
+TEXT_CHUNK_TARGET = 4_000  # raw UTF-8 bytes per excerpt-text chunk
 TEXT_CAP = 3_000  # characters of body text kept per page for excerpts and phrase checks
 
 
@@ -57,12 +55,38 @@ def normalize(s: str) -> str:
     return unicodedata.normalize("NFKC", s).lower().translate(_DOTS)
 
 
+# Full-width punctuation that most Chinese text carries, replaced by its NFKC form first (the
+# same result, as NFKC applies that decomposition anyway); what is then already normalised, as
+# is most text, skips the costly normalisation (tested against `normalize`).
+_COMMON_FW = [(c, unicodedata.normalize("NFKC", c)) for c in "，：；（）！？　"]
+_HAS_DOT = re.compile("[" + "".join(map(chr, _DOTS)) + "]")
+
+
+def normalize_fast(s: str) -> str:
+    for a, b in _COMMON_FW:
+        if a in s:
+            s = s.replace(a, b)
+    if not unicodedata.is_normalized("NFKC", s):
+        s = unicodedata.normalize("NFKC", s)
+    s = s.lower()
+    return s.translate(_DOTS) if _HAS_DOT.search(s) else s
+
+
 def segments(s: str) -> list[str]:
-    return _SEG.findall(normalize(s))
+    return _SEG.findall(normalize_fast(s))
 
 
 def bigrams(seg: str) -> list[str]:
     return [seg[i : i + 2] for i in range(len(seg) - 1)]
+
+
+_TAIL = operator.itemgetter(slice(1, None))
+
+
+def body_bigrams(text: str) -> Counter:
+    """Bigram → count over the segments of `text`, iterated entirely in C."""
+    segs = segments(text)
+    return Counter(chain.from_iterable(map(map, repeat(operator.add), segs, map(_TAIL, segs))))
 
 
 def fnv1a(term: str) -> int:
@@ -84,6 +108,21 @@ def _varint(out: bytearray, n: int) -> None:
     out.append(n)
 
 
+def _varint_bytes(n: int) -> bytes:
+    out = bytearray()
+    _varint(out, n)
+    return bytes(out)
+
+
+# Lookup tables that let the per-posting work run inside C iterators (map/zip/join) instead
+# of Python loops: _VAR[n] is n as a varint (doc-id deltas are mostly small), and a posting's
+# bits and tf are kept as one 16-bit number bt = bits << 8 | tf, _BT[bt] its encoded bytes.
+_VAR = [_varint_bytes(n) for n in range(1 << 14)]
+_BT = [bytes([bt >> 8]) + (_VAR[bt & 0xFF] if bt >> 8 & F_TEXT else b"") for bt in range(1 << 16)]
+_BODY_BT = [F_TEXT << 8 | min(tf, 255) for tf in range(4096)]  # a body-only posting's bt by tf
+_consume = deque(maxlen=0).extend
+
+
 @dataclass(frozen=True)
 class Doc:
     """One searchable page (from a PageDoc's SearchEntry)."""
@@ -97,46 +136,65 @@ class Doc:
     places: tuple[str, ...] = ()
 
 
+def _field_terms(value: str, bit: int, edges: bool, seg_edges: int) -> list[tuple[str, int]]:
+    """(term, bits) of one short field. `edges`: mark the field's first/last term
+    (F_START/F_END); `seg_edges`: the bits (F_PSTART|F_PEND) marking every segment's
+    first/last term. Bigrams, plus unigrams so one-character queries find names."""
+    out = []
+    segs = segments(value)
+    for si, seg in enumerate(segs):
+        first, last = edges and si == 0, edges and si == len(segs) - 1
+        grams = bigrams(seg) or [seg]
+        n = len(grams)
+        for gi, g in enumerate(grams):
+            bits = bit
+            if gi == 0:
+                bits |= (F_START if first else 0) | (seg_edges & F_PSTART)
+            if gi == n - 1:
+                bits |= (F_END if last else 0) | (seg_edges & F_PEND)
+            out.append((g, bits))
+        if n > 1 or len(seg) > 1:
+            for ci, ch in enumerate(seg):
+                out.append((ch, bit | (F_START if first and ci == 0 else 0) | (
+                    F_END if last and ci == len(seg) - 1 else 0)))
+    return out
+
+
+# Places and person names repeat across pages (every deputy of a township lists it): their
+# terms are computed once. Bounded so a province build does not keep every title.
+_FIELD_MEMO: dict[tuple[str, int], list[tuple[str, int]]] = {}
+_FIELD_MEMO_MAX = 200_000
+
+
+def _field_terms_memo(value: str, bit: int, edges: bool, seg_edges: int) -> list[tuple[str, int]]:
+    key = (value, bit)  # bit decides edges and seg_edges (see _short_terms)
+    r = _FIELD_MEMO.get(key)
+    if r is None:
+        if len(_FIELD_MEMO) >= _FIELD_MEMO_MAX:
+            _FIELD_MEMO.clear()
+        r = _FIELD_MEMO[key] = _field_terms(value, bit, edges, seg_edges)
+    return r
+
+
+def _short_terms(doc: Doc) -> dict[str, int]:
+    """term → field bits from the short fields (title, person, places)."""
+    terms: dict[str, int] = {}
+    get = terms.get
+    for t, bits in _field_terms(doc.title, F_TITLE, True, 0):
+        terms[t] = get(t, 0) | bits
+    if doc.person:
+        for t, bits in _field_terms_memo(doc.person, F_PERSON, False, 0):
+            terms[t] = get(t, 0) | bits
+    for p in doc.places:
+        for t, bits in _field_terms_memo(p, F_PLACES, False, F_PSTART | F_PEND):
+            terms[t] = get(t, 0) | bits
+    return terms
+
+
 def doc_terms(doc: Doc) -> dict[str, list[int]]:
     """term → [field bits, body term frequency] for one document."""
-    terms: dict[str, list[int]] = {}
-
-    def add(term: str, bits: int, tf: int = 0) -> None:
-        e = terms.get(term)
-        if e is None:
-            terms[term] = [bits, tf]
-        else:
-            e[0] |= bits
-            e[1] += tf
-
-    def short_field(value: str, bit: int, edges: bool, seg_edges: int = 0) -> None:
-        """`edges`: mark the field's first/last term (F_START/F_END); `seg_edges`: the bits
-        (F_PSTART|F_PEND) marking every segment's first/last term."""
-        segs = segments(value)
-        for si, seg in enumerate(segs):
-            first, last = edges and si == 0, edges and si == len(segs) - 1
-            grams = bigrams(seg) or [seg]
-            n = len(grams)
-            for gi, g in enumerate(grams):
-                bits = bit
-                if gi == 0:
-                    bits |= (F_START if first else 0) | (seg_edges & F_PSTART)
-                if gi == n - 1:
-                    bits |= (F_END if last else 0) | (seg_edges & F_PEND)
-                add(g, bits)
-            if n > 1 or len(seg) > 1:
-                for ci, ch in enumerate(seg):
-                    add(ch, bit | (F_START if first and ci == 0 else 0) | (F_END if last and ci == len(seg) - 1 else 0))
-
-    short_field(doc.title, F_TITLE, True)
-    if doc.person:
-        short_field(doc.person, F_PERSON, False)
-    for p in doc.places:
-        short_field(p, F_PLACES, False, F_PSTART | F_PEND)
-    body: Counter = Counter()
-    for seg in segments(doc.text):
-        body.update(map(operator.add, seg, seg[1:]))  # the bigrams, counted at C speed
-    for g, tf in body.items():
+    terms = {t: [bits, 0] for t, bits in _short_terms(doc).items()}
+    for g, tf in body_bigrams(doc.text).items():
         e = terms.get(g)
         if e is None:
             terms[g] = [F_TEXT, tf]
@@ -163,89 +221,105 @@ def order_docs(docs: Iterable[Doc]) -> list[Doc]:
     return sorted(docs, key=lambda d: (_kind_rank(d.kind), d.url))
 
 
-def _encode_term(term: str, lst: list) -> bytes:
-    """One term's directory entry and posting block (format in docs/search.md)."""
-    df = len(lst)
+def _impact_ranks() -> list[int]:
+    """bt → rank of its impact, 0 for the highest; equal impacts share a rank."""
+    imp = [impact(bt >> 8, bt & 0xFF) for bt in range(1 << 16)]
+    order = {v: r for r, v in enumerate(sorted(set(imp), reverse=True))}
+    return [order[v] for v in imp]
+
+
+_RANKS: list[int] = []
+
+
+def _cap(docs: list[int], bts: list[int]) -> tuple[list[int], list[int]]:
+    """The POSTING_CAP highest-impact postings, in doc order; equal impact: lower doc ids
+    first. Same result as sorting by (-impact, doc), but counted and filtered in C."""
+    if not _RANKS:
+        _RANKS.extend(_impact_ranks())
+    ranks = list(map(_RANKS.__getitem__, bts))
+    counts = Counter(ranks)
+    room = POSTING_CAP
+    for thr in sorted(counts):
+        if counts[thr] >= room:
+            break
+        room -= counts[thr]
+    keep = list(compress(range(len(ranks)), map(operator.lt, ranks, repeat(thr))))
+    keep += islice(compress(count(), map(operator.eq, ranks, repeat(thr))), room)
+    keep.sort()
+    return list(map(docs.__getitem__, keep)), list(map(bts.__getitem__, keep))
+
+
+def _encode_postings(docs: list[int], bts: list[int]) -> bytes:
+    """Posting block: per posting the doc-id delta (varint), the bits byte and, with F_TEXT,
+    the tf (varint)."""
+    deltas = list(map(operator.sub, docs, chain((0,), docs)))
+    try:
+        return b"".join(chain.from_iterable(zip(map(_VAR.__getitem__, deltas), map(_BT.__getitem__, bts))))
+    except IndexError:  # a delta of 2**14 or more (a rare term in a big site)
+        out = bytearray()
+        for dl, bt in zip(deltas, bts):
+            _varint(out, dl)
+            out += _BT[bt]
+        return bytes(out)
+
+
+def _term_block(term: str, postings: array) -> bytes:
+    """One term's directory entry and posting block (format in docs/search.md) from its
+    postings (doc << 16 | bt). Lists longer than POSTING_CAP keep the highest-impact
+    postings (see _cap)."""
+    docs = list(map(operator.rshift, postings, repeat(16)))
+    bts = list(map(operator.and_, postings, repeat(0xFFFF)))
+    df = n = len(docs)
     truncated = 0
     if df > POSTING_CAP:
-        # keep the highest-impact postings; ties by doc id so the output is deterministic
-        lst = sorted(lst, key=lambda p: (-impact(p[1], p[2]), p[0]))[:POSTING_CAP]
-        lst.sort()
-        truncated = 1
-    body = bytearray()
-    put = body.append
-    prev = 0
-    for doc, bits, tf in lst:
-        delta = doc - prev
-        if delta < 0x80:  # most deltas and frequencies fit one byte: skip the call
-            put(delta)
-        else:
-            _varint(body, delta)
-        prev = doc
-        put(bits)
-        if bits & F_TEXT:
-            if tf < 0x80:
-                put(tf)
-            else:
-                _varint(body, tf)
+        docs, bts = _cap(docs, bts)
+        truncated, n = 1, len(docs)
+    body = _encode_postings(docs, bts)
     tb = term.encode("utf-8")
     head = bytearray()
     _varint(head, len(tb))
     head += tb
     _varint(head, df)
     head.append(truncated)
-    _varint(head, len(lst))
+    _varint(head, n)
     _varint(head, len(body))
-    return bytes(head + body)
+    head += body
+    return bytes(head)
 
 
-class _Spill:
-    """Postings on disk in PARTITIONS files by term hash (append-only, in doc order)."""
+def _collect(docs: Sequence[Doc]) -> dict[str, array]:
+    """term → postings, each doc << 16 | bt in one 64-bit number, docs visited in id order.
 
-    def __init__(self) -> None:
-        self.dir = tempfile.TemporaryDirectory(prefix="search-spill-")
-        self.files = [open(Path(self.dir.name) / f"p{i}", "wb") for i in range(PARTITIONS)]
-
-    def add(self, postings: dict[str, list]) -> None:
-        parts: list[list] = [[] for _ in range(PARTITIONS)]
-        for term, lst in postings.items():
-            parts[fnv1a(term) % PARTITIONS].append((term, lst))
-        for f, items in zip(self.files, parts):
-            if items:
-                marshal.dump(items, f)
-
-    def _records(self, path: Path):
-        with open(path, "rb") as f:
-            while True:
-                try:
-                    yield from marshal.load(f)
-                except EOFError:
-                    return
-
-    def encode(self) -> int:
-        """Merge each partition's lists per term and encode them; total bytes."""
-        for f in self.files:
-            f.close()
-        total = 0
-        for i in range(PARTITIONS):
-            src = Path(self.dir.name) / f"p{i}"
-            merged: dict[str, list] = {}
-            for term, lst in self._records(src):
-                merged.setdefault(term, []).extend(lst)
-            blocks = [(term, _encode_term(term, lst)) for term, lst in merged.items()]
-            del merged
-            total += sum(len(b) for _t, b in blocks)
-            with open(Path(self.dir.name) / f"b{i}", "wb") as f:
-                marshal.dump(blocks, f)
-            src.unlink()
-        return total
-
-    def blocks(self, part: int) -> list[tuple[str, bytes]]:
-        with open(Path(self.dir.name) / f"b{part}", "rb") as f:
-            return marshal.load(f)
-
-    def close(self) -> None:
-        self.dir.cleanup()
+    This is the hot part of the build, one step per posting: each document's body bigrams
+    are counted by Counter and their postings appended through map(), so the per-posting
+    work stays in C (8 bytes a posting: a province fits in memory without spilling)."""
+    post: dict[str, array] = {}
+    get = post.get
+    append = array.append
+    body_bt = _BODY_BT
+    for i, d in enumerate(docs):
+        body = body_bigrams(d.text)
+        hi = i << 16
+        for t, bits in _short_terms(d).items():
+            tf = body.pop(t, 0)
+            a = get(t)
+            if a is None:
+                post[t] = a = array("q")
+            a.append(hi | ((bits | F_TEXT) << 8 | min(tf, 255) if tf else bits << 8))
+        if not body:
+            continue
+        keys = body.keys()
+        arrs = list(map(get, keys))
+        if None in arrs:
+            for t in compress(keys, map(operator.is_, arrs, repeat(None))):
+                post[t] = array("q")
+            arrs = list(map(get, keys))
+        try:
+            bts = map(body_bt.__getitem__, body.values())
+            _consume(map(append, arrs, map(operator.or_, bts, repeat(hi))))
+        except IndexError:  # a bigram more than 4,095 times in one page: nothing appended yet
+            _consume(map(append, arrs, [hi | F_TEXT << 8 | min(tf, 255) for tf in body.values()]))
+    return post
 
 
 def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> list[str]:
@@ -257,63 +331,31 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
     (root / "t").mkdir(parents=True, exist_ok=True)
     written: list[str] = []
 
-    # 1. postings: term → list of (doc, bits, tf), docs visited in id order so lists are sorted.
-    # Above SPILL_POSTINGS they are spilled to PARTITIONS temporary files by term hash, so a
-    # province-scale build holds one partition at a time (see docs/search.md).
-    postings: dict[str, list] = {}
-    held = 0
-    spill: _Spill | None = None
-    get = postings.get
-    for i, d in enumerate(docs):
-        terms = doc_terms(d)
-        for term, (bits, tf) in terms.items():
-            lst = get(term)
-            if lst is None:
-                postings[term] = lst = []
-            lst.append((i, bits, tf if tf < 255 else 255))
-        held += len(terms)
-        if held > SPILL_POSTINGS:
-            spill = spill or _Spill()
-            spill.add(postings)
-            postings, held = {}, 0
-            get = postings.get
-
-    shard_digests: dict[int, bytes] = {}
-
-    def write_shard(s: int, items: list[tuple[str, bytes]]) -> None:
+    # 1. postings: one encoded block per term (see _collect), then the shard count from the
+    # total size, so shards stay about SHARD_TARGET bytes at any scale.
+    post = _collect(docs)
+    blocks: list[tuple[str, bytes]] = []
+    total = 0
+    for term in list(post):
+        block = _term_block(term, post.pop(term))  # free each list once encoded
+        total += len(block)
+        blocks.append((term, block))
+    n_shards = max(MIN_SHARDS, math.ceil(total / SHARD_TARGET))
+    by_shard: list[list[tuple[str, bytes]]] = [[] for _ in range(n_shards)]
+    for term, block in blocks:
+        by_shard[fnv1a(term) % n_shards].append((term, block))
+    del blocks
+    shard_digests: list[bytes] = []
+    for s, items in enumerate(by_shard):
         out = bytearray()
         _varint(out, len(items))
         for _term, block in sorted(items):
             out += block
         data = bytes(out)
-        shard_digests[s] = hashlib.sha256(data).digest()
+        shard_digests.append(hashlib.sha256(data).digest())
         (root / "s" / f"{s}.bin").write_bytes(data)
         written.append(f"{prefix}/s/{s}.bin")
-
-    # 2. encode each term's block once, then decide the shard count from the total size.
-    if spill is None:
-        blocks = {term: _encode_term(term, lst) for term, lst in postings.items()}
-        del postings
-        total = sum(len(b) for b in blocks.values())
-        n_shards = max(MIN_SHARDS, math.ceil(total / SHARD_TARGET))
-        by_shard: list[list[tuple[str, bytes]]] = [[] for _ in range(n_shards)]
-        for term, block in blocks.items():
-            by_shard[shard_of(term, n_shards)].append((term, block))
-        for s, items in enumerate(by_shard):
-            write_shard(s, items)
-    else:
-        spill.add(postings)
-        del postings
-        total = spill.encode()
-        # a multiple of PARTITIONS, so every shard's terms live in one partition
-        n_shards = PARTITIONS * math.ceil(max(MIN_SHARDS, math.ceil(total / SHARD_TARGET)) / PARTITIONS)
-        for part in range(PARTITIONS):
-            by_shard_p: dict[int, list[tuple[str, bytes]]] = {s: [] for s in range(part, n_shards, PARTITIONS)}
-            for term, block in spill.blocks(part):
-                by_shard_p[shard_of(term, n_shards)].append((term, block))
-            for s, items in by_shard_p.items():
-                write_shard(s, items)
-        spill.close()
+    del by_shard
     digest = hashlib.sha256()
     for s in range(n_shards):
         digest.update(shard_digests[s])

@@ -9,6 +9,9 @@
   var DOTS = /[\u00b7\u2022\u30fb\u2027\uff65\u2219\u22c5]/g;
   var SEG = /[\p{L}\p{N}]+/gu;
   var KIND_PRIOR = { deputy: 1.3, area: 1.4, station: 1.15, group: 1.15, suggestion: 1, report: 1, page: 0.8 };
+  // Bounds on what one search downloads (docs/search.md): posting shards per query, and
+  // candidates whose metadata and text are fetched for the phrase check per results page.
+  var MAX_SHARDS = 10, CHECK_FACTOR = 2;
   var KIND_ZH = { deputy: "代表", area: "地区", report: "履职报告", group: "代表小组", station: "联络站",
                   suggestion: "议案建议", page: "页面" };
 
@@ -146,26 +149,59 @@
       return "page";
     }
 
-    // Rank every matching doc id; no metadata needed yet.
+    // Rank every matching doc id; no metadata needed yet. At most MAX_SHARDS shards are
+    // fetched, whatever the query's length (see budget).
     function rank(query) {
       var segs = parseQuery(query);
       if (!segs.length) return Promise.resolve({ segs: segs, ids: [], partial: false });
       return getManifest().then(function (man) {
+        var rsegs = budget(segs, man);
         var all = [];
-        segs.forEach(function (s) { s.terms.forEach(function (t) { all.push(t); }); });
+        rsegs.forEach(function (s) { s.terms.forEach(function (t) { all.push(t); }); });
         var need = Array.from(new Set(all.map(function (t) { return fnv1a(t) % man.shards; })));
         return Promise.all(need.map(function (i) { return shard(man, i).then(function (d) { return [i, d]; }); }))
           .then(function (pairs) {
             var dirs = new Map(pairs);
             function entry(t) { return dirs.get(fnv1a(t) % man.shards).get(t) || null; }
-            var res = score(man, segs, entry, false);
+            var res = score(man, rsegs, entry, false);
             if (!res.length) {
-              res = score(man, segs, entry, true);
+              res = score(man, rsegs, entry, true);
               return { segs: segs, ids: res, partial: res.length > 0, man: man };
             }
             return { segs: segs, ids: res, partial: false, man: man };
           });
       });
+    }
+
+    /* A long query would fetch one shard per bigram. Above MAX_SHARDS, a segment is looked
+       up by bigrams that still cover every character (1st, 3rd, … and the last), then by its
+       first and last bigram only, then later segments are left to the phrase check. The
+       first and last bigrams stay, so exact-title and whole-place bonuses still apply. */
+    function budget(segs, man) {
+      function nshards(list) {
+        var set = new Set();
+        list.forEach(function (s) { s.terms.forEach(function (t) { set.add(fnv1a(t) % man.shards); }); });
+        return set.size;
+      }
+      if (nshards(segs) <= MAX_SHARDS) return segs;
+      function thin(s, keep) {
+        if (s.ordered.length <= 2) return s;
+        var o = s.ordered, terms = o.filter(function (t, i) { return keep(i, o.length); });
+        return { seg: s.seg, terms: Array.from(new Set(terms)), ordered: o };
+      }
+      var cover = segs.map(function (s) {
+        return thin(s, function (i, n) { return i % 2 === 0 || i === n - 1; });
+      });
+      if (nshards(cover) <= MAX_SHARDS) return cover;
+      var ends = segs.map(function (s) {
+        return thin(s, function (i, n) { return i === 0 || i === n - 1; });
+      });
+      var out = [];
+      for (var i = 0; i < ends.length; i++) {
+        if (out.length && nshards(out.concat([ends[i]])) > MAX_SHARDS) break;
+        out.push(ends[i]);
+      }
+      return out;
     }
 
     function score(man, segs, entry, relaxed) {
@@ -231,21 +267,25 @@
       return segs.every(function (s) { return hay.indexOf(s.seg) >= 0; }) || doc.truncated;
     }
 
-    /* search(query, {offset, limit}) → {total, results, partial}. Results are checked for the
-       exact phrase against the stored text; a candidate that fails is dropped. */
+    /* search(query, {offset, limit}) → {total, results, partial, more, exact}. Results are
+       checked for the exact phrase against the stored text; a candidate that fails is dropped.
+       At most CHECK_FACTOR × (offset + limit) candidates are checked per call, so a query
+       whose best candidates mostly fail stops early (more: true, the reader asks for more);
+       total then counts the unchecked candidates too (exact: false). */
     function search(query, opts) {
       opts = opts || {};
       var limit = opts.limit || 10, offset = opts.offset || 0;
+      var maxCheck = CHECK_FACTOR * (offset + limit);
       return rank(query).then(function (r) {
-        if (!r.ids.length) return { total: 0, results: [], partial: false, segs: r.segs };
+        if (!r.ids.length) return { total: 0, results: [], partial: false, segs: r.segs, more: false, exact: true };
         var man = r.man, segsN = r.segs.map(function (s) { return s.seg; });
         var out = [], dropped = 0, pos = 0, skip = offset;
         function step() {
-          if (out.length >= limit || pos >= r.ids.length) {
+          if (out.length >= limit || pos >= r.ids.length || pos >= maxCheck) {
             return { total: r.ids.length - dropped, results: out, partial: r.partial, segs: r.segs,
-                     more: pos < r.ids.length };
+                     more: pos < r.ids.length, exact: pos >= r.ids.length };
           }
-          var batch = r.ids.slice(pos, pos + Math.max(limit - out.length, 4));
+          var batch = r.ids.slice(pos, Math.min(pos + Math.max(limit - out.length, 4), maxCheck));
           pos += batch.length;
           return Promise.all(batch.map(function (id) { return load(man, id); })).then(function (docs) {
             docs.forEach(function (doc) {
@@ -346,8 +386,9 @@
         shown++;
       });
       if (!res.total) status.textContent = "没有找到与“" + current + "”相关的结果。";
+      else if (!shown && res.more) status.textContent = "已核对的结果中没有完全匹配“" + current + "”的，可点“显示更多结果”继续查找。";
       else status.textContent = (res.partial ? "没有完全匹配的结果，以下为部分匹配：" : "") +
-        "找到 " + res.total + " 条结果" + (shown < res.total ? "，显示前 " + shown + " 条" : "") + "。";
+        "找到" + (res.exact ? " " : "约 ") + res.total + " 条结果" + (shown < res.total ? "，显示前 " + shown + " 条" : "") + "。";
       moreBtn.hidden = !res.more;
     }
 
