@@ -3,7 +3,7 @@
 Frictionless-py checks about 10–20k rows a second per core; a province package has ~10
 million rows. This module checks the subset of Table Schema the descriptor uses — types
 string/integer/number/date/boolean, the constraints required, enum, pattern, minimum,
-maximum, exclusiveMinimum, exclusiveMaximum, minLength, maxLength, the primary key, blank
+maximum, minLength, maxLength, the primary key, blank
 rows, missing and extra cells — at several hundred thousand rows a second, and yields
 frictionless-shaped errors (`RowError`) that schema_checks maps to Problems with the same
 code as the frictionless path. So both engines give the same Problems, row for row,
@@ -23,7 +23,7 @@ What "the same" rests on (frictionless 5.21, read from its source):
   ends the table.
 
 Anything outside this subset (other types or formats, missingValues, number formatting
-options, unique constraints, odd constraint values, an unparsable pattern) makes
+options, unique and exclusive* constraints, odd constraint values, an unparsable pattern) makes
 `check_table` return None and the caller uses frictionless. tests/test_validate_engines.py
 runs both engines on every fixture and on generated tables and compares whole lists.
 
@@ -183,6 +183,8 @@ class Field:
             c = cons.get(name)
             if c is None:
                 continue
+            if name.startswith("exclusive"):
+                raise Unsupported(self.name)  # frictionless refuses them in a v1 descriptor
             if name == "required":
                 if not isinstance(c, bool):
                     raise Unsupported(self.name)
@@ -326,6 +328,23 @@ def _sniffed_skipinitialspace(sample: list[str]) -> bool:
         return bool(csv.Sniffer().sniff("".join(sample), ",").skipinitialspace)
     except csv.Error:
         return False
+
+
+class _At:
+    line_num = 0
+
+
+def _header_row(sample: list[list[str]]) -> int:
+    """The row frictionless takes as the header: the first whose width is near the sample's
+    average width (Detector.detect_dialect)."""
+    if not sample:
+        return 1
+    width = round(sum(len(c) for c in sample) / len(sample))
+    drift = max(round(width * 0.1), 1)
+    for number, cells in enumerate(sample, 1):
+        if width - drift <= len(cells) <= width + drift:
+            return number
+    return 1
 
 
 class _Table:
@@ -483,23 +502,40 @@ class _Table:
             if _sniffed_skipinitialspace(sample):
                 raise Unsupported("skipinitialspace")
             reader = csv.reader(chain(sample, fh))
+            # the records frictionless reads while opening the table; a CSV error there is
+            # all it reports
+            head: list[list[str]] = []
+            head_lines: list[int] = []
             try:
-                labels = next(reader, None)
-            except csv.Error:
-                raise Unsupported("header") from None  # precheck_file reads it first, so unreachable
+                for c in reader:
+                    head.append(c)
+                    head_lines.append(reader.line_num)
+                    if len(head) >= SAMPLE_ROWS:
+                        break
+            except csv.Error as e:
+                return [RowError("source-error", None, note=str(e))]
+            if _header_row(head) != 1:
+                raise Unsupported("header row")  # frictionless would take another row as the header
+            labels = head[0] if head else None
             # frictionless strips labels; any difference means label errors, which it reports first
             if labels is None or [x.strip() for x in labels] != self.header:
                 raise Unsupported("labels")
-            nd = reader.line_num - 1
+            nd = head_lines[0] - 1
             if nd:
                 self._track(2, nd)
-            rn, err = scan(reader, 1, nd, self.errors, self.limit, self._slow, keys, keys.add, self._dup,
-                           reader, self._track)
+            at = _At()
+
+            def head_rows():
+                for c, ln in zip(head[1:], head_lines[1:]):
+                    at.line_num = ln
+                    yield c
+
+            args = (self.errors, self.limit, self._slow, keys, keys.add, self._dup)
+            rn, err = scan(head_rows(), 1, nd, *args, at, self._track)
+            if len(self.errors) < self.limit and len(head) == SAMPLE_ROWS:
+                rn, err = scan(reader, rn, self.breaks_delta[-1], *args, reader, self._track)
             if err is not None:
-                source = RowError("source-error", None, note=str(err))
-                if rn + 1 <= SAMPLE_ROWS:
-                    return [source]  # frictionless fails while opening the table: that is all it says
-                self.errors.append(source)
+                self.errors.append(RowError("source-error", None, note=str(err)))
         if len(self.errors) > self.limit:
             del self.errors[self.limit:]
         return self.errors
