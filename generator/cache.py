@@ -220,3 +220,72 @@ def cached_render(site, docs, tmp: Path, render: Callable[[set[str] | None], Any
             cache.store(keys[d.path], dest)
     cache.prune(set(keys.values()))
     return {"rendered": len(docs) - len(hits), "reused": len(hits)}
+
+
+# -- pure text functions (Markdown → safe HTML) ---------------------------------------------------
+
+
+class StrMemo:
+    """A persistent memo of a pure str → str function: `<root>/memo/<name>.pickle`, loaded on
+    first use and saved when the process exits normally. Keys are hashes of the generator's
+    source, the package versions and the input, so a code change starts afresh. Small sites
+    only (MAX entries): at province scale the memo would cost more memory than it saves."""
+
+    MAX = 20000
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.salt = (code_digest() + versions()).encode()
+        try:
+            with open(path, "rb") as f:
+                self.old: dict[str, str] = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            self.old = {}
+        if len(self.old) > self.MAX:
+            self.old = {}
+        self.used: dict[str, str] = {}
+        self.hits = self.misses = 0
+
+    def get(self, text: str, compute: Callable[[], str]) -> str:
+        key = hashlib.sha256(self.salt + text.encode("utf-8", "surrogatepass")).hexdigest()
+        value = self.used.get(key)
+        if value is None:
+            value = self.old.get(key)
+            if value is None:
+                value = compute()
+                self.misses += 1
+            else:
+                self.hits += 1
+            if len(self.used) < self.MAX:
+                self.used[key] = value
+        return value
+
+    def save(self) -> None:
+        if not self.misses or len(self.used) >= self.MAX:
+            return  # nothing new, or too big to keep
+        keep = dict(self.old)
+        keep.update(self.used)
+        if len(keep) > 2 * len(self.used) + 1000:  # mostly stale: keep what this run used
+            keep = self.used
+        try:
+            _atomic_write(self.path, pickle.dumps(keep, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass
+
+
+_STR_MEMOS: dict[str, StrMemo] = {}
+
+
+def str_memo(name: str) -> StrMemo | None:
+    """The process-wide memo `name`, or None when caching is off."""
+    memo = _STR_MEMOS.get(name)
+    if memo is None:
+        root = cache_root()
+        if root is None:
+            return None
+        import atexit
+
+        memo = _STR_MEMOS[name] = StrMemo(root / "memo" / f"{name}.pickle")
+        pid = os.getpid()
+        atexit.register(lambda: memo.save() if os.getpid() == pid else None)
+    return memo

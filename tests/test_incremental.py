@@ -93,3 +93,19 @@ def test_page_key_changes_with_every_input():
         cache.page_key("site", PageDoc(**{**d.__dict__, "template": "deputy.html"}), d.html),
     ]
     assert len({base, *variants}) == 6
+
+
+def test_markdown_memo_gives_the_same_html_and_survives_a_new_process(tmp_path, monkeypatch):
+    from generator import sanitize
+
+    monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "c"))
+    monkeypatch.setattr(cache, "_STR_MEMOS", {})
+    text = "# 标题\n\n正文 **加粗** <script>alert(1)</script>\n"
+    direct = sanitize._markdown_to_safe_html(text)
+    assert sanitize.markdown_to_safe_html(text) == direct
+    memo = cache._STR_MEMOS["markdown"]
+    assert (memo.hits, memo.misses) == (0, 1)
+    memo.save()
+    monkeypatch.setattr(cache, "_STR_MEMOS", {})
+    assert sanitize.markdown_to_safe_html(text) == direct
+    assert (cache._STR_MEMOS["markdown"].hits, cache._STR_MEMOS["markdown"].misses) == (1, 0)
