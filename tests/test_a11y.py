@@ -154,9 +154,11 @@ def test_axe_no_serious_or_critical_violations(browser, a11y_url, pages, axe_js,
     assert errors == []
 
 
-@pytest.mark.parametrize("kind", ["home", "deputy", "report", "coverage", "dictionary"])
-def test_axe_reading_mode(browser, a11y_url, pages, axe_js, kind):
-    ctx, page, _ = _open(browser, a11y_url + pages[kind], PHONE, large=True)
+@pytest.mark.parametrize("kind,size", [("home", "phone"), ("deputy", "phone"), ("report", "phone"),
+                                       ("coverage", "phone"), ("dictionary", "phone"), ("home", "desktop"),
+                                       ("directory", "desktop"), ("coverage", "desktop")])
+def test_axe_reading_mode(browser, a11y_url, pages, axe_js, kind, size):
+    ctx, page, _ = _open(browser, a11y_url + pages[kind], PHONE if size == "phone" else DESKTOP, large=True)
     try:
         assert page.get_attribute("html", "data-reading-mode") == "large"
         violations = _axe(page, axe_js)
