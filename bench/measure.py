@@ -6,6 +6,9 @@ Peak memory is measured two ways:
   (what a parallel build really needs from the machine);
 - `max_rss_mb`: the largest single process (ru_maxrss from wait4, which covers descendants
   that were waited for), exact but blind to processes running side by side.
+
+`cpu_seconds` (user + system time of the whole tree) is the work done; on a machine shared
+with other jobs it varies much less than wall time, so the benchmark reports both.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class Run:
     seconds: float
     tree_rss_mb: float
     max_rss_mb: float
+    cpu_seconds: float  # user + system time of the process and its waited-for descendants
     stdout: str
     stderr: str
 
@@ -109,4 +113,5 @@ def run(cmd: list[str], *, cwd: str | None = None, env: dict | None = None, inte
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Run(cmd=[str(c) for c in cmd], returncode=proc.returncode, seconds=round(seconds, 2),
                tree_rss_mb=round(peak[0] / 2**20, 1), max_rss_mb=round(usage.ru_maxrss / 1024, 1),
+               cpu_seconds=round(usage.ru_utime + usage.ru_stime, 2),
                stdout="".join(out), stderr="".join(err))

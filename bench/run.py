@@ -103,7 +103,8 @@ def validate(pkg: Path) -> dict:
     load = loadavg()
     r = measure.run([PY, "-m", "generator", "validate", str(pkg), "--as-of", AS_OF], cwd=ROOT, env=_env(None))
     _check(r, "validate")
-    return {"seconds": r.seconds, "tree_rss_mb": r.tree_rss_mb, "max_rss_mb": r.max_rss_mb, "load_before": load}
+    return {"seconds": r.seconds, "cpu_seconds": r.cpu_seconds, "tree_rss_mb": r.tree_rss_mb,
+            "max_rss_mb": r.max_rss_mb, "load_before": load}
 
 
 def build(pkg: Path, out: Path, *, jobs: str = "auto", build_cache: Path | None = None) -> dict:
@@ -111,8 +112,8 @@ def build(pkg: Path, out: Path, *, jobs: str = "auto", build_cache: Path | None 
     cmd = [PY, "-m", "generator", "build", "--data", str(pkg), "--out", str(out), "--as-of", AS_OF, "--jobs", jobs]
     r = measure.run(cmd, cwd=ROOT, env=_env(build_cache))
     _check(r, "build")
-    return {"seconds": r.seconds, "tree_rss_mb": r.tree_rss_mb, "max_rss_mb": r.max_rss_mb, "load_before": load,
-            "jobs": jobs, "log": r.stdout.strip().splitlines()[-1:] }
+    return {"seconds": r.seconds, "cpu_seconds": r.cpu_seconds, "tree_rss_mb": r.tree_rss_mb,
+            "max_rss_mb": r.max_rss_mb, "load_before": load, "jobs": jobs, "log": r.stdout.strip().splitlines()[-1:]}
 
 
 def same_tree(a: Path, b: Path) -> list[str]:
@@ -145,6 +146,7 @@ def incremental(pkg: Path, work: Path) -> dict:
     diff = same_tree(site, work / "clean")
     return {"first_build_seconds": first["seconds"], "unchanged_rebuild_seconds": unchanged["seconds"],
             "edited_report": body.name, "edit_rebuild_seconds": edited["seconds"],
+            "edit_rebuild_cpu_seconds": edited.get("cpu_seconds"), "clean_build_cpu_seconds": clean.get("cpu_seconds"),
             "edit_rebuild_tree_rss_mb": edited["tree_rss_mb"], "clean_build_seconds": clean["seconds"],
             "identical_to_clean": not diff, "differences": diff[:20], "load_before": edited["load_before"]}
 
@@ -159,7 +161,8 @@ def naive(pkg: Path, work: Path) -> dict:
     _check(r, "naive mkdocs build")
     stats = sitestats.site_stats(project / "site")
     idx = project / "site" / "search" / "search_index.json"
-    out = {"seconds": r.seconds, "tree_rss_mb": r.tree_rss_mb, "max_rss_mb": r.max_rss_mb, "load_before": load, **stats}
+    out = {"seconds": r.seconds, "cpu_seconds": r.cpu_seconds, "tree_rss_mb": r.tree_rss_mb,
+           "max_rss_mb": r.max_rss_mb, "load_before": load, **stats}
     if idx.is_file():
         raw = idx.read_bytes()
         import gzip
@@ -185,6 +188,7 @@ def measure_scale(scale: str, args, cache: Path) -> dict:
     log(f"{scale}: build {result['build']['seconds']} s, {result['build']['tree_rss_mb']} MB")
     result.update(sitestats.site_stats(site))
     result["per_page_ms"] = round(1000 * result["build"]["seconds"] / max(1, result["pages"]), 2)
+    result["per_page_cpu_ms"] = round(1000 * result["build"]["cpu_seconds"] / max(1, result["pages"]), 2)
     fs = sitestats.first_search(site, sitestats.sample_queries(pkg))
     result["search"] = fs
     result["first_search_gzip_bytes"] = fs.get("first_search_gzip_bytes")
@@ -196,6 +200,7 @@ def measure_scale(scale: str, args, cache: Path) -> dict:
         log("county: naive mkdocs-material build")
         result["naive"] = naive(pkg, cache / "work")
         result["naive_ratio"] = round(result["naive"]["seconds"] / result["build"]["seconds"], 2)
+        result["naive_cpu_ratio"] = round(result["naive"]["cpu_seconds"] / result["build"]["cpu_seconds"], 2)
         log(f"county: naive {result['naive']['seconds']} s, ratio naive/ours {result['naive_ratio']}")
     if not args.keep_sites:
         shutil.rmtree(site, ignore_errors=True)
@@ -228,7 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     doc.setdefault("scales", {})
     doc["machine"] = machine()
     for scale in scales:
-        doc["scales"][scale] = measure_scale(scale, args, cache)
+        result = measure_scale(scale, args, cache)
+        # re-read before writing: another bench run (e.g. a long province run) may have written
+        if json_path.is_file():
+            doc["scales"] = json.loads(json_path.read_text()).get("scales", {})
+        doc["scales"][scale] = result
         doc["updated"] = dt.datetime.now().isoformat(timespec="seconds")
         # written after every scale, so a long run leaves what it measured so far
         json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -249,13 +258,14 @@ def render_md(doc: dict) -> str:
     rows = [
         ("deputies", lambda r: f"{r['deputies']:,}"),
         ("pages (HTML files)", lambda r: f"{r['pages']:,}"),
-        ("validation time", lambda r: _fmt(r["validate"]["seconds"], " s")),
+        ("validation time (wall / CPU)", lambda r: f'{r["validate"]["seconds"]} s / {r["validate"].get("cpu_seconds", "–")} s'),
         ("validation peak memory", lambda r: _fmt(r["validate"]["tree_rss_mb"], " MB")),
-        ("build time (validate + pages + outputs)", lambda r: _fmt(r["build"]["seconds"], " s")),
+        ("build time, wall (validate + pages + outputs)", lambda r: _fmt(r["build"]["seconds"], " s")),
+        ("build CPU time (all processes)", lambda r: _fmt(r["build"].get("cpu_seconds"), " s")),
         ("build processes", lambda r: r["build"]["jobs"]),
         ("build peak memory (all processes)", lambda r: _fmt(r["build"]["tree_rss_mb"], " MB")),
         ("build peak memory (largest process)", lambda r: _fmt(r["build"]["max_rss_mb"], " MB")),
-        ("time per page", lambda r: _fmt(r["per_page_ms"], " ms")),
+        ("time per page (wall / CPU)", lambda r: f'{r["per_page_ms"]} ms / {r.get("per_page_cpu_ms", "–")} ms'),
         ("site size", lambda r: _fmt(r["site_mb"], " MB")),
         ("largest page", lambda r: f"{r['largest_page_kb']} KB ({r['largest_page']})"),
         ("first search download (gzip)", lambda r: _fmt(round(r["first_search_gzip_bytes"] / 1024, 1) if r.get("first_search_gzip_bytes") else None, " KB")),
@@ -283,19 +293,22 @@ def render_md(doc: dict) -> str:
         n = c["naive"]
         out += ["", "## County: ours vs the naive mkdocs-material build (same run)", "",
                 "| | ours | naive |", "|---|---|---|",
-                f"| build time | {c['build']['seconds']} s | {n['seconds']} s (mkdocs build only) |",
+                f"| build time (wall) | {c['build']['seconds']} s | {n['seconds']} s (mkdocs build only) |",
+                f"| build CPU time | {c['build'].get('cpu_seconds', '–')} s | {n.get('cpu_seconds', '–')} s |",
                 f"| peak memory | {c['build']['tree_rss_mb']} MB | {n['tree_rss_mb']} MB |",
                 f"| site size | {c['site_mb']} MB | {n['site_mb']} MB |",
                 f"| largest page | {c['largest_page_kb']} KB | {n['largest_page_kb']} KB |",
                 f"| first search download (gzip) | {round(c['first_search_gzip_bytes'] / 1024, 1)} KB | "
                 f"{round(n.get('first_search_gzip_bytes', 0) / 1024, 1)} KB (whole index, {n.get('search_index_mb')} MB raw) |",
-                "", f"**Ratio naive / ours: {c['naive_ratio']}×** (load at start of naive build: {n['load_before']})."]
+                "", f"**Ratio naive / ours: {c['naive_ratio']}× wall time, {c.get('naive_cpu_ratio', '–')}× CPU time** "
+                f"(load average at the start of our build: {c['build']['load_before']}, of the naive build: {n['load_before']})."]
     if "incremental" in c:
         i = c["incremental"]
         out += ["", "## County: incremental rebuild", "",
                 f"- first build with an empty cache: {i['first_build_seconds']} s",
                 f"- rebuild with nothing changed: {i['unchanged_rebuild_seconds']} s",
-                f"- rebuild after editing one report body ({i['edited_report']}): **{i['edit_rebuild_seconds']} s**",
+                f"- rebuild after editing one report body ({i['edited_report']}): **{i['edit_rebuild_seconds']} s** "
+                f"({i.get('edit_rebuild_cpu_seconds', '–')} s CPU; load average before: {i.get('load_before')})",
                 f"- clean build of the same edited data: {i['clean_build_seconds']} s",
                 f"- incremental output byte-identical to the clean build: **{i['identical_to_clean']}**"]
     out.append("")
