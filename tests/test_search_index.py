@@ -295,3 +295,17 @@ def test_build_output_is_identical_across_runs(tmp_path):
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
     assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+
+
+@needs_node
+def test_first_query_is_bounded_for_long_queries_and_failing_candidates(tmp_path):
+    # 60 pages have 医保, 保基 and 基金 apart: all are candidates for 医保基金, none passes the
+    # phrase check; one page has the phrase but ranks last (its id is the highest)
+    docs = [Doc("report", f"报告{i:02d}", f"reports/r{i:02d}/", text="医保，保基，基金" * 3) for i in range(60)]
+    docs.append(Doc("page", "说明", "zz/", text="医保基金"))
+    build(docs, tmp_path)
+    long_q = "人大代表联络站医保基金加装电梯老旧小区"
+    first, long_r = run_queries(tmp_path / "search/idx", ["医保基金", long_q])
+    # 20 candidates checked (2 × limit) and dropped; the other 41 are counted, not fetched
+    assert (first["total"], first["urls"]) == (41, [])
+    assert sum(f["path"].startswith("s/") for f in long_r["files"]) <= 10
