@@ -405,17 +405,21 @@ STATUS_JS = """() => [...document.querySelectorAll('.ds-status, .sec-badge, .sec
   })"""
 
 
-def test_status_is_written_in_words_not_colour_alone(browser, a11y_url, pages):
+def test_status_in_words_and_tables_with_headers(browser, a11y_url, pages):
     ctx = browser.new_context(viewport=PHONE, service_workers="block")
-    found = {}
+    found, bare_tables = {}, {}
     try:
         page = ctx.new_page()
         for kind in ORDER:
             page.goto(a11y_url + pages[kind])
             _ready(page)
             found[kind] = page.evaluate(STATUS_JS)
+            # data tables say what their cells are: header cells on every table
+            bare_tables[kind] = page.evaluate("[...document.querySelectorAll('.md-content table')]"
+                                              ".filter(t => !t.querySelector('th')).length")
     finally:
         ctx.close()
+    assert {k: n for k, n in bare_tables.items() if n} == {}
     assert {k: v for k, v in found.items() if any(not t for t in v)} == {}
     if "A11Y_SITE" not in os.environ:  # exact facts of the tiny fixture
         assert found["deputy"] == ["已报告", "本级无报告要求", "已报告"]
