@@ -173,9 +173,16 @@ class PageCache:
     def has(self, key: str) -> bool:
         return self._file(key).is_file()
 
+    # Files are hard-linked between the cache and the site (no bytes copied): nothing in the
+    # build writes into an existing file (every build writes a fresh folder), and a cached file
+    # is never changed, only replaced or removed. Copies where links are not possible.
+
     def copy_out(self, key: str, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self._file(key), dest)
+        try:
+            os.link(self._file(key), dest)
+        except OSError:
+            shutil.copyfile(self._file(key), dest)
 
     def store(self, key: str, src: Path) -> None:
         f = self._file(key)
@@ -183,7 +190,10 @@ class PageCache:
             return
         f.parent.mkdir(parents=True, exist_ok=True)
         tmp = f.with_name(f".tmp-{os.getpid()}-{f.name}")
-        shutil.copyfile(src, tmp)
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
         os.replace(tmp, f)
 
     def prune(self, keep: set[str]) -> None:
