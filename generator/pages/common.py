@@ -283,7 +283,18 @@ class Core:
 
     def area_page_ids(self) -> list[str]:
         """Areas with their own page: counties, cities, provinces and townships."""
-        return [a.id for a in self.ds.areas if a.classification in ("province", "city", "county", "township")]
+        ids = self.__dict__.get("_area_page_ids")
+        if ids is None:  # computed once: every profile asks (a scan of all areas per page is quadratic)
+            ids = self.__dict__["_area_page_ids"] = [
+                a.id for a in self.ds.areas if a.classification in ("province", "city", "county", "township")]
+        return list(ids)
+
+    def area_page_set(self) -> frozenset[str]:
+        """`area_page_ids` as a set, built once per site."""
+        ids = self.__dict__.get("_area_page_set")
+        if ids is None:
+            ids = self.__dict__["_area_page_set"] = frozenset(self.area_page_ids())
+        return ids
 
 
 def _ended(end: dt.date | None, as_of: dt.date) -> bool:

@@ -128,7 +128,7 @@ def _area_pages(c: Core, area_id: str) -> Iterable[PageDoc]:
     else:
         ids = c.deputies_for_area(area_id)
     rows = c.rows_sorted(ids)
-    with_page = set(c.area_page_ids())
+    with_page = c.area_page_set()
     crumbs = [("代表名录", "deputies/")] + [(p.name, urls.area(p.id)) for p in ds.area_path(a.parent_id) if p.id in with_page]
     children = [(ch.name, urls.area(ch.id)) for ch in sorted(ds.area_children.get(a.id, ()), key=lambda x: (x.name, x.id))
                 if ch.id in with_page]
@@ -164,7 +164,7 @@ class MandateView:
 def profile_context(site: SiteContext, c: Core, d: Deputy) -> dict:
     """Everything core_deputy.html.j2 reads (documented here, checked by the tests)."""
     ds = site.ds
-    with_page = set(c.area_page_ids())
+    with_page = c.area_page_set()
     mandates = []
     for m in sorted(ds.mandates_of.get(d.id, ()), key=c.mandate_key):
         k = ds.constituency.get(m.constituency_id)
