@@ -184,3 +184,36 @@ def test_the_county_demo_package_gives_the_same_row_problems():
         assert fast == table_problems(str(root), resource, header, "frictionless"), table
         n += 1
     assert n == 17
+
+
+# -- attendance streamed (validate) or loaded (build keeps the dataset) ------------------------
+
+def _with_attendance_defects(tmp_path: Path) -> Path:
+    """attendance-not-member plus references to nothing, a repeated key and a bad status."""
+    root = materialize("attendance-not-member", tmp_path / "pkg")
+    f = root / "attendance.csv"
+    lines = f.read_text(encoding="utf-8").splitlines()
+    lines += ["a01,d-nobody,present", "a-nothing,d01,present", "a01,d02,maybe"]
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("name", ["tiny", "attendance-not-member", "activity-organiser", "foreign-key", "extra"])
+def test_streamed_attendance_gives_what_the_loaded_model_gives(name, tmp_path):
+    root = _with_attendance_defects(tmp_path) if name == "extra" else _pkg(name, tmp_path)
+    keep: dict = {}
+    loaded = validate_package(root, AS_OF, engine="fast", keep=keep)
+    assert len(keep["ds"].attendance) > 0
+    streamed = validate_package(root, AS_OF, engine="fast")
+    assert streamed == loaded
+    if name == "extra":
+        codes = sorted(p.code for p in streamed if p.file == "attendance.csv")
+        assert codes == ["attendance-not-member", "attendance-not-member", "duplicate-id", "foreign-key",
+                         "foreign-key", "not-in-enum"]
+
+
+@pytest.mark.parametrize("name", ["body-raw-html", "body-missing", "body-not-utf8", "attendance-not-member"])
+def test_worker_processes_give_the_same_problems(name, tmp_path):
+    """With workers, tables and report bodies are checked beside the model tiers."""
+    root = _pkg(name, tmp_path)
+    assert validate_package(root, AS_OF, workers=2, engine="fast") == validate_package(root, AS_OF, workers=1)

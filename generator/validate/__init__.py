@@ -15,6 +15,7 @@ processes (largest tables first) while the main process loads the model and runs
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import multiprocessing as mp
 import os
@@ -23,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from ..model import TABLE_CLASSES, load_dataset
+from ..model import TABLE_CLASSES, _build, load_dataset, read_rows
 from ..problems import ERROR, Problem, count, sort_problems, to_json, to_text
 from ..rules import RULES_FILE, read_rules
 from . import body_checks, privacy_checks, record_checks, rule_checks
@@ -67,9 +68,28 @@ def resolve_engine(engine: str, total_bytes: int) -> str:
     return engine
 
 
+# Tables checked record by record while streaming from the file instead of being loaded into
+# the model: attendance is ~80% of a package's rows, and only its own checks read it. (Not
+# when the build keeps the dataset: the site needs every table.)
+STREAMED = ("attendance",)
+
+
+def _streamable(pkg, unreadable: set[str]) -> set[str]:
+    targets = set()
+    for spec in pkg.tables.values():
+        for fk in spec.foreign_keys:
+            ref = fk.get("reference") if isinstance(fk, dict) else None
+            if isinstance(ref, dict):
+                targets.add(ref.get("resource") or spec.name)
+    return {n for n in STREAMED if n in pkg.tables and n not in unreadable and n not in targets}
+
+
 def _model_tiers(root: Path, pkg, rules, rules_ok: bool, unreadable: set[str], as_of: dt.date,
-                 keep: dict | None = None) -> list[Problem]:
-    ds = load_dataset(root, package=pkg, rules=rules)
+                 keep: dict | None = None, bodies: bool = True) -> list[Problem]:
+    streamed = set() if keep is not None else _streamable(pkg, unreadable)
+    small = dataclasses.replace(pkg, tables={n: t for n, t in pkg.tables.items() if n not in streamed})
+    ds = load_dataset(root, package=small, rules=rules)
+    ds.package = pkg  # streamed tables stay empty lists in the model; their checks run below
     if keep is not None:  # the build reuses the loaded package instead of reading it again
         keep["ds"] = ds
     out: list[Problem] = []
@@ -78,8 +98,53 @@ def _model_tiers(root: Path, pkg, rules, rules_ok: bool, unreadable: set[str], a
     for check in rule_checks.CHECKS:
         if not unreadable.intersection(RULE_NEEDS.get(check, ())):
             out.extend(check(ds, as_of, rules_ok))
-    for check in body_checks.CHECKS + privacy_checks.CHECKS:
+    for check in (body_checks.CHECKS if bodies else ()) + privacy_checks.CHECKS:
         out.extend(check(ds, unreadable))
+    for name in sorted(streamed):
+        out.extend(_stream_checks(ds, name, unreadable))
+    return out
+
+
+def _body_tier(root: str, unreadable: frozenset) -> list[Problem]:
+    """body_checks over a model of the reports table alone (run in a worker process)."""
+    path = Path(root)
+    pkg, _ = _check_descriptor(path)
+    if pkg is None or "reports" not in pkg.tables:
+        return []
+    rules, _ = read_rules(path)
+    ds = load_dataset(path, package=dataclasses.replace(pkg, tables={"reports": pkg.tables["reports"]}), rules=rules)
+    ds.package = pkg
+    out: list[Problem] = []
+    for check in body_checks.CHECKS:
+        out.extend(check(ds, set(unreadable)))
+    return out
+
+
+def _stream_checks(ds, name: str, unreadable: set[str]) -> list[Problem]:
+    """The record, rule and privacy checks of one table, in one pass over its file (the same
+    read_rows the model uses, so the same records and lines)."""
+    spec = ds.package.tables[name]
+    cls = TABLE_CLASSES[name]
+    path = spec.path
+    plans = record_checks.fk_plans(ds, name, unreadable)
+    single = [(p[0][0], p[2]) for p in plans if len(p[0]) == 1]
+    multi = any(len(p[0]) != 1 for p in plans)
+    cand = privacy_checks.free_text_fields(spec)
+    attendance = name == "attendance" and not unreadable.intersection(RULE_NEEDS[rule_checks.attendance])
+    spans = rule_checks.membership_spans(ds) if attendance else None
+    out: list[Problem] = []
+    for line, row in read_rows(ds.root, spec):
+        r = _build(cls, row)
+        if r is None:
+            continue
+        if multi or any(row.get(f) is not None and row.get(f) not in keys for f, keys in single):
+            out.extend(record_checks.fk_problems(path, plans, r, line))
+        if attendance:
+            p = rule_checks.attendance_problem(ds, spans, path, r, line)
+            if p is not None:
+                out.append(p)
+        if cand:
+            out.extend(privacy_checks.record_problems(path, cand, r, line, ds.rules))
     return out
 
 
@@ -113,17 +178,24 @@ def validate_package(data_dir: Path | str, as_of: dt.date | None = None, workers
     n_workers = workers if workers is not None else _workers(total, len(jobs), engine)
     if n_workers > 1 or (workers is None and n_workers == 1):
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        bodies_done = False
         try:
             with ProcessPoolExecutor(n_workers, mp_context=ctx) as ex:
                 futures = [ex.submit(_table, *a) for a in args]
-                problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of, keep))
+                # report bodies (one file each, ~130k at province scale) after the tables, there
+                body_future = ex.submit(_body_tier, str(root), frozenset(unreadable))
+                problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of, keep, bodies=False))
                 for f in futures:
                     problems.extend(f.result())
+                problems.extend(body_future.result())
+                bodies_done = True
         except (BrokenProcessPool, OSError):
-            # a worker died (e.g. out of memory): redo tier 1 in this process
+            # a worker died (e.g. out of memory): redo tier 1 (and the bodies) in this process
             problems = [p for p in problems if p.code not in _TIER1_ROW_CODES]
             for a in args:
                 problems.extend(_table(*a))
+            if not bodies_done:
+                problems.extend(_body_tier(str(root), frozenset(unreadable)))
     else:
         for a in args:
             problems.extend(_table(*a))

@@ -58,27 +58,39 @@ def scan_text(relpath: str, text: str, rules: Rules, label: str) -> Iterator[Pro
             yield problem("possible-private-data", relpath, no, "", col=label, **_describe(kinds))
 
 
+def free_text_fields(spec) -> list[str]:
+    """Public fields that can hold free text (not ids, references, enums or patterned)."""
+    refs = set(spec.primary_key)
+    for fk in spec.foreign_keys:
+        f = fk.get("fields") if isinstance(fk, dict) else None
+        refs.update([f] if isinstance(f, str) else (f or []))
+    return [f.name for f in spec.fields
+            if not f.private and f.type == "string" and f.enum is None
+            and "pattern" not in f.constraints and f.name not in refs and f.name != "id"]
+
+
+def record_problems(path: str, cand: list[str], r, line: int, rules: Rules) -> Iterator[Problem]:
+    for fname in cand:
+        v = getattr(r, fname, None)
+        if isinstance(v, str) and v:
+            kinds = classify(v, rules)
+            if kinds:
+                yield problem("possible-private-data", path, line, fname, col=fname, **_describe(kinds))
+
+
 def public_fields(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
-    rules = ds.rules
     for name, spec in ds.package.tables.items():
         if name in unreadable or name not in TABLE_CLASSES:
             continue
-        refs = set(spec.primary_key)
-        for fk in spec.foreign_keys:
-            f = fk.get("fields") if isinstance(fk, dict) else None
-            refs.update([f] if isinstance(f, str) else (f or []))
-        cand = [f.name for f in spec.fields
-                if not f.private and f.type == "string" and f.enum is None
-                and "pattern" not in f.constraints and f.name not in refs and f.name != "id"]
+        cand = free_text_fields(spec)
         if not cand:
             continue
         for r in getattr(ds, name):
             for fname in cand:
                 v = getattr(r, fname, None)
-                if isinstance(v, str) and v:
-                    kinds = classify(v, rules)
-                    if kinds:
-                        yield problem("possible-private-data", spec.path, ds.line(r), fname, col=fname, **_describe(kinds))
+                if isinstance(v, str) and v and classify(v, ds.rules):
+                    yield from record_problems(spec.path, cand, r, ds.line(r), ds.rules)
+                    break
 
 
 CHECKS = (public_fields,)

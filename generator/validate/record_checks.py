@@ -21,47 +21,65 @@ def _as_list(v) -> list[str]:
     return []
 
 
+def fk_plans(ds: Dataset, name: str, unreadable: set[str], key_sets: dict | None = None) -> list[tuple]:
+    """The table's checkable references: (fields, label, set of target keys, target path)."""
+    tables = ds.package.tables
+    key_sets = {} if key_sets is None else key_sets
+    plans = []
+    for fk in tables[name].foreign_keys:
+        if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
+            continue
+        fields = _as_list(fk.get("fields"))
+        ref = fk["reference"]
+        target = ref.get("resource") or name
+        tfields = _as_list(ref.get("fields"))
+        if not fields or len(fields) != len(tfields) or target in unreadable or target not in tables:
+            continue
+        if target not in TABLE_CLASSES:
+            continue
+        ck = (target, tuple(tfields))
+        if ck not in key_sets:
+            if len(tfields) == 1:
+                f0 = tfields[0]
+                key_sets[ck] = {getattr(r, f0, None) for r in getattr(ds, target)}
+            else:
+                key_sets[ck] = {tuple(getattr(r, f, None) for f in tfields) for r in getattr(ds, target)}
+        plans.append((fields, ",".join(fields), key_sets[ck], tables[target].path))
+    return plans
+
+
+def fk_problems(path: str, plans: list[tuple], r, line: int) -> Iterator[Problem]:
+    """One record's references that lead nowhere."""
+    for fields, label, keys, target_path in plans:
+        if len(fields) == 1:
+            v = getattr(r, fields[0], None)
+            if v is None or v in keys:
+                continue
+            shown = show_value(v)
+        else:
+            v = tuple(getattr(r, f, None) for f in fields)
+            if any(x is None for x in v) or v in keys:
+                continue
+            shown = show_value("/".join(str(x) for x in v))
+        yield problem("foreign-key", path, line, label, col=label, value=shown, target=target_path)
+
+
 def foreign_keys(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
     """Every reference must name an existing record (frictionless' foreign-key check, done
     once over the model: see schema_checks for why)."""
-    tables = ds.package.tables
     key_sets: dict[tuple, set] = {}
-    for name, spec in tables.items():
+    for name, spec in ds.package.tables.items():
         if name in unreadable or name not in TABLE_CLASSES:
             continue
-        for fk in spec.foreign_keys:
-            if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
-                continue
-            fields = _as_list(fk.get("fields"))
-            ref = fk["reference"]
-            target = ref.get("resource") or name
-            tfields = _as_list(ref.get("fields"))
-            if not fields or len(fields) != len(tfields) or target in unreadable or target not in tables:
-                continue
-            if target not in TABLE_CLASSES:
-                continue
-            ck = (target, tuple(tfields))
-            if ck not in key_sets:
-                if len(tfields) == 1:
-                    f0 = tfields[0]
-                    key_sets[ck] = {getattr(r, f0, None) for r in getattr(ds, target)}
-                else:
-                    key_sets[ck] = {tuple(getattr(r, f, None) for f in tfields) for r in getattr(ds, target)}
-            keys = key_sets[ck]
-            target_path = tables[target].path
-            label = ",".join(fields)
+        for plan in fk_plans(ds, name, unreadable, key_sets):
+            fields, keys = plan[0], plan[2]
             for r in getattr(ds, name):
+                # the common case inline (millions of rows); fk_problems says what is wrong
                 if len(fields) == 1:
                     v = getattr(r, fields[0], None)
                     if v is None or v in keys:
                         continue
-                    shown = show_value(v)
-                else:
-                    v = tuple(getattr(r, f, None) for f in fields)
-                    if any(x is None for x in v) or v in keys:
-                        continue
-                    shown = show_value("/".join(str(x) for x in v))
-                yield problem("foreign-key", spec.path, ds.line(r), label, col=label, value=shown, target=target_path)
+                yield from fk_problems(spec.path, [plan], r, ds.line(r))
 
 
 def unique_keys(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:

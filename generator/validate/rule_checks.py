@@ -198,26 +198,39 @@ def groups(ds: Dataset, as_of: dt.date, rules_ok: bool) -> Iterator[Problem]:
                                   mix_zh=mix_zh, mix_en=mix_en)
 
 
-def attendance(ds: Dataset, as_of: dt.date, rules_ok: bool) -> Iterator[Problem]:
-    path = _path(ds, "attendance")
+def membership_spans(ds: Dataset) -> dict[tuple, list]:
     spans: dict[tuple, list] = defaultdict(list)
     for gm in ds.group_members:
         spans[("g", gm.group_id, gm.deputy_id)].append((gm.start_date or dt.date.min, gm.end_date or dt.date.max))
     for sm in ds.station_members:
         spans[("s", sm.station_id, sm.deputy_id)].append((sm.start_date or dt.date.min, sm.end_date or dt.date.max))
+    return spans
+
+
+def attendance_problem(ds: Dataset, spans: dict, path: str, a, line: int) -> Problem | None:
+    """One attendance record by someone who was not a member of the organiser that day."""
+    act = ds.activity.get(a.activity_id) if a.activity_id else None
+    if act is None or act.date is None or not a.deputy_id:
+        return None
+    if act.group_id and not act.station_id:
+        key, organiser = ("g", act.group_id, a.deputy_id), act.group_id
+    elif act.station_id and not act.group_id:
+        key, organiser = ("s", act.station_id, a.deputy_id), act.station_id
+    else:
+        return None  # activity-organiser already reported
+    if any(s <= act.date <= e for s, e in spans.get(key, ())):
+        return None
+    return problem("attendance-not-member", path, line, "deputy_id", deputy=a.deputy_id,
+                   date=act.date.isoformat(), organiser=organiser)
+
+
+def attendance(ds: Dataset, as_of: dt.date, rules_ok: bool) -> Iterator[Problem]:
+    path = _path(ds, "attendance")
+    spans = membership_spans(ds)
     for a in ds.attendance:
-        act = ds.activity.get(a.activity_id) if a.activity_id else None
-        if act is None or act.date is None or not a.deputy_id:
-            continue
-        if act.group_id and not act.station_id:
-            key, organiser = ("g", act.group_id, a.deputy_id), act.group_id
-        elif act.station_id and not act.group_id:
-            key, organiser = ("s", act.station_id, a.deputy_id), act.station_id
-        else:
-            continue  # activity-organiser already reported
-        if not any(s <= act.date <= e for s, e in spans.get(key, ())):
-            yield problem("attendance-not-member", path, ds.line(a), "deputy_id", deputy=a.deputy_id,
-                          date=act.date.isoformat(), organiser=organiser)
+        p = attendance_problem(ds, spans, path, a, ds.line(a))
+        if p is not None:
+            yield p
 
 
 CHECKS = (mandates, reports, meeting_share, groups, attendance)
