@@ -218,7 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep-sites", action="store_true", help="keep the built sites in the cache folder")
     p.add_argument("--cache", default=str(ROOT / ".cache" / "bench"))
     p.add_argument("--results", default=str(ROOT / "bench" / "results"))
+    p.add_argument("--merge", nargs="+", metavar="RESULTS_JSON",
+                   help="only merge the scales of other runs' results.json files into --results and re-render")
+    p.add_argument("--note", action="append", default=[], help="a line for the Notes section (with --merge)")
     args = p.parse_args(argv)
+    if args.merge:
+        return merge(args.merge, Path(args.results), args.note)
     scales = ["county"] if args.quick else [s.strip() for s in args.scales.split(",") if s.strip()]
     if args.quick:
         args.skip_naive = True
@@ -242,6 +247,25 @@ def main(argv: list[str] | None = None) -> int:
         # written after every scale, so a long run leaves what it measured so far
         json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         (results_dir / "results.md").write_text(render_md(doc), encoding="utf-8")
+    print(render_md(doc))
+    return 0
+
+
+def merge(sources: list[str], results_dir: Path, notes: list[str]) -> int:
+    """Merge scales measured by separate runs (e.g. a long province run) into one result."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    json_path = results_dir / "results.json"
+    doc = json.loads(json_path.read_text()) if json_path.is_file() else {"scales": {}}
+    doc.setdefault("scales", {})
+    for src in sources:
+        other = json.loads(Path(src).read_text())
+        doc["scales"].update(other.get("scales", {}))
+        doc["machine"] = other.get("machine", doc.get("machine"))
+    if notes:
+        doc["notes"] = notes
+    doc["updated"] = dt.datetime.now().isoformat(timespec="seconds")
+    json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    (results_dir / "results.md").write_text(render_md(doc), encoding="utf-8")
     print(render_md(doc))
     return 0
 
@@ -311,5 +335,7 @@ def render_md(doc: dict) -> str:
                 f"({i.get('edit_rebuild_cpu_seconds', '–')} s CPU; load average before: {i.get('load_before')})",
                 f"- clean build of the same edited data: {i['clean_build_seconds']} s",
                 f"- incremental output byte-identical to the clean build: **{i['identical_to_clean']}**"]
+    if doc.get("notes"):
+        out += ["", "## Notes", ""] + [f"- {n}" for n in doc["notes"]]
     out.append("")
     return "\n".join(out)
