@@ -128,7 +128,9 @@ class Spool:
     Reads use os.pread, so forked workers can share the open file."""
 
     def __init__(self, folder: Path) -> None:
-        self.path = Path(tempfile.mkstemp(prefix=".pages-", suffix=".spool", dir=folder)[1])
+        # on disk next to the site (not in /tmp, which may be memory); ".site-*/" is gitignored
+        self.dir = Path(tempfile.mkdtemp(prefix=".site-spool-", dir=folder))
+        self.path = self.dir / "pages.spool"
         self._f = open(self.path, "wb")
         self._fd: int | None = None
         self.index: dict[str, tuple[int, int]] = {}
@@ -157,7 +159,7 @@ class Spool:
             self._fd = None
         if not self._f.closed:
             self._f.close()
-        self.path.unlink(missing_ok=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def collect_spooled(site: SiteContext, spool: Spool) -> list[PageDoc]:
