@@ -304,7 +304,8 @@ class BuildPlan:
         from .pages import collect
 
         # ~2.5 pages per deputy in the demo data; spool when that many bodies would be GBs
-        if len(site.ds.deputies) * 2.5 >= SPOOL_PAGES and os.environ.get("DEPUTY_SITE_SPOOL") != "off":
+        spool = os.environ.get("DEPUTY_SITE_SPOOL", "auto")  # auto | on | off (tests force it on)
+        if spool == "on" or (spool != "off" and len(site.ds.deputies) * 2.5 >= SPOOL_PAGES):
             self.spool = Spool(self.workdir or Path(tempfile.gettempdir()))
             docs = collect_spooled(site, self.spool)
             self.spool.close_writing()

@@ -116,6 +116,19 @@ def test_local_parallel_build_and_spooled_bodies_match_the_single_build(single, 
     assert_same(tmp_path / "spooled", single)
 
 
+@pytest.mark.slow
+def test_cli_build_with_two_processes_spool_and_page_cache_matches_the_single_build(single, tmp_path):
+    env = dict(os.environ, DEPUTY_SITE_SPOOL="on", DEPUTY_SITE_CACHE=str(tmp_path / "cache"))
+    cmd = [sys.executable, "-m", "generator", "build", "--data", str(TINY), "--as-of", AS_OF, "--jobs", "2"]
+    for out in ("a", "b"):  # the second build takes every page from the cache
+        r = subprocess.run(cmd + ["--out", str(tmp_path / out)], cwd=ROOT, capture_output=True, text=True, env=env)
+        assert r.returncode == 0, r.stderr
+        assert "2 processes" in r.stdout
+        assert_same(tmp_path / out, single)
+    assert "pages from cache" in r.stdout
+    assert not list(tmp_path.glob(".site-*"))  # no spool or temp folder left behind
+
+
 def test_stitch_refuses_a_file_from_two_partitions(tmp_path):
     for k in (1, 2):
         (tmp_path / f"p{k}" / "a").mkdir(parents=True)
