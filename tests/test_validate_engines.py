@@ -186,15 +186,18 @@ def test_the_county_demo_package_gives_the_same_row_problems():
     assert n == 17
 
 
-# -- attendance streamed (validate) or loaded (build keeps the dataset) ------------------------
+# -- attendance and contacts streamed (validate) or loaded (build keeps the dataset) ------------------------
 
 def _with_attendance_defects(tmp_path: Path) -> Path:
-    """attendance-not-member plus references to nothing, a repeated key and a bad status."""
+    """attendance-not-member plus references to nothing (attendance, contacts), a repeated key
+    and a bad status."""
     root = materialize("attendance-not-member", tmp_path / "pkg")
     f = root / "attendance.csv"
     lines = f.read_text(encoding="utf-8").splitlines()
     lines += ["a01,d-nobody,present", "a-nothing,d01,present", "a01,d02,maybe"]
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    c = root / "contacts.csv"
+    c.write_text(c.read_text(encoding="utf-8") + "d-nobody,2025,1,2,3,4\n", encoding="utf-8")
     return root
 
 
@@ -207,9 +210,11 @@ def test_streamed_attendance_gives_what_the_loaded_model_gives(name, tmp_path):
     streamed = validate_package(root, AS_OF, engine="fast")
     assert streamed == loaded
     if name == "extra":
-        codes = sorted(p.code for p in streamed if p.file == "attendance.csv")
-        assert codes == ["attendance-not-member", "attendance-not-member", "duplicate-id", "foreign-key",
-                         "foreign-key", "not-in-enum"]
+        codes = sorted((p.file, p.code) for p in streamed if p.file in ("attendance.csv", "contacts.csv"))
+        assert codes == [("attendance.csv", "attendance-not-member"), ("attendance.csv", "attendance-not-member"),
+                         ("attendance.csv", "duplicate-id"), ("attendance.csv", "foreign-key"),
+                         ("attendance.csv", "foreign-key"), ("attendance.csv", "not-in-enum"),
+                         ("contacts.csv", "foreign-key")]
 
 
 @pytest.mark.parametrize("name", ["body-raw-html", "body-missing", "body-not-utf8", "attendance-not-member"])

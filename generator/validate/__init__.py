@@ -69,9 +69,11 @@ def resolve_engine(engine: str, total_bytes: int) -> str:
 
 
 # Tables checked record by record while streaming from the file instead of being loaded into
-# the model: attendance is ~80% of a package's rows, and only its own checks read it. (Not
-# when the build keeps the dataset: the site needs every table.)
-STREAMED = ("attendance",)
+# the model: attendance (~80% of a package's rows) and contacts (~7%). Only their own checks
+# read them — references, the attendance rule, privacy — which _stream_checks runs; no other
+# table refers to them, and they have no uniqueKeys or date pairs. (Not when the build keeps
+# the dataset: the site needs every table.)
+STREAMED = ("attendance", "contacts")
 
 
 def _streamable(pkg, unreadable: set[str]) -> set[str]:
@@ -81,7 +83,9 @@ def _streamable(pkg, unreadable: set[str]) -> set[str]:
             ref = fk.get("reference") if isinstance(fk, dict) else None
             if isinstance(ref, dict):
                 targets.add(ref.get("resource") or spec.name)
-    return {n for n in STREAMED if n in pkg.tables and n not in unreadable and n not in targets}
+    unique = {str(r.get("name")) for r in pkg.raw.get("resources", [])
+              if isinstance(r, dict) and isinstance(r.get("schema"), dict) and r["schema"].get("uniqueKeys")}
+    return {n for n in STREAMED if n in pkg.tables and n not in unreadable and n not in targets | unique}
 
 
 def _model_tiers(root: Path, pkg, rules, rules_ok: bool, unreadable: set[str], as_of: dt.date,
