@@ -164,6 +164,7 @@ def test_axe_reading_mode(browser, a11y_url, pages, axe_js, kind, size):
         violations = _axe(page, axe_js)
     finally:
         ctx.close()
+    print(f"axe 大字模式 {kind:12} {size:7} {[(v['id'], v['impact'], len(v['nodes'])) for v in violations]}")
     assert [(v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")] == []
 
 
