@@ -222,3 +222,16 @@ def test_worker_processes_give_the_same_problems(name, tmp_path):
     """With workers, tables and report bodies are checked beside the model tiers."""
     root = _pkg(name, tmp_path)
     assert validate_package(root, AS_OF, workers=2, engine="fast") == validate_package(root, AS_OF, workers=1)
+
+
+def test_a_cell_the_fast_engine_cannot_compare_is_left_to_frictionless(tmp_path):
+    """Decimal('sNaN') raises on comparison, in frictionless too: whatever it then reports
+    (a located table error) is what the fast engine reports."""
+    from generator.validate.schema_checks import frictionless_table, table_problems
+
+    _write(tmp_path, [["a", "sNaN"], ["b", "2"]], ["id", "x"])
+    schema = {"fields": [{"name": "id", "type": "string"}, {"name": "x", "type": "number", "constraints": {"minimum": 1}}]}
+    resource = {"name": "t", "path": "t.csv", "schema": schema}
+    want = frictionless_table(str(tmp_path), resource, ["id", "x"])
+    assert [p.code for p in want] == ["table-error"]
+    assert table_problems(str(tmp_path), resource, ["id", "x"], "fast") == want

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import operator
 import re
 from array import array
 from bisect import bisect_right
@@ -63,7 +64,7 @@ CONSTRAINTS = {
 # field properties that change how frictionless reads a cell and that we do not implement
 UNSUPPORTED_PROPS = {"missingValues", "bareNumber", "floatNumber", "groupChar", "decimalChar", "arrayItem",
                      "delimiter", "itemType", "fieldsMatch"}
-_BOUNDS = {"minimum": "__ge__", "maximum": "__le__", "exclusiveMinimum": "__gt__", "exclusiveMaximum": "__lt__"}
+_BOUNDS = {"minimum": operator.ge, "maximum": operator.le}
 
 
 class Unsupported(Exception):
@@ -217,8 +218,9 @@ class Field:
         bound = self.read(c)
         if bound is None:
             raise Unsupported(self.name)  # frictionless would fail comparing with None
-        op = _BOUNDS[name]
-        return lambda v: v == v and getattr(v, op)(bound) is True
+        compare = _BOUNDS[name]
+        # frictionless' _check_bound: NaN fails, anything else is compared
+        return lambda v: not (v != v) and bool(compare(v, bound))
 
     def check(self, cell: str | None) -> tuple[Any, list[str] | None]:
         """(value, None) when valid; (None, ["type"]) on a type error; (value, [constraint…])."""
