@@ -270,6 +270,14 @@ def merge(sources: list[str], results_dir: Path, notes: list[str]) -> int:
     return 0
 
 
+def _processes(b: dict) -> str:
+    """How many processes rendered pages, from the build's own log line ("…, 2 processes")."""
+    import re
+
+    m = re.search(r", (\d+) processes", " ".join(b.get("log") or []))
+    return f"{m.group(1) if m else 1} (--jobs {b.get('jobs')})"
+
+
 def _fmt(v, unit: str = "") -> str:
     if v is None or v == "":
         return "–"
@@ -286,7 +294,7 @@ def render_md(doc: dict) -> str:
         ("validation peak memory", lambda r: _fmt(r["validate"]["tree_rss_mb"], " MB")),
         ("build time, wall (validate + pages + outputs)", lambda r: _fmt(r["build"]["seconds"], " s")),
         ("build CPU time (all processes)", lambda r: _fmt(r["build"].get("cpu_seconds"), " s")),
-        ("build processes", lambda r: r["build"]["jobs"]),
+        ("build processes", lambda r: _processes(r["build"])),
         ("build peak memory (all processes)", lambda r: _fmt(r["build"]["tree_rss_mb"], " MB")),
         ("build peak memory (largest process)", lambda r: _fmt(r["build"]["max_rss_mb"], " MB")),
         ("time per page (wall / CPU)", lambda r: f'{r["per_page_ms"]} ms / {r.get("per_page_cpu_ms", "–")} ms'),
