@@ -1,4 +1,4 @@
-"""`python -m generator validate [DIR] [--as-of DATE] [--json]`: check a data package.
+"""`python -m generator validate [DIR] [--as-of DATE] [--json] [--engine E]`: check a data package.
 
 Tiers, all problems collected in one pass (see docs/ARCHITECTURE.md):
   1. schema_checks  descriptor, rules file, each file's encoding/header, frictionless rows
@@ -9,8 +9,10 @@ Tiers, all problems collected in one pass (see docs/ARCHITECTURE.md):
 Tier 1's rows are checked by one of two engines that report the same problems
 (docs/validation.md): frictionless itself, or fast_rows, a streaming checker of the Table
 Schema subset the descriptor uses, ~30x faster. `engine="auto"` uses frictionless for small
-packages and fast_rows from FAST_BYTES of CSV on. On a big package tier 1 runs in worker
-processes (largest tables first) while the main process loads the model and runs tiers 2–3.
+packages and fast_rows from FAST_BYTES of CSV on. On a big package tier 1 and the report
+bodies run in worker processes (largest tables first) while the main process loads the model
+and runs tiers 2–3; attendance and contacts are streamed through their own checks rather
+than loaded (STREAMED).
 """
 
 from __future__ import annotations
