@@ -81,6 +81,9 @@ def prepare(data_dir: Path, as_of: dt.date | None = None, *, validate: bool = Tr
         if errors:
             raise InvalidData(errors)
     ds = keep.get("ds") or load_dataset(data_dir, package=package)
+    # Line numbers only serve validation messages; at province scale the map holds ~10M entries
+    # (about 1 GB) that no page needs.
+    ds.line_of = {}
     site = SiteContext(ds=ds, as_of=day)
     return site, (collect_fn or collect)(site)
 
