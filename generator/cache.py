@@ -299,3 +299,192 @@ def str_memo(name: str) -> StrMemo | None:
         pid = os.getpid()
         atexit.register(lambda: memo.save() if os.getpid() == pid else None)
     return memo
+
+
+# -- computed pages, per page module -----------------------------------------------------------
+#
+# A page module's PageDocs are kept in `<root>/modules/<name>-<key>.json`. The key covers the
+# generator's whole source tree (templates too), the package versions, the as-of date and every
+# file of the data package except the report bodies (names of all files, bytes of all but the
+# bodies). The files a module opened while it ran (report bodies, anything outside the
+# generator and the Python installation) are recorded with their digests in the entry and
+# checked before it is reused, so editing one report body recomputes only the modules that
+# read that body (reports, open data), not the deputies, groups, stations… pages.
+# JSON, not pickle: a cache entry is data, never code; an entry that would not round-trip
+# exactly through JSON (a tuple, a date in meta) is simply not stored.
+
+_TREE: str | None = None
+
+
+def generator_tree_digest() -> str:
+    """Every file of the generator package (Python source, jinja templates, data files)."""
+    global _TREE
+    if _TREE is None:
+        h = hashlib.sha256()
+        _tree_digest_filtered(h, Path(__file__).resolve().parent)
+        _TREE = h.hexdigest()
+    return _TREE
+
+
+def _tree_digest_filtered(h, folder: Path) -> None:
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for n in sorted(names):
+            if n.endswith((".pyc", ".pyo")):
+                continue
+            p = Path(root) / n
+            h.update(p.relative_to(folder).as_posix().encode("utf-8", "surrogatepass") + b"\0"
+                     + file_digest(p).encode())
+
+
+def data_digest(root: Path, skip_bytes: set[str]) -> str:
+    """Names of every file under `root`, and the bytes of each one not in `skip_bytes`
+    (normalized absolute paths under `root`; a symlink's target is always hashed)."""
+    h = hashlib.sha256()
+    root = Path(root)
+    for r, dirs, names in os.walk(root):
+        dirs.sort()
+        for n in sorted(names):
+            p = os.path.join(r, n)
+            rel = os.path.relpath(p, root).replace(os.sep, "/")
+            h.update(rel.encode("utf-8", "surrogatepass") + b"\0")
+            if p in skip_bytes and not os.path.islink(p):
+                h.update(b"body\0")
+            else:
+                h.update(file_digest(p).encode() + (b"L" if os.path.islink(p) else b"F"))
+    return h.hexdigest()
+
+
+class _OpenLog:
+    """Files opened by this process while recording (a sys.addaudithook hook, installed once)."""
+
+    installed = False
+    paths: list | None = None
+
+    @classmethod
+    def hook(cls, event: str, args) -> None:
+        if cls.paths is not None and event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            cls.paths.append(os.fsdecode(args[0]))
+
+    @classmethod
+    def start(cls) -> None:
+        if not cls.installed:
+            import sys
+
+            sys.addaudithook(cls.hook)
+            cls.installed = True
+        cls.paths = []
+
+    @classmethod
+    def stop(cls) -> list[str]:
+        paths, cls.paths = cls.paths or [], None
+        return paths
+
+
+def _ignored_prefixes() -> tuple[str, ...]:
+    import sys
+    import sysconfig
+
+    out = {str(Path(__file__).resolve().parent) + os.sep}  # covered by generator_tree_digest
+    for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+              sysconfig.get_paths().get("purelib"), sysconfig.get_paths().get("platlib")):
+        if p:
+            out.add(os.path.realpath(p) + os.sep)
+    return tuple(sorted(out))
+
+
+def _doc_to_json(doc) -> dict:
+    s = doc.search
+    return {"path": doc.path, "title": doc.title, "template": doc.template, "html": doc.html, "meta": doc.meta,
+            "source": doc.source,
+            "search": None if s is None else [s.kind, s.title, s.person, s.date, s.text, list(s.places)]}
+
+
+def _doc_from_json(d: dict):
+    from .pages import PageDoc, SearchEntry
+
+    s = d["search"]
+    search = None if s is None else SearchEntry(kind=s[0], title=s[1], person=s[2], date=s[3], text=s[4],
+                                                places=tuple(s[5]))
+    return PageDoc(path=d["path"], title=d["title"], template=d["template"], html=d["html"], meta=d["meta"],
+                   search=search, source=d["source"])
+
+
+def _deps_ok(deps: list) -> bool:
+    try:
+        return all(file_digest(p) == digest for p, digest in deps)
+    except (TypeError, ValueError):
+        return False
+
+
+def module_docs(site, names: Iterable[str], compute: Callable[[str], list]) -> tuple[list, dict]:
+    """The PageDocs of each page module in `names` (in order): from the cache when nothing they
+    read changed, else `compute(name)` (then cached). Returns (docs, {"computed": [...], "reused": [...]})."""
+    root = cache_root()
+    names = list(names)
+    stats: dict = {"computed": [], "reused": []}
+    if root is None:
+        out = []
+        for n in names:
+            out.extend(compute(n))
+        stats["computed"] = names
+        return out, stats
+    data_root = Path(site.ds.root).resolve()
+    bodies = set()
+    for r in site.ds.reports:
+        if r.body:
+            try:
+                bodies.add(os.path.normpath(os.path.join(data_root, r.body)))
+            except (ValueError, OSError):
+                pass
+    base = hashlib.sha256()
+    for part in (FORMAT, "modules", generator_tree_digest(), versions(), site.as_of.isoformat(),
+                 str(data_root), data_digest(data_root, bodies)):
+        base.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    folder = root / "modules"
+    skip = _ignored_prefixes()
+    out: list = []
+    for name in names:
+        key = hashlib.sha256(base.digest() + name.encode()).hexdigest()
+        path = folder / f"{name}-{key}.json"
+        docs = None
+        try:
+            with open(path, encoding="utf-8") as f:
+                entry = json.load(f)
+            if isinstance(entry, dict) and _deps_ok(entry.get("deps", [])):
+                docs = [_doc_from_json(d) for d in entry["docs"]]
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            docs = None
+        if docs is not None:
+            stats["reused"].append(name)
+            out.extend(docs)
+            continue
+        _OpenLog.start()
+        try:
+            docs = list(compute(name))
+        finally:
+            opened = _OpenLog.stop()
+        stats["computed"].append(name)
+        out.extend(docs)
+        deps = {}
+        for p in opened:
+            ap = os.path.realpath(p)
+            if not ap.startswith(skip) and os.path.isfile(ap):
+                deps[ap] = file_digest(ap)
+        _store_module(folder, name, path, docs, sorted(deps.items()))
+    return out, stats
+
+
+def _store_module(folder: Path, name: str, path: Path, docs: list, deps: list) -> None:
+    try:
+        encoded = [_doc_to_json(d) for d in docs]
+        text = json.dumps({"deps": deps, "docs": encoded}, ensure_ascii=False, separators=(",", ":"))
+        # store only what comes back exactly (a tuple or a date in meta would not)
+        if [_doc_from_json(d) for d in json.loads(text)["docs"]] != docs:
+            return
+        _atomic_write(path, text.encode("utf-8", "surrogatepass"))
+    except (TypeError, ValueError, OSError):
+        return
+    for old in folder.glob(f"{name}-*.json"):  # one entry per module: the last build's
+        if old != path:
+            old.unlink(missing_ok=True)

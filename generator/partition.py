@@ -21,6 +21,7 @@ processes (or on separate machines), stitch the outputs into one site. See docs/
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import re
 import shutil
@@ -262,6 +263,62 @@ def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int,
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _can_fork() -> bool:
+    import multiprocessing as mp
+
+    return "fork" in mp.get_all_start_methods() and (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                                      else (os.cpu_count() or 1)) > 1
+
+
+def render_with_outputs_beside(site: SiteContext, docs: list[PageDoc], out: Path, html_loader=None,
+                               exclude: set[str] | None = None) -> None:
+    """render_partition(…, k=0) for a single partition, with the output modules' files written by
+    a forked process while this one renders, then moved in (the two never write the same file:
+    build_parallel stitches the same two sets)."""
+    import multiprocessing as mp
+
+    work = Path(tempfile.mkdtemp(prefix=".outputs-", dir=out.parent))
+    try:
+        outputs_dir = work / "outputs"
+        p = mp.get_context("fork").Process(target=_outputs_worker, args=(site, docs, work), daemon=False)
+        p.start()
+        try:
+            render_partition(site, docs, [0] * len(docs), 0, out, html_loader=html_loader, outputs=False,
+                             exclude=exclude)
+        finally:
+            p.join()
+        if p.exitcode != 0:
+            # write them here instead: the same error then surfaces as it would in a serial build
+            # (or, if the process died of something else, e.g. memory, the build still completes)
+            from .outputs import write_all
+
+            shutil.rmtree(outputs_dir, ignore_errors=True)
+            outputs_dir.mkdir()
+            write_all(site, docs, outputs_dir)
+        for rel in sorted(_files(outputs_dir)):
+            dst = out / rel
+            if dst.exists():
+                raise StitchError(f"{rel} is produced by both the pages and the outputs")
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(outputs_dir / rel, dst)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _outputs_worker(site, docs, work: Path) -> None:
+    try:
+        from .outputs import write_all
+
+        (work / "outputs").mkdir()
+        write_all(site, docs, work / "outputs")
+    except BaseException:  # noqa: BLE001 - the parent writes them again and reports the error
+        if os.environ.get("DEPUTY_SITE_DEBUG"):
+            traceback.print_exc()
+        sys.stdout.flush()
+        os._exit(1)
+    os._exit(0)
+
+
 def _worker(site, docs, parts, k, work: Path, html_loader, exclude) -> None:
     try:
         render_partition(site, docs, parts, k, work / f"part-{k}", html_loader=html_loader, outputs=False,
@@ -299,10 +356,9 @@ class BuildPlan:
         self.spool: Spool | None = None
         self.jobs = 1
         self.cache_stats: dict | None = None
+        self.module_stats: dict | None = None
 
     def collect(self, site: SiteContext) -> list[PageDoc]:
-        from .pages import collect
-
         # ~2.5 pages per deputy in the demo data; spool when that many bodies would be GBs
         spool = os.environ.get("DEPUTY_SITE_SPOOL", "auto")  # auto | on | off (tests force it on)
         if spool == "on" or (spool != "off" and len(site.ds.deputies) * 2.5 >= SPOOL_PAGES):
@@ -310,7 +366,15 @@ class BuildPlan:
             docs = collect_spooled(site, self.spool)
             self.spool.close_writing()
             return docs
-        return collect(site)
+        # page modules whose inputs did not change come from .cache/ (generator/cache.py)
+        from . import cache
+        from .pages import PAGE_MODULES, _checked
+
+        def compute(name: str) -> list[PageDoc]:
+            return list(importlib.import_module(f"generator.pages.{name}").pages(site))
+
+        docs, self.module_stats = cache.module_docs(site, PAGE_MODULES, compute)
+        return [_checked(d) for d in docs]
 
     @property
     def loader(self):
@@ -336,6 +400,10 @@ class BuildPlan:
             def render_pages(exclude: set[str] | None) -> None:
                 if self.jobs > 1:
                     build_parallel(site, docs, tmp, self.jobs, html_loader=loader, exclude=exclude)
+                elif exclude and _can_fork():
+                    # an incremental build renders few pages: the output files (search index,
+                    # open data, feed) are written by a forked process meanwhile, on the other core
+                    render_with_outputs_beside(site, docs, tmp, html_loader=loader, exclude=exclude)
                 else:
                     render_partition(site, docs, [0] * len(docs), 0, tmp, html_loader=loader, exclude=exclude)
 
