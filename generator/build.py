@@ -8,7 +8,9 @@ is removed and `--out` is left exactly as it was.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 import os
 import shutil
 import signal
@@ -68,6 +70,68 @@ def _errors(data_dir: Path, as_of: dt.date, keep: dict | None = None) -> list:
     return [p for p in problems if getattr(p, "severity", "error") == "error"]
 
 
+def _errors_cached(data_dir: Path, as_of: dt.date, package, keep: dict) -> list:
+    """_errors, but a package that validated without errors is not validated again while it
+    stays the same except for report bodies: then only the reports whose body changed go
+    through the body checks (the only checks that read bodies, each body on its own). The
+    record is `.cache/validated.json`: a key over the generator's files, the versions, the
+    as-of date and every data file except `reports/<id>.md` (their names are in it, so adding
+    or removing one validates everything again), plus each body's digest. Any error found,
+    or anything else changed: the full validation runs, with its own messages."""
+    from . import cache
+
+    root = cache.cache_root()
+    try:
+        from .validate import body_checks
+    except ImportError:
+        body_checks = None
+    if root is None or body_checks is None or any(body_checks.BODY_PATH.fullmatch(t.path or "")
+                                                  for t in package.tables.values()):
+        return _errors(data_dir, as_of, keep)
+    data_root = Path(data_dir).resolve()
+    bodies = {}
+    for f in sorted(data_root.glob("reports/*.md")):
+        rel = f.relative_to(data_root).as_posix()
+        if body_checks.BODY_PATH.fullmatch(rel) and not f.is_symlink():
+            bodies[os.path.normpath(f)] = rel
+    key = cache.hashlib.sha256("\0".join((
+        cache.FORMAT, "validated", cache.generator_tree_digest(), cache.versions(), as_of.isoformat(),
+        str(data_root), cache.data_digest(data_root, set(bodies)))).encode("utf-8", "surrogatepass")).hexdigest()
+    record = root / "validated.json"
+    digests = {rel: cache.file_digest(p) for p, rel in bodies.items()}
+    try:
+        with open(record, encoding="utf-8") as fh:
+            old = json.load(fh)
+        valid = isinstance(old, dict) and old.get("key") == key and isinstance(old.get("bodies"), dict)
+    except (OSError, ValueError):
+        valid = False
+    if valid:
+        changed = {rel for rel, d in digests.items() if old["bodies"].get(rel) != d}
+        ds = load_dataset(data_dir, package=package)
+        sub = copy.copy(ds)
+        sub.reports = [r for r in ds.reports if r.body in changed]
+        problems = [p for check in body_checks.CHECKS for p in check(sub, set())]
+        if not any(getattr(p, "severity", "error") == "error" for p in problems):
+            keep["ds"] = ds
+            if changed:
+                _write_record(record, key, digests)
+            return []
+        keep.clear()
+    errors = _errors(data_dir, as_of, keep)
+    if not errors:
+        _write_record(record, key, digests)
+    return errors
+
+
+def _write_record(record: Path, key: str, digests: dict) -> None:
+    from .cache import _atomic_write
+
+    try:
+        _atomic_write(record, json.dumps({"key": key, "bodies": digests}).encode())
+    except OSError:
+        pass
+
+
 def prepare(data_dir: Path, as_of: dt.date | None = None, *, validate: bool = True,
             collect_fn=None) -> tuple[SiteContext, list[PageDoc]]:
     """Validate, load and compute every page. Raises InvalidData or DescriptorError.
@@ -77,7 +141,7 @@ def prepare(data_dir: Path, as_of: dt.date | None = None, *, validate: bool = Tr
     day = resolve_as_of(as_of, package.raw)
     keep: dict = {}
     if validate:
-        errors = _errors(data_dir, day, keep)
+        errors = _errors_cached(data_dir, day, package, keep)
         if errors:
             raise InvalidData(errors)
     ds = keep.get("ds") or load_dataset(data_dir, package=package)

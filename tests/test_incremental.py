@@ -222,3 +222,24 @@ def test_module_docs_recompute_exactly_the_modules_whose_inputs_changed(tmp_path
     # one entry per module is kept
     assert sorted(p.name.split("-")[0] for p in (tmp_path / "c" / "modules").iterdir()) == [
         "plain", "reads_body", "reads_csv"]
+
+
+@pytest.mark.slow
+def test_a_body_edit_that_breaks_validation_is_refused_like_a_clean_build(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    cdir = str(tmp_path / "cache")
+    build(data, tmp_path / "site", cdir)
+    before = tree(tmp_path / "site")
+    body = sorted((data / "reports").glob("*.md"))[0]
+    with open(body, "a", encoding="utf-8") as f:
+        f.write("\n\n<script>alert(1)</script>\n")
+    env = dict(os.environ, DEPUTY_SITE_CACHE=cdir)
+    args = [sys.executable, "-m", "generator", "build", "--data", str(data), "--out", str(tmp_path / "site"),
+            "--as-of", AS_OF, "--jobs", "1"]
+    cached = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env)
+    clean = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=dict(env, DEPUTY_SITE_CACHE="off"))
+    assert cached.returncode == clean.returncode == 1
+    assert "body-raw-html" in cached.stderr or "HTML" in cached.stderr
+    assert cached.stderr == clean.stderr
+    assert tree(tmp_path / "site") == before
