@@ -295,14 +295,22 @@ def render_with_outputs_beside(site: SiteContext, docs: list[PageDoc], out: Path
             shutil.rmtree(outputs_dir, ignore_errors=True)
             outputs_dir.mkdir()
             write_all(site, docs, outputs_dir)
-        for rel in sorted(_files(outputs_dir)):
-            dst = out / rel
-            if dst.exists():
-                raise StitchError(f"{rel} is produced by both the pages and the outputs")
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(outputs_dir / rel, dst)
+        _merge_into(outputs_dir, out, "")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _merge_into(src: Path, dst: Path, rel: str) -> None:
+    """Move the tree `src` into `dst`: a folder `dst` lacks is moved whole (one rename, not one
+    per file); a file both hold is an error, as in `stitch`."""
+    for entry in sorted(os.listdir(src)):
+        s, d = src / entry, dst / entry
+        if not os.path.lexists(d):
+            os.replace(s, d)
+        elif s.is_dir() and not s.is_symlink() and d.is_dir() and not d.is_symlink():
+            _merge_into(s, d, f"{rel}{entry}/")
+        else:
+            raise StitchError(f"{rel}{entry} is produced by both the pages and the outputs")
 
 
 def _outputs_worker(site, docs, work: Path) -> None:
