@@ -33,11 +33,18 @@ _CACHE = "_open_data_files"
 _FORMULA_START = frozenset("=+-@\t\r")
 
 
-def _table(path: Path, header: list[str], text_fields: set[str], keep=None) -> tuple[bytes, list[list[str]]]:
+def _table(path: Path, header: list[str], text_fields: set[str], keep=None,
+           collect: str | None = None) -> tuple[bytes, int, list[str]]:
     """Read one raw CSV and write only the `header` columns (an allow-list), in file order.
-    `keep(row_by_name)` filters rows. Returns the CSV bytes and the kept rows (public columns).
-    Streams with csv.reader: the attendance table has close to a million rows at city scale."""
-    rows: list[list[str]] = []
+    `keep(row_by_name)` filters rows. Returns the CSV bytes, the number of rows kept and the
+    values of the `collect` column. Rows are streamed straight into the output, never held as
+    a list: the attendance table has over five million rows at province scale."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes only where needed
+    w.writerow(header)
+    n = 0
+    collected: list[str] = []
+    col = header.index(collect) if collect in header else -1
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
@@ -60,14 +67,15 @@ def _table(path: Path, header: list[str], text_fields: set[str], keep=None) -> t
                         out[j] = csv_cell(v)
                 if keep is not None and not keep(dict(zip(header, out))):
                     continue
-                rows.append(out)
+                w.writerow(out)
+                n += 1
+                if col >= 0:
+                    collected.append(out[col].strip())
     except (OSError, UnicodeDecodeError, csv.Error):
-        rows = []
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes only where needed
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8"), rows
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerow(header)
+        n, collected = 0, []
+    return buf.getvalue().encode("utf-8"), n, collected
 
 
 def _public_schema(schema: dict, private: set[str]) -> dict:
@@ -119,11 +127,12 @@ def build_files(site: SiteContext) -> dict[str, bytes]:
             if f.type == "string" and f.enum is None and "pattern" not in f.constraints and f.name not in fk_fields
         }
         keep = (lambda r: r.get("state", "").strip() == "published") if name == "reports" else None
-        data, rows = _table(root / spec.path, header, text_fields, keep)
-        if name == "reports" and "body" in header:
-            published_bodies = [r[header.index("body")].strip() for r in rows]
-        if name == "deputies" and "image" in header:
-            photos = [r[header.index("image")].strip() for r in rows]
+        collect = {"reports": "body", "deputies": "image"}.get(name)
+        data, n_rows, values = _table(root / spec.path, header, text_fields, keep, collect)
+        if name == "reports":
+            published_bodies = values
+        elif name == "deputies":
+            photos = values
         out_path = f"{name}.csv"
         files[out_path] = data
         res = copy.deepcopy(raw_by_name.get(name, {}))
@@ -133,7 +142,7 @@ def build_files(site: SiteContext) -> dict[str, bytes]:
             res["description"] = _drop_sentences(res["description"], private)
         res["bytes"] = len(data)
         res["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
-        res["x-rows"] = len(rows)
+        res["x-rows"] = n_rows
         resources.append(res)
     for rel in sorted(set(published_bodies) | set(photos)):
         if not rel or not _SAFE_REL.match(rel):
