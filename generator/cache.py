@@ -207,10 +207,14 @@ class PageCache:
                     f.unlink(missing_ok=True)
 
 
-def cached_render(site, docs, tmp: Path, render: Callable[[set[str] | None], Any], html_of: Callable) -> dict:
+def cached_render(site, docs, tmp: Path, render: Callable[[set[str] | None], Any], html_of: Callable,
+                  around: Callable | None = None) -> dict:
     """Render only the pages whose key is not cached (`render(exclude)` builds into `tmp`
     without the excluded paths), copy the others from the cache, then cache what was rendered.
+    `around(hits)`, if given, is a context manager both steps run in (partition.OutputsBeside).
     Returns counts for the build log."""
+    import contextlib
+
     from .partition import dest_path
 
     root = cache_root()
@@ -221,13 +225,14 @@ def cached_render(site, docs, tmp: Path, render: Callable[[set[str] | None], Any
     skey = site_key(site, docs)
     keys = {d.path: page_key(skey, d, html_of(d)) for d in docs}
     hits = {p for p, k in keys.items() if cache.has(k)}
-    render(hits)
-    for d in docs:
-        dest = tmp / dest_path(d)
-        if d.path in hits:
-            cache.copy_out(keys[d.path], dest)
-        elif dest.is_file():
-            cache.store(keys[d.path], dest)
+    with (around(hits) if around is not None else contextlib.nullcontext()):
+        render(hits)
+        for d in docs:
+            dest = tmp / dest_path(d)
+            if d.path in hits:
+                cache.copy_out(keys[d.path], dest)
+            elif dest.is_file():
+                cache.store(keys[d.path], dest)
     cache.prune(set(keys.values()))
     return {"rendered": len(docs) - len(hits), "reused": len(hits)}
 

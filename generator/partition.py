@@ -20,6 +20,7 @@ processes (or on separate machines), stitch the outputs into one site. See docs/
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import os
@@ -270,34 +271,89 @@ def _can_fork() -> bool:
                                                       else (os.cpu_count() or 1)) > 1
 
 
+# Output modules the rendering process writes itself once mkdocs is done (open data: its files
+# are mostly computed already for the open-data page); the forked process writes the others.
+PARENT_OUTPUTS = ("open_data",)
+
+
+class OutputsBeside:
+    """`with OutputsBeside(site, docs, out):` forks a process that writes the output modules'
+    files (search index, feed, Popolo…) while the body of the `with` renders pages into `out`;
+    on leaving, this process writes PARENT_OUTPUTS, waits, and moves everything into `out`
+    (pages and outputs never write the same file: build_parallel stitches the same sets). If
+    the forked process failed, every output is written here instead, so an error surfaces as
+    it would in a serial build (and a process killed for memory does not fail the build)."""
+
+    def __init__(self, site: SiteContext, docs: list[PageDoc], out: Path) -> None:
+        self.site, self.docs, self.out = site, docs, Path(out)
+
+    def __enter__(self) -> "OutputsBeside":
+        import multiprocessing as mp
+
+        from . import outputs
+
+        every = list(outputs.OUTPUT_MODULES)
+        self.mine = [m for m in every if m in PARENT_OUTPUTS]
+        theirs = [m for m in every if m not in PARENT_OUTPUTS]
+        # named after the build's temp folder (".site-tmp-…-outputs-…"): part of the same build,
+        # gitignored alike, and not inside it (mkdocs empties its site folder when it starts)
+        self.work = Path(tempfile.mkdtemp(prefix=f"{self.out.name}-outputs-", dir=self.out.parent))
+        try:
+            self.proc = mp.get_context("fork").Process(target=_outputs_worker,
+                                                       args=(self.site, self.docs, self.work, theirs), daemon=False)
+            self.proc.start()
+        except BaseException:
+            shutil.rmtree(self.work, ignore_errors=True)
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        from . import outputs
+
+        outputs_dir, parent_dir = self.work / "outputs", self.work / "parent"
+        try:
+            if exc_type is None:
+                parent_dir.mkdir()
+                try:
+                    _write_outputs(self.site, self.docs, parent_dir, self.mine)
+                finally:
+                    self.proc.join()
+            else:
+                self.proc.join()
+                return
+            if self.proc.exitcode != 0:
+                for d in (outputs_dir, parent_dir):
+                    shutil.rmtree(d, ignore_errors=True)
+                outputs_dir.mkdir()
+                outputs.write_all(self.site, self.docs, outputs_dir)
+            for d in (outputs_dir, parent_dir):
+                if d.is_dir():
+                    _merge_into(d, self.out, "")
+        finally:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
 def render_with_outputs_beside(site: SiteContext, docs: list[PageDoc], out: Path, html_loader=None,
                                exclude: set[str] | None = None) -> None:
-    """render_partition(…, k=0) for a single partition, with the output modules' files written by
-    a forked process while this one renders, then moved in (the two never write the same file:
-    build_parallel stitches the same two sets)."""
-    import multiprocessing as mp
+    """render_partition(…, k=0) for a single partition, with the outputs written beside it."""
+    with OutputsBeside(site, docs, out):
+        render_partition(site, docs, [0] * len(docs), 0, out, html_loader=html_loader, outputs=False,
+                         exclude=exclude)
 
-    work = Path(tempfile.mkdtemp(prefix=".outputs-", dir=out.parent))
+
+def _write_outputs(site: SiteContext, docs: list[PageDoc], folder: Path, names: list[str]) -> None:
+    """outputs.write_all for the modules `names` only (write_all itself, so that what wraps or
+    replaces it still applies)."""
+    from . import outputs
+
+    if not names:
+        return
+    saved = list(outputs.OUTPUT_MODULES)
+    outputs.OUTPUT_MODULES[:] = names
     try:
-        outputs_dir = work / "outputs"
-        p = mp.get_context("fork").Process(target=_outputs_worker, args=(site, docs, work), daemon=False)
-        p.start()
-        try:
-            render_partition(site, docs, [0] * len(docs), 0, out, html_loader=html_loader, outputs=False,
-                             exclude=exclude)
-        finally:
-            p.join()
-        if p.exitcode != 0:
-            # write them here instead: the same error then surfaces as it would in a serial build
-            # (or, if the process died of something else, e.g. memory, the build still completes)
-            from .outputs import write_all
-
-            shutil.rmtree(outputs_dir, ignore_errors=True)
-            outputs_dir.mkdir()
-            write_all(site, docs, outputs_dir)
-        _merge_into(outputs_dir, out, "")
+        outputs.write_all(site, docs, folder)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        outputs.OUTPUT_MODULES[:] = saved
 
 
 def _merge_into(src: Path, dst: Path, rel: str) -> None:
@@ -313,12 +369,10 @@ def _merge_into(src: Path, dst: Path, rel: str) -> None:
             raise StitchError(f"{rel}{entry} is produced by both the pages and the outputs")
 
 
-def _outputs_worker(site, docs, work: Path) -> None:
+def _outputs_worker(site, docs, work: Path, names: list[str]) -> None:
     try:
-        from .outputs import write_all
-
         (work / "outputs").mkdir()
-        write_all(site, docs, work / "outputs")
+        _write_outputs(site, docs, work / "outputs", names)
     except BaseException:  # noqa: BLE001 - the parent writes them again and reports the error
         if os.environ.get("DEPUTY_SITE_DEBUG"):
             traceback.print_exc()
@@ -404,18 +458,25 @@ class BuildPlan:
 
         def run(tmp) -> None:
             tmp = Path(tmp)
+            beside: list = []
+
+            def around(hits: set[str]):
+                # an incremental build (pages from the cache): the output files (search index,
+                # feed…) are written by a forked process on the other core while this one renders
+                # the few pages not cached and links the others
+                if self.jobs == 1 and hits and _can_fork():
+                    beside.append(OutputsBeside(site, docs, tmp))
+                    return beside[0]
+                return contextlib.nullcontext()
 
             def render_pages(exclude: set[str] | None) -> None:
                 if self.jobs > 1:
                     build_parallel(site, docs, tmp, self.jobs, html_loader=loader, exclude=exclude)
-                elif exclude and _can_fork():
-                    # an incremental build renders few pages: the output files (search index,
-                    # open data, feed) are written by a forked process meanwhile, on the other core
-                    render_with_outputs_beside(site, docs, tmp, html_loader=loader, exclude=exclude)
                 else:
-                    render_partition(site, docs, [0] * len(docs), 0, tmp, html_loader=loader, exclude=exclude)
+                    render_partition(site, docs, [0] * len(docs), 0, tmp, html_loader=loader, exclude=exclude,
+                                     outputs=False if beside else None)
 
-            self.cache_stats = cache.cached_render(site, docs, tmp, render_pages, html_of)
+            self.cache_stats = cache.cached_render(site, docs, tmp, render_pages, html_of, around=around)
 
         return run
 
