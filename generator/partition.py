@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import importlib
 import os
 import re
@@ -241,6 +242,11 @@ def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int,
 
     parts = plan(site, docs, jobs)
     work = Path(tempfile.mkdtemp(prefix=".parts-", dir=out.parent))
+    # Keep everything made so far out of the children's garbage collections: a collection writes
+    # to every tracked object, which would copy the whole dataset and every PageDoc into each
+    # worker (copy-on-write), tripling memory at province scale.
+    gc.collect()
+    gc.freeze()
     try:
         ctx = mp.get_context("fork")
         procs = []
@@ -261,6 +267,7 @@ def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int,
             raise SiteBuildError("; ".join(failed))
         stitch([work / f"part-{k}" for k in range(jobs)] + [outputs_dir], out)
     finally:
+        gc.unfreeze()
         shutil.rmtree(work, ignore_errors=True)
 
 
