@@ -24,6 +24,7 @@ import posixpath
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote as urlquote, urljoin, urlsplit
 
 import jinja2
 from mkdocs.config import base as config_base
@@ -117,6 +118,7 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         self._pending: list[Future] = []
         self.render_only: set[str] | None = None  # generated pages to render (None: all)
         self.html_loader = None  # path -> body HTML, when PageDocs keep html="" (generator/partition.py)
+        self._registered: dict[str, File] = {}  # generated pages given to mkdocs, by path
 
     def preload(self, site: SiteContext, docs: list[PageDoc], render_only: set[str] | None = None,
                 html_loader=None) -> None:
@@ -136,18 +138,49 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None and self.docs is not None
         date = self.site.as_of.isoformat()
+        only = self.render_only
+        self._registered = {}
         for doc in self.docs:
             old = files.get_file_from_path(doc.path)
             if old is not None:  # a generated page wins over a hand-written one of the same path
                 log.warning(f"deputy-site: generated page {doc.path} replaces content/{doc.path}")
                 files.remove(old)
-            inclusion = InclusionLevel.INCLUDED if in_nav(doc.path) else InclusionLevel.NOT_IN_NAV
+            nav_page = in_nav(doc.path)
+            # A page this process does not render gets only an excluded File (~0.3 KB: links
+            # from hand-written pages still resolve to it), no Page (a File and a Page with its
+            # meta are ~3 KB, in every render process of a province build). Nav pages are kept
+            # whole, every page's nav needs them. The sitemap still lists every page
+            # (on_template_context).
+            if only is not None and not nav_page and doc.path not in only:
+                files.append(File.generated(config, doc.path, content="", inclusion=InclusionLevel.EXCLUDED))
+                continue
+            inclusion = InclusionLevel.INCLUDED if nav_page else InclusionLevel.NOT_IN_NAV
             f = File.generated(config, doc.path, content=doc.html, inclusion=inclusion)
             page = PrerenderedPage(doc, f, config, date)
-            # Every page stays in the files (same nav and sitemap); skipped ones render to nothing.
-            page.skip = self.render_only is not None and doc.path not in self.render_only
+            page.skip = only is not None and doc.path not in only  # a nav page rendered elsewhere
             files.append(f)
+            self._registered[doc.path] = f
         return files
+
+    def on_template_context(self, context, template_name: str, config: MkDocsConfig):
+        # The sitemap lists every page, also those this process leaves out of mkdocs' files, in
+        # the order mkdocs would have listed them: ours come after the hand-written ones, in
+        # doc order (on_files appends them so).
+        if template_name != "sitemap.xml" or self.render_only is None or self.docs is None:
+            return context
+        base = config.site_url or ""
+        date = self.site.as_of.isoformat()
+        pages, placed = [], False
+        for f in context["pages"]:
+            if not isinstance(f.page, PrerenderedPage):
+                pages.append(f)
+            elif not placed:
+                placed = True
+                pages.extend(self._registered.get(d.path) or _SitemapEntry(d.url, base, date) for d in self.docs)
+        if not placed:
+            pages.extend(self._registered.get(d.path) or _SitemapEntry(d.url, base, date) for d in self.docs)
+        context["pages"] = pages
+        return context
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         if self.threaded_writes:
@@ -251,6 +284,28 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         order = {p: i for i, p in enumerate(NAV_ORDER)}
         paths = sorted(titles, key=lambda p: (order.get(p, len(order)), p))
         return [{t: p} if t else p for p in paths for t in [titles[p]]]
+
+
+class _SitemapEntry:
+    """What mkdocs' sitemap.xml template reads of a file and its page (`file.page.…`), for a
+    generated page left out of this process's mkdocs files. URLs as mkdocs makes them
+    (File.url, Page.url, Page._set_canonical_url) for directory URLs."""
+
+    __slots__ = ("canonical_url", "abs_url", "update_date")
+    is_link = False
+
+    def __init__(self, url: str, base: str, update_date: str) -> None:
+        url = urlquote(url)
+        if base:
+            canonical = urljoin(base if base.endswith("/") else base + "/", url)
+            self.canonical_url, self.abs_url = canonical, urlsplit(canonical).path
+        else:
+            self.canonical_url = self.abs_url = None
+        self.update_date = update_date
+
+    @property
+    def page(self) -> "_SitemapEntry":
+        return self
 
 
 def _write(path: str, data: bytes) -> None:
