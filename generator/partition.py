@@ -209,26 +209,68 @@ class StitchError(Exception):
 
 
 def stitch(parts: list[Path], out: Path, *, move: bool = True) -> int:
-    """Merge partition folders into `out` (which must not exist). A file produced by two
-    partitions is an error (nothing is written then). `out` must be absent or empty.
-    Returns the number of files."""
-    owner: dict[str, Path] = {}
-    for part in parts:
-        for rel in _files(part):
-            if rel in owner:
-                raise StitchError(f"{rel} is produced by both {owner[rel]} and {part}")
-            owner[rel] = part
+    """Merge partition folders into `out` (which must be absent or empty). A file produced by
+    two partitions is an error, found before anything is written. Returns the number of files.
+
+    With `move`, a folder only one partition has is moved whole (one rename: a province's
+    320,000 page folders are mostly such), so the parts are left nearly empty."""
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
         raise StitchError(f"{out} is not empty")
-    for rel, part in sorted(owner.items()):
-        dst = out / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if move:
-            os.replace(part / rel, dst)
-        else:
+    if not move:
+        owner: dict[str, Path] = {}
+        for part in parts:
+            for rel in _files(part):
+                if rel in owner:
+                    raise StitchError(f"{rel} is produced by both {owner[rel]} and {part}")
+                owner[rel] = part
+        for rel, part in sorted(owner.items()):
+            dst = out / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(part / rel, dst)
-    return len(owner)
+        return len(owner)
+    moves: list[tuple[Path | None, Path]] = []  # (None, folder): create the folder
+    count = _merge_plan([Path(p) for p in parts], out, "", moves)
+    for src, dst in moves:
+        if src is None:
+            dst.mkdir()
+        else:
+            os.replace(src, dst)
+    return count
+
+
+def _merge_plan(roots: list[Path], dst: Path, rel: str, moves: list[tuple[Path | None, Path]]) -> int:
+    """Plan the moves that merge the folders `roots` into `dst` (writing nothing); returns the
+    number of files. An entry only one root has moves whole; folders several roots have are
+    merged one level down (created first); a file several roots have is an error."""
+    entries: dict[str, list[os.DirEntry]] = {}
+    for root in roots:
+        with os.scandir(root) as it:
+            for e in it:
+                entries.setdefault(e.name, []).append(e)
+    count = 0
+    for name in sorted(entries):
+        found = entries[name]
+        if len(found) == 1:
+            e = found[0]
+            moves.append((Path(e.path), dst / name))
+            count += _count_files(e) if e.is_dir(follow_symlinks=False) else 1
+            continue
+        if not all(e.is_dir(follow_symlinks=False) for e in found):
+            where = [str(Path(e.path).parent) for e in found]
+            raise StitchError(f"{rel}{name} is produced by both {where[0]} and {where[1]}")
+        sub = dst / name
+        moves.append((None, sub))
+        count += _merge_plan([Path(e.path) for e in found], sub, f"{rel}{name}/", moves)
+    return count
+
+
+def _count_files(entry: os.DirEntry) -> int:
+    n = 0
+    with os.scandir(entry.path) as it:
+        for e in it:
+            n += _count_files(e) if e.is_dir(follow_symlinks=False) else 1
+    return n
 
 
 def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int, html_loader=None,
