@@ -269,6 +269,30 @@ def test_fast_builder_matches_the_reference_postings_with_caps(tmp_path, monkeyp
     assert _all_terms(tmp_path / "search/idx") == _reference_postings(docs, 7)
 
 
+@pytest.mark.parametrize("every, at", [(1, 7), (5, 8), (37, 20)])
+def test_pruning_long_lists_while_collecting_changes_nothing(tmp_path, monkeypatch, every, at):
+    import generator.search as s
+
+    monkeypatch.setattr(s, "POSTING_CAP", 7)
+    docs = _random_docs(300, 2)
+    monkeypatch.setattr(s, "PRUNE_EVERY", 10**9)
+    build(docs, tmp_path / "whole")
+    monkeypatch.setattr(s, "PRUNE_EVERY", every)
+    monkeypatch.setattr(s, "PRUNE_AT", at)
+    post, pruned = s._collect(order_docs(docs))
+    assert pruned and max(map(len, post.values())) <= at + every * 2  # it did prune
+    build(docs, tmp_path / "pruned")
+    whole, cut = sorted(_files(tmp_path / "whole")), sorted(_files(tmp_path / "pruned"))
+    assert cut == whole
+    for rel in whole:
+        assert (tmp_path / "pruned" / rel).read_bytes() == (tmp_path / "whole" / rel).read_bytes(), rel
+    assert _all_terms(tmp_path / "pruned/search/idx") == _reference_postings(docs, 7)
+
+
+def _files(root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+
+
 def test_large_doc_id_gaps_and_term_frequencies_are_encoded(tmp_path):
     # a term in docs 0 and 20,000 (a delta beyond the varint table), and a tf over 4,095
     docs = [Doc("page", f"页{i}", f"p/{i:05d}/") for i in range(20_001)]

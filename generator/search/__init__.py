@@ -46,6 +46,8 @@ _SEG = re.compile(r"[^\W_]+")
 SHARD_TARGET = 16_000  # raw bytes per posting shard
 MIN_SHARDS = 8
 POSTING_CAP = 2_000  # postings kept for a very common term (highest impact first)
+PRUNE_EVERY = 4_096  # documents between two prunings of long posting lists while collecting
+PRUNE_AT = 4 * POSTING_CAP  # a list longer than this is pruned to POSTING_CAP (see _collect)
 META_CHUNK = 32  # docs per metadata chunk
 TEXT_CHUNK_TARGET = 4_000  # raw UTF-8 bytes per excerpt-text chunk
 TEXT_CAP = 3_000  # characters of body text kept per page for excerpts and phrase checks
@@ -263,13 +265,14 @@ def _encode_postings(docs: list[int], bts: list[int]) -> bytes:
         return bytes(out)
 
 
-def _term_block(term: str, postings: array) -> bytes:
+def _term_block(term: str, postings: array, pruned: int = 0) -> bytes:
     """One term's directory entry and posting block (format in docs/search.md) from its
-    postings (doc << 16 | bt). Lists longer than POSTING_CAP keep the highest-impact
-    postings (see _cap)."""
+    postings (doc << 16 | bt) and the number _collect pruned. Lists longer than POSTING_CAP
+    keep the highest-impact postings (see _cap)."""
     docs = list(map(operator.rshift, postings, repeat(16)))
     bts = list(map(operator.and_, postings, repeat(0xFFFF)))
-    df = n = len(docs)
+    n = len(docs)
+    df = n + pruned
     truncated = 0
     if df > POSTING_CAP:
         docs, bts = _cap(docs, bts)
@@ -287,17 +290,35 @@ def _term_block(term: str, postings: array) -> bytes:
     return bytes(head)
 
 
-def _collect(docs: Sequence[Doc]) -> dict[str, array]:
-    """term → postings, each doc << 16 | bt in one 64-bit number, docs visited in id order.
+def _prune(postings: array) -> array:
+    """The POSTING_CAP postings of a list that _cap would keep, as a new list in doc order."""
+    docs, bts = _cap(list(map(operator.rshift, postings, repeat(16))), list(map(operator.and_, postings, repeat(0xFFFF))))
+    return array("q", map(operator.or_, map(operator.lshift, docs, repeat(16)), bts))
+
+
+def _collect(docs: Sequence[Doc]) -> tuple[dict[str, array], dict[str, int]]:
+    """term → postings, each doc << 16 | bt in one 64-bit number, docs visited in id order;
+    and term → postings pruned on the way (they still count in the term's df).
 
     This is the hot part of the build, one step per posting: each document's body bigrams
     are counted by Counter and their postings appended through map(), so the per-posting
-    work stays in C (8 bytes a posting: a province fits in memory without spilling)."""
+    work stays in C (8 bytes a posting). Every PRUNE_EVERY documents, a list longer than
+    PRUNE_AT is cut to the POSTING_CAP postings _cap would keep of it: a posting cut there has
+    POSTING_CAP better ones (by impact, then doc id) that stay ahead of it, so the final _cap
+    is the same as without pruning. Common bigrams then cost a few KB, not 8 bytes for each of
+    their hundreds of thousands of pages (a province index held ~1 GB of postings)."""
     post: dict[str, array] = {}
+    dropped: dict[str, int] = {}
     get = post.get
     append = array.append
     body_bt = _BODY_BT
+    every, limit = PRUNE_EVERY, max(PRUNE_AT, POSTING_CAP)
     for i, d in enumerate(docs):
+        if i and i % every == 0:
+            for t in [t for t, a in post.items() if len(a) > limit]:
+                a = post[t]
+                post[t] = kept = _prune(a)
+                dropped[t] = dropped.get(t, 0) + len(a) - len(kept)
         body = body_bigrams(d.text)
         hi = i << 16
         for t, bits in _short_terms(d).items():
@@ -319,7 +340,7 @@ def _collect(docs: Sequence[Doc]) -> dict[str, array]:
             _consume(map(append, arrs, map(operator.or_, bts, repeat(hi))))
         except IndexError:  # a bigram more than 4,095 times in one page: nothing appended yet
             _consume(map(append, arrs, [hi | F_TEXT << 8 | min(tf, 255) for tf in body.values()]))
-    return post
+    return post, dropped
 
 
 def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> list[str]:
@@ -333,11 +354,11 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
 
     # 1. postings: one encoded block per term (see _collect), then the shard count from the
     # total size, so shards stay about SHARD_TARGET bytes at any scale.
-    post = _collect(docs)
+    post, pruned = _collect(docs)
     blocks: list[tuple[str, bytes]] = []
     total = 0
     for term in list(post):
-        block = _term_block(term, post.pop(term))  # free each list once encoded
+        block = _term_block(term, post.pop(term), pruned.get(term, 0))  # free each list once encoded
         total += len(block)
         blocks.append((term, block))
     n_shards = max(MIN_SHARDS, math.ceil(total / SHARD_TARGET))
