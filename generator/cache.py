@@ -314,7 +314,8 @@ def str_memo(name: str) -> StrMemo | None:
 # bodies). The files a module opened while it ran (report bodies, anything outside the
 # generator and the Python installation) are recorded with their digests in the entry and
 # checked before it is reused, so editing one report body recomputes only the modules that
-# read that body (reports, open data), not the deputies, groups, stations… pages.
+# read that body, not the deputies, groups, stations… pages; and a module that declares
+# `pages_for_files` (reports) recomputes only the pages that read the changed files.
 # JSON, not pickle: a cache entry is data, never code; an entry that would not round-trip
 # exactly through JSON (a tuple, a date in meta) is simply not stored.
 
@@ -387,12 +388,15 @@ class _OpenLog:
 
 
 def _ignored_prefixes() -> tuple[str, ...]:
+    """Opened files that are not a module's inputs: the generator package (covered by
+    generator_tree_digest), the Python installation, and this cache itself (the Markdown memo
+    is loaded while a module runs; it holds results of a pure function, never an input)."""
     import sys
     import sysconfig
 
-    out = {str(Path(__file__).resolve().parent) + os.sep}  # covered by generator_tree_digest
+    out = {str(Path(__file__).resolve().parent) + os.sep}
     for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-              sysconfig.get_paths().get("purelib"), sysconfig.get_paths().get("platlib")):
+              sysconfig.get_paths().get("purelib"), sysconfig.get_paths().get("platlib"), cache_root()):
         if p:
             out.add(os.path.realpath(p) + os.sep)
     return tuple(sorted(out))
@@ -415,19 +419,59 @@ def _doc_from_json(d: dict):
                    search=search, source=d["source"])
 
 
-def _deps_ok(deps: list) -> bool:
+def _load_entry(path: Path) -> tuple[dict, dict[str, str]] | None:
+    """A stored module entry and its recorded files (path → digest), or None."""
     try:
-        return all(file_digest(p) == digest for p, digest in deps)
-    except (TypeError, ValueError):
-        return False
+        with open(path, encoding="utf-8") as f:
+            entry = json.load(f)
+        deps = {p: d for p, d in entry["deps"]}
+        if not (isinstance(entry["docs"], list) and all(isinstance(p, str) and isinstance(d, str)
+                                                         for p, d in deps.items())):
+            return None
+        return entry, deps
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
-def module_docs(site, names: Iterable[str], compute: Callable[[str], list]) -> tuple[list, dict]:
+def _opened_deps(opened: list[str], skip: tuple[str, ...], known: dict[str, str]) -> dict[str, str]:
+    """The files in `opened` that are inputs (not under `skip`), with digests (`known` ones as given)."""
+    deps: dict[str, str] = {}
+    for p in opened:
+        ap = os.path.realpath(p)
+        if ap not in deps and not ap.startswith(skip) and os.path.isfile(ap):
+            deps[ap] = known[ap] if ap in known else file_digest(ap)
+    return deps
+
+
+def _page_module_partial(name: str) -> Callable | None:
+    """`pages_for_files` of the page module generator/pages/<name>.py, if it declares one."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"{__package__}.pages.{name}")
+    except ImportError:
+        return None
+    fn = getattr(mod, "pages_for_files", None)
+    return fn if callable(fn) else None
+
+
+def module_docs(site, names: Iterable[str], compute: Callable[[str], list],
+                partial: Callable[[str], Callable | None] | None = _page_module_partial) -> tuple[list, dict]:
     """The PageDocs of each page module in `names` (in order): from the cache when nothing they
-    read changed, else `compute(name)` (then cached). Returns (docs, {"computed": [...], "reused": [...]})."""
+    read changed, else `compute(name)` (then cached).
+
+    Between the two: a module may declare `pages_for_files(site, files)` (`partial(name)` finds
+    it), a promise that each of its pages reads, besides what the key covers, at most its own
+    files, so that given the changed files (absolute real paths) it can return exactly the pages
+    that read them, as a full run would make them, or None when it cannot tell. When the key
+    matches and only some recorded files changed, those pages are computed again and put in
+    place of the stored ones (same paths, same order); anything unexpected (None, an error, a
+    page not stored before, a changed file it did not read) computes the whole module.
+
+    Returns (docs, {"computed": [names], "reused": [names], "updated": {name: [page paths]}})."""
     root = cache_root()
     names = list(names)
-    stats: dict = {"computed": [], "reused": []}
+    stats: dict = {"computed": [], "reused": [], "updated": {}}
     if root is None:
         out = []
         for n in names:
@@ -452,18 +496,25 @@ def module_docs(site, names: Iterable[str], compute: Callable[[str], list]) -> t
     for name in names:
         key = hashlib.sha256(base.digest() + name.encode()).hexdigest()
         path = folder / f"{name}-{key}.json"
-        docs = None
-        try:
-            with open(path, encoding="utf-8") as f:
-                entry = json.load(f)
-            if isinstance(entry, dict) and _deps_ok(entry.get("deps", [])):
-                docs = [_doc_from_json(d) for d in entry["docs"]]
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+        loaded = _load_entry(path)
+        if loaded is not None:
+            entry, deps = loaded
+            changed = {p: d for p, d in ((p, file_digest(p)) for p in deps) if d != deps[p]}
             docs = None
-        if docs is not None:
-            stats["reused"].append(name)
-            out.extend(docs)
-            continue
+            try:
+                if not changed:
+                    docs = [_doc_from_json(d) for d in entry["docs"]]
+                    stats["reused"].append(name)
+                else:
+                    fn = partial(name) if partial is not None else None
+                    updated = _update_module(site, fn, entry, deps, changed, skip, path) if fn else None
+                    if updated is not None:
+                        docs, stats["updated"][name] = updated
+            except (ValueError, KeyError, TypeError, IndexError):
+                docs = None
+            if docs is not None:
+                out.extend(docs)
+                continue
         _OpenLog.start()
         try:
             docs = list(compute(name))
@@ -471,13 +522,47 @@ def module_docs(site, names: Iterable[str], compute: Callable[[str], list]) -> t
             opened = _OpenLog.stop()
         stats["computed"].append(name)
         out.extend(docs)
-        deps = {}
-        for p in opened:
-            ap = os.path.realpath(p)
-            if not ap.startswith(skip) and os.path.isfile(ap):
-                deps[ap] = file_digest(ap)
-        _store_module(folder, name, path, docs, sorted(deps.items()))
+        _store_module(folder, name, path, docs, sorted(_opened_deps(opened, skip, {}).items()))
     return out, stats
+
+
+def _update_module(site, fn: Callable, entry: dict, deps: dict[str, str], changed: dict[str, str],
+                   skip: tuple[str, ...], path: Path) -> tuple[list, list[str]] | None:
+    """(the stored docs with the pages that read `changed` computed again by `fn`, their paths),
+    the entry rewritten with the new pages and digests; None when that cannot be done safely."""
+    _OpenLog.start()
+    try:
+        new = fn(site, set(changed))
+        new = None if new is None else list(new)
+    except Exception:  # noqa: BLE001 - the whole module is computed again, and fails there if it must
+        new = None
+    finally:
+        opened = _OpenLog.stop()
+    if new is None:
+        return None
+    raw = entry["docs"]
+    where = {d["path"]: i for i, d in enumerate(raw)}
+    paths = [d.path for d in new]
+    if len(where) != len(raw) or len(set(paths)) != len(paths) or not all(p in where for p in paths):
+        return None  # the pages would not be the same set
+    # the digests taken before `fn` read the files: an edit made meanwhile is seen next time
+    read = _opened_deps(opened, skip, {**deps, **changed})
+    if not set(changed) <= set(read):
+        return None  # a changed file none of the new pages read: some other page may depend on it
+    encoded = [_doc_to_json(d) for d in new]
+    if [_doc_from_json(d) for d in json.loads(json.dumps(encoded, ensure_ascii=False))] != new:
+        return None
+    fresh = dict(zip(paths, new))
+    for p, d in zip(paths, encoded):
+        raw[where[p]] = d
+    docs = [fresh.get(d["path"]) or _doc_from_json(d) for d in raw]
+    new_deps = {**deps, **read}
+    try:
+        text = json.dumps({"deps": sorted(new_deps.items()), "docs": raw}, ensure_ascii=False, separators=(",", ":"))
+        _atomic_write(path, text.encode("utf-8", "surrogatepass"))
+    except (TypeError, ValueError, OSError):
+        pass
+    return docs, paths
 
 
 def _store_module(folder: Path, name: str, path: Path, docs: list, deps: list) -> None:

@@ -8,6 +8,7 @@ core_reports_index.html.j2 (years, table), core_list_reports.html.j2 (rows, opti
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from typing import Iterable
 
@@ -58,6 +59,56 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         yield from _year_pages(c, year, reports)
     for r in published:
         yield _report(site, c, r)
+
+
+def pages_for_files(site: SiteContext, files: set[str]) -> list[PageDoc] | None:
+    """The pages `pages(site)` makes that read one of `files` (absolute real paths): the pages of
+    the published reports whose body is one of them, in `pages` order. None when a file is not
+    such a body. generator/cache.py calls this when only report bodies changed since the stored
+    pages were made: a report page reads its own body and, besides, only the CSV data (which the
+    cache key covers); the index and year pages read no body."""
+    ds = site.ds
+    published = sorted(ds.published_reports(), key=lambda r: (r.date, r.id), reverse=True)
+    real = _real_body_path(ds.root)
+    hit = []
+    found: set[str] = set()
+    for r in published:
+        path = real(r.body)
+        if path in files:
+            hit.append(r)
+            found.add(path)
+    if found != set(files):
+        return None
+    c = core(site)
+    return [_report(site, c, r) for r in hit]
+
+
+def _real_body_path(root):
+    """`body` → os.path.realpath of the file read_body reads (None when it reads none), with one
+    lstat per body instead of one per path component: folders are resolved once. Anything
+    unusual (a "..", a symlinked body) goes through sanitize.package_path itself."""
+    base = os.path.realpath(root)
+    folders: dict[str, str] = {}
+
+    def slow(rel: str | None) -> str | None:
+        p = sanitize.package_path(root, rel)
+        return None if p is None else os.path.realpath(p)
+
+    def real(rel: str | None) -> str | None:
+        parts = [x for x in (rel or "").split("/") if x not in ("", ".")]
+        if not parts or ".." in parts or "\x00" in rel or rel.startswith(("/", "\\")) or rel[1:2] == ":" \
+                or base == os.sep:
+            return slow(rel)
+        folder = "/".join(parts[:-1])
+        if folder not in folders:
+            folders[folder] = os.path.realpath(os.path.join(base, folder)) if folder else base
+        d = folders[folder]
+        path = os.path.join(d, parts[-1])
+        if os.path.islink(path) or not (d == base or d.startswith(base + os.sep)):
+            return slow(rel)
+        return path
+
+    return real
 
 
 def _index(c, published, by_year) -> PageDoc:
