@@ -479,6 +479,10 @@ def module_docs(site, names: Iterable[str], compute: Callable[[str], list],
         stats["computed"] = names
         return out, stats
     data_root = Path(site.ds.root).resolve()
+    # Bodies are read while modules run (recorded, checked by digest); the tables, read before,
+    # are always in the key, even under a body path (the validator refuses one; this holds without)
+    tables = {os.path.normpath(os.path.join(data_root, t.path))
+              for t in getattr(getattr(site.ds, "package", None), "tables", {}).values() if getattr(t, "path", None)}
     bodies = set()
     for r in site.ds.reports:
         if r.body:
@@ -486,6 +490,7 @@ def module_docs(site, names: Iterable[str], compute: Callable[[str], list],
                 bodies.add(os.path.normpath(os.path.join(data_root, r.body)))
             except (ValueError, OSError):
                 pass
+    bodies -= tables
     base = hashlib.sha256()
     for part in (FORMAT, "modules", generator_tree_digest(), versions(), site.as_of.isoformat(),
                  str(data_root), data_digest(data_root, bodies)):

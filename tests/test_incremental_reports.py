@@ -132,6 +132,27 @@ def test_without_pages_for_files_a_changed_body_computes_the_whole_module(tmp_pa
     assert mod.calls == ["all", "all"]
 
 
+def test_a_table_named_as_a_body_stays_in_the_key(tmp_path, monkeypatch):
+    """Tables are read before any module runs (no digest recorded): their bytes stay in the key
+    even when a report's body names one (the validator refuses that; the cache does not rely on it)."""
+    monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "c"))
+    site, root = _site(tmp_path)
+    site.ds.reports.append(types.SimpleNamespace(body="t.csv"))
+    site.ds.package = types.SimpleNamespace(tables={"t": types.SimpleNamespace(path="t.csv")})
+    calls = []
+
+    def compute(name):
+        calls.append(name)
+        return [PageDoc(path="x.md", title="x", template="", html="")]
+
+    cache.module_docs(site, ["m"], compute)
+    cache.module_docs(site, ["m"], compute)
+    assert calls == ["m"]
+    (root / "t.csv").write_text("a\n2\n", encoding="utf-8")
+    cache.module_docs(site, ["m"], compute)
+    assert calls == ["m", "m"]
+
+
 # -- the reports module itself ---------------------------------------------------------------------
 
 
