@@ -166,12 +166,29 @@ class PageCache:
 
     def __init__(self, root: Path) -> None:
         self.dir = root / "pages"
+        self._listed: set[str] | None = None
 
     def _file(self, key: str) -> Path:
         return self.dir / key[:2] / (key + ".html")
 
+    def listed(self) -> set[str]:
+        """The keys cached when first asked (one listing per folder: 257 calls, not one stat a page)."""
+        if self._listed is None:
+            keys: set[str] = set()
+            try:
+                subs = os.listdir(self.dir)
+            except OSError:
+                subs = []
+            for sub in subs:
+                try:
+                    keys.update(n[:-5] for n in os.listdir(os.path.join(self.dir, sub)) if n.endswith(".html"))
+                except OSError:
+                    pass
+            self._listed = keys
+        return self._listed
+
     def has(self, key: str) -> bool:
-        return self._file(key).is_file()
+        return key in self.listed() or self._file(key).is_file()
 
     # Files are hard-linked between the cache and the site (no bytes copied): nothing in the
     # build writes into an existing file (every build writes a fresh folder), and a cached file
@@ -197,14 +214,22 @@ class PageCache:
         os.replace(tmp, f)
 
     def prune(self, keep: set[str]) -> None:
-        if not self.dir.is_dir():
+        try:
+            subs = os.listdir(self.dir)
+        except OSError:
             return
-        for sub in self.dir.iterdir():
-            if not sub.is_dir():
+        for sub in subs:
+            folder = os.path.join(self.dir, sub)
+            try:
+                names = os.listdir(folder)
+            except OSError:  # not a folder
                 continue
-            for f in sub.iterdir():
-                if f.name.endswith(".html") and f.name[:-5] not in keep:
-                    f.unlink(missing_ok=True)
+            for n in names:
+                if n.endswith(".html") and n[:-5] not in keep:
+                    try:
+                        os.unlink(os.path.join(folder, n))
+                    except FileNotFoundError:
+                        pass
 
 
 def cached_render(site, docs, tmp: Path, render: Callable[[set[str] | None], Any], html_of: Callable,
