@@ -513,15 +513,16 @@ def test_open_data_csv_is_valid_with_awkward_values(tmp_path):
     path = data / "suggestions.csv"
     text = path.read_text(encoding="utf-8").replace("建议简化审批流程。", '"建议，""简化""\n审批<b>流程</b>。"')
     path.write_text(text, encoding="utf-8")
-    files = open_data.build_files(make_site(data))
-    rows = list(csv.DictReader(io.StringIO(files["suggestions.csv"].decode("utf-8"), newline="")))
+    open_data.write(make_site(data), [], tmp_path / "site")
+    text = (tmp_path / "site" / "data" / "suggestions.csv").read_bytes().decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert rows[0]["body"] == '建议，"简化"\n审批<b>流程</b>。'
 
 
 def test_open_data_page_lists_downloads_with_sizes(docs, site):
     page = docs["data/index.md"].html
-    files = open_data.all_files(site)
-    assert f'<a href="datapackage.zip" download>完整数据包（zip）</a>，{opendata.human_size(len(files["datapackage.zip"]))}' in page
+    files = open_data.manifest(site).files
+    assert f'<a href="datapackage.zip" download>完整数据包（zip）</a>，{opendata.human_size(files["datapackage.zip"].size)}' in page
     assert '<td><a href="deputies.csv">deputies.csv</a></td><td class="sec-num">10</td>' in page
     assert "Creative Commons Attribution 4.0" in page
     assert "身份证号" in visible(page)  # named as withheld, never a value

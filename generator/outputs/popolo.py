@@ -24,7 +24,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 from ..pages import PageDoc, SiteContext
 
@@ -59,10 +59,14 @@ def _image(root: Path, image: str | None) -> str | None:
     return None
 
 
-def build(site: SiteContext) -> dict[str, Any]:
+def _sections(site: SiteContext) -> dict[str, list[tuple[str, Callable[[Any], dict[str, Any]], Any]]]:
+    """Each list of the export as (id, make, record) triples, sorted by id (stably, so records
+    with the same id keep their table order): `make(record)` gives the object. Objects are made
+    one at a time when written, never all at once (at province scale the file is ~600 MB)."""
     ds = site.ds
-    persons = [
-        _clean({
+
+    def person(d) -> dict[str, Any]:
+        return _clean({
             "id": d.id,
             "name": d.name,
             "gender": d.gender,
@@ -72,11 +76,9 @@ def build(site: SiteContext) -> dict[str, Any]:
             "party": d.party,
             "occupation": d.occupation,
         })
-        for d in ds.deputies
-    ]
-    organizations = []
-    for c in ds.congresses:
-        organizations.append(_clean({
+
+    def congress(c) -> dict[str, Any]:
+        return _clean({
             "id": f"congress/{c.id}",
             "name": c.name,
             "classification": "congress",
@@ -87,9 +89,10 @@ def build(site: SiteContext) -> dict[str, Any]:
             "jurisdiction": c.jurisdiction,
             "level": c.level,
             "term": c.term,
-        }))
-    for g in ds.groups:
-        organizations.append(_clean({
+        })
+
+    def group(g) -> dict[str, Any]:
+        return _clean({
             "id": f"group/{g.id}",
             "name": g.name,
             "classification": "deputy_group",
@@ -98,14 +101,15 @@ def build(site: SiteContext) -> dict[str, Any]:
             "founding_date": _date(g.founding_date),
             "identifiers": _ident("groups", g.id),
             "kind": g.kind,
-        }))
-    for s in ds.stations:
+        })
+
+    def station(s) -> dict[str, Any]:
         contacts = []
         if s.address:
             contacts.append({"type": "address", "label": "地址", "value": s.address})
         if s.office_phone:
             contacts.append({"type": "voice", "label": "办公电话", "value": s.office_phone})
-        organizations.append(_clean({
+        return _clean({
             "id": f"station/{s.id}",
             "name": s.name,
             "classification": "liaison_station",
@@ -114,11 +118,10 @@ def build(site: SiteContext) -> dict[str, Any]:
             "contact_details": contacts,
             "identifiers": _ident("stations", s.id),
             "opening_hours": s.opening_hours,
-        }))
+        })
 
-    memberships = []
-    for m in ds.mandates:
-        memberships.append(_clean({
+    def mandate(m) -> dict[str, Any]:
+        return _clean({
             "id": f"mandate/{m.id}",
             "person_id": m.deputy_id,
             "organization_id": f"congress/{m.congress_id}",
@@ -132,9 +135,10 @@ def build(site: SiteContext) -> dict[str, Any]:
             "official": m.official,
             "post_title": m.post_title,
             "end_reason": m.end_reason,
-        }))
-    for gm in ds.group_members:
-        memberships.append(_clean({
+        })
+
+    def group_member(gm) -> dict[str, Any]:
+        return _clean({
             "id": f"group_member/{gm.group_id}/{gm.deputy_id}",
             "person_id": gm.deputy_id,
             "organization_id": f"group/{gm.group_id}",
@@ -142,9 +146,10 @@ def build(site: SiteContext) -> dict[str, Any]:
             "label": GROUP_ROLE_ZH.get(gm.role, gm.role),
             "start_date": _date(gm.start_date),
             "end_date": _date(gm.end_date),
-        }))
-    for sm in ds.station_members:
-        memberships.append(_clean({
+        })
+
+    def station_member(sm) -> dict[str, Any]:
+        return _clean({
             "id": f"station_member/{sm.station_id}/{sm.deputy_id}",
             "person_id": sm.deputy_id,
             "organization_id": f"station/{sm.station_id}",
@@ -152,12 +157,11 @@ def build(site: SiteContext) -> dict[str, Any]:
             "label": "进站代表",
             "start_date": _date(sm.start_date),
             "end_date": _date(sm.end_date),
-        }))
+        })
 
-    posts = []
-    for k in ds.constituencies:
+    def post(k) -> dict[str, Any]:
         areas = sorted(ca.area_id for ca in ds.areas_of_constituency.get(k.id, []))
-        posts.append(_clean({
+        return _clean({
             "id": k.id,
             "label": k.name,
             "role": "代表",
@@ -166,22 +170,19 @@ def build(site: SiteContext) -> dict[str, Any]:
             "area_ids": areas,
             "kind": k.kind,
             "seats": k.seats,
-        }))
+        })
 
-    areas = [
-        _clean({"id": a.id, "name": a.name, "classification": a.classification, "parent_id": a.parent_id})
-        for a in ds.areas
-    ]
+    def area(a) -> dict[str, Any]:
+        return _clean({"id": a.id, "name": a.name, "classification": a.classification, "parent_id": a.parent_id})
 
     def attendee(pid: str) -> dict[str, str]:
         d = ds.deputy.get(pid)
         return _clean({"id": pid, "name": d.name if d else None})
 
-    events = []
-    for a in ds.activities:
+    def activity(a) -> dict[str, Any]:
         org = f"group/{a.group_id}" if a.group_id else f"station/{a.station_id}" if a.station_id else None
         present = sorted(x.deputy_id for x in ds.attendance_at.get(a.id, []) if x.status == "present")
-        events.append(_clean({
+        return _clean({
             "id": f"activity/{a.id}",
             "name": a.title,
             "description": a.summary,
@@ -192,13 +193,12 @@ def build(site: SiteContext) -> dict[str, Any]:
             "attendees": [attendee(p) for p in present],
             "identifiers": [{"scheme": "data-package:activities", "identifier": a.id}],
             "people_received": a.people_received,
-        }))
-    for r in ds.published_reports():
-        if r.mode not in REPORT_EVENT_MODES:
-            continue
+        })
+
+    def report(r) -> dict[str, Any]:
         m = ds.mandate.get(r.mandate_id)
         d = ds.deputy.get(r.deputy_id)
-        events.append(_clean({
+        return _clean({
             "id": f"report/{r.id}",
             "name": f"{d.name if d else r.deputy_id}报告履职情况",
             "start_date": _date(r.date),
@@ -214,39 +214,127 @@ def build(site: SiteContext) -> dict[str, Any]:
             "eval_satisfied": r.eval_satisfied,
             "eval_basic": r.eval_basic,
             "eval_unsatisfied": r.eval_unsatisfied,
-        }))
+        })
 
-    by_id = lambda rows: sorted(rows, key=lambda x: x["id"])  # noqa: E731
+    def by_id(*kinds) -> list:
+        """kinds: (id of a record as its object has it, make, records)."""
+        rows = [(ident(x), make, x) for ident, make, xs in kinds for x in xs]
+        rows.sort(key=lambda t: t[0])
+        return rows
+
+    own = lambda x: x.id  # noqa: E731
+    events = [r for r in ds.published_reports() if r.mode in REPORT_EVENT_MODES]
     return {
-        "meta": {
-            "popolo_version": POPOLO_VERSION,
-            "as_of": site.as_of.isoformat(),
-            "source": str(ds.package.raw.get("title", "")),
-            "license": [str(x.get("name", "")) for x in ds.package.raw.get("licenses", []) if isinstance(x, dict)],
-        },
-        "persons": by_id(persons),
-        "organizations": by_id(organizations),
-        "memberships": by_id(memberships),
-        "posts": by_id(posts),
-        "areas": by_id(areas),
-        "events": by_id(events),
+        "persons": by_id((own, person, ds.deputies)),
+        "organizations": by_id((lambda c: f"congress/{c.id}", congress, ds.congresses),
+                               (lambda g: f"group/{g.id}", group, ds.groups),
+                               (lambda s: f"station/{s.id}", station, ds.stations)),
+        "memberships": by_id((lambda m: f"mandate/{m.id}", mandate, ds.mandates),
+                             (lambda gm: f"group_member/{gm.group_id}/{gm.deputy_id}", group_member, ds.group_members),
+                             (lambda sm: f"station_member/{sm.station_id}/{sm.deputy_id}", station_member,
+                              ds.station_members)),
+        "posts": by_id((own, post, ds.constituencies)),
+        "areas": by_id((own, area, ds.areas)),
+        "events": by_id((lambda a: f"activity/{a.id}", activity, ds.activities),
+                        (lambda r: f"report/{r.id}", report, events)),
     }
+
+
+def _meta(site: SiteContext) -> dict[str, Any]:
+    ds = site.ds
+    return {
+        "popolo_version": POPOLO_VERSION,
+        "as_of": site.as_of.isoformat(),
+        "source": str(ds.package.raw.get("title", "")),
+        "license": [str(x.get("name", "")) for x in ds.package.raw.get("licenses", []) if isinstance(x, dict)],
+    }
+
+
+def build(site: SiteContext) -> dict[str, Any]:
+    """The whole export as one object (tests; the build streams it with `stream`)."""
+    out: dict[str, Any] = {"meta": _meta(site)}
+    for name, rows in _sections(site).items():
+        out[name] = [make(x) for _id, make, x in rows]
+    return out
 
 
 def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def site_json(site: SiteContext) -> str:
-    """The export as text, built once per build (the open-data page shows its size too)."""
-    cached = site.__dict__.get("_popolo_json")
-    if cached is None:
-        cached = site.__dict__["_popolo_json"] = dumps(build(site))
+def stream(site: SiteContext, fh: BinaryIO) -> int:
+    """Write exactly `dumps(build(site))`, UTF-8, into `fh`, one object at a time (the JSON
+    encoder is compositional: the top-level keys in sorted order, each list item encoded with
+    the same options). Returns the number of bytes written."""
+    enc = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    sections = _sections(site)
+    values: dict[str, Any] = {"meta": _meta(site), **sections}
+    size = 0
+    parts: list[str] = []
+    pending = 0
+
+    def put(s: str) -> None:
+        nonlocal size, pending
+        parts.append(s)
+        pending += len(s)
+        if pending >= 1 << 20:
+            flush()
+
+    def flush() -> None:
+        nonlocal size, pending
+        data = "".join(parts).encode("utf-8")
+        fh.write(data)
+        size += len(data)
+        parts.clear()
+        pending = 0
+
+    put("{")
+    for i, key in enumerate(sorted(values)):
+        put(("," if i else "") + enc.encode(key) + ":")
+        if key in sections:
+            put("[")
+            for j, (_id, make, x) in enumerate(sections[key]):
+                put(("," if j else "") + enc.encode(make(x)))
+            put("]")
+        else:
+            put(enc.encode(values[key]))
+    put("}\n")
+    flush()
+    return size
+
+
+_STAGED = "_popolo_staged"
+
+
+def staged(site: SiteContext) -> tuple[Path, int]:
+    """The export streamed once per build into the open-data staging folder: (file, size). The
+    open-data page shows its size; `write` links the file into the site."""
+    from . import open_data
+
+    cached = site.__dict__.get(_STAGED)
+    if cached is None or not cached[0].is_file():
+        folder = open_data.staging_dir(site) / "popolo"
+        folder.mkdir(exist_ok=True)
+        path = folder / Path(OUTPUT_PATH).name
+        with open_data.not_inputs(site), open(path, "wb") as fh:
+            size = stream(site, fh)
+        cached = site.__dict__[_STAGED] = (path, size)
     return cached
 
 
+def size(site: SiteContext) -> int:
+    return staged(site)[1]
+
+
 def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
+    from . import open_data
+
     path = Path(out_dir) / OUTPUT_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(site_json(site), encoding="utf-8")
+    cached = site.__dict__.get(_STAGED)
+    if cached is not None and cached[0].is_file():
+        open_data.link(cached[0], path)  # staged for the open-data page: never modified afterwards
+    else:
+        with open(open_data.fresh(path), "wb") as fh:
+            stream(site, fh)
     return [OUTPUT_PATH]

@@ -1,10 +1,9 @@
 """The open-data page (data/): every download of the published data package with its size,
-the licence, the Atom feed and the sitemap. The files themselves are written by
-generator/outputs/open_data.py from the same memoised bytes, so the sizes shown are exact."""
+the licence, the Atom feed and the sitemap. The files themselves are staged once by
+generator/outputs/open_data.py and linked into the site, so the sizes shown are exact."""
 
 from __future__ import annotations
 
-import json
 from typing import Iterable
 
 from ..outputs import open_data
@@ -25,27 +24,24 @@ def human_size(n: int) -> str:
 
 def pages(site: SiteContext) -> Iterable[PageDoc]:
     ds = site.ds
-    files = open_data.all_files(site)
-    descriptor = json.loads(files[open_data.DESCRIPTOR])
-    rows_of = {r.get("name"): r.get("x-rows", 0) for r in descriptor.get("resources", [])}
+    files = open_data.manifest(site).files
     tables = []
     for name, spec in ds.package.tables.items():
         rel = f"{name}.csv"
         if rel not in files:
             continue
-        rows = rows_of.get(name, 0)
         tables.append(
             {
                 "href": rel,
                 "title": spec.title or name,
                 "name": name,
-                "size": human_size(len(files[rel])),
-                "rows": rows,
+                "size": human_size(files[rel].size),
+                "rows": files[rel].rows or 0,
                 "fields": [f.title or f.name for f in spec.fields if not f.private],
             }
         )
-    bodies = sorted(k for k in files if k.startswith("reports/"))
-    photos = sorted(k for k in files if k.startswith("photos/"))
+    bodies = [k for k in files if k.startswith("reports/")]
+    photos = [k for k in files if k.startswith("photos/")]
     licences = [
         {"name": str(lic.get("title") or lic.get("name") or ""), "path": str(lic.get("path") or "")}
         for lic in (ds.package.raw.get("licenses") or [])
@@ -56,7 +52,7 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         from ..outputs import OUTPUT_MODULES, popolo
 
         if "popolo" in OUTPUT_MODULES:
-            popolo_size = human_size(len(popolo.site_json(site).encode("utf-8")))
+            popolo_size = human_size(popolo.size(site))
     except (ImportError, AttributeError):
         popolo_size = None
     html = render(
@@ -65,12 +61,12 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         site=site,
         title=str(ds.package.raw.get("title") or ""),
         zip_href=open_data.ZIP_NAME,
-        zip_size=human_size(len(files[open_data.ZIP_NAME])),
+        zip_size=human_size(files[open_data.ZIP_NAME].size),
         desc_href=open_data.DESCRIPTOR,
-        desc_size=human_size(len(files[open_data.DESCRIPTOR])),
+        desc_size=human_size(files[open_data.DESCRIPTOR].size),
         tables=tables,
         n_bodies=len(bodies),
-        bodies_size=human_size(sum(len(files[b]) for b in bodies)),
+        bodies_size=human_size(sum(files[b].size for b in bodies)),
         n_photos=len(photos),
         licences=licences,
         fictional=bool(ds.package.raw.get("x-fictional")),
