@@ -411,7 +411,9 @@ class _Stage:
     reference to the SiteContext, so the finalizer can fire when the SiteContext goes."""
 
     def __init__(self, parent: str | os.PathLike) -> None:
-        # ".site-*" is gitignored, like the build's other work folders
+        # ".site-*" is gitignored, like the build's other work folders; the site's parent
+        # folder may not exist yet (the build makes it when it publishes)
+        Path(parent).mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix=".site-opendata-", dir=parent))
         self.pid = os.getpid()
         self.proc = None  # multiprocessing.Process staging the package (`start`)
