@@ -274,6 +274,7 @@ def _on_sigterm_exit():
 def command(args) -> int:
     from . import site_adapter
 
+    from .outputs import open_data
     from .partition import BuildPlan
 
     start = time.monotonic()
@@ -300,6 +301,7 @@ def command(args) -> int:
     finally:
         restore()
         bp.close()
+        open_data.discard(site)  # the staged open-data files (already linked into the site)
     pages, largest, largest_path = _site_stats(out)
     took = time.monotonic() - start
     print(
