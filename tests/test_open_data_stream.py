@@ -284,8 +284,8 @@ def test_a_forked_process_never_removes_the_parents_staging_folder(tmp_path, mon
     assert not m.folder.exists()
 
 
-def test_a_big_package_is_staged_by_a_forked_process(data, tmp_path, monkeypatch):
-    monkeypatch.setenv("DEPUTY_SITE_CACHE", "off")
+def test_a_big_package_is_staged_by_another_process(data, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(open_data, "FORK_BYTES", 0)
     expected = _reference(data)
     site = _site(data, tmp_path / "work")
@@ -293,7 +293,7 @@ def test_a_big_package_is_staged_by_a_forked_process(data, tmp_path, monkeypatch
     stage = site.__dict__[open_data._STATE]
     assert stage.proc is not None
     m = open_data.manifest(site)
-    assert stage.proc is None  # joined
+    assert stage.proc is None and m.folder == stage.dir / "data"  # joined, its files used
     assert _tree(m.folder) == {rel: b for rel, b in expected.items() if rel != "popolo.json"}
     assert {rel: (s.size, s.sha256) for rel, s in m.files.items()} == {
         rel: (len(b), hashlib.sha256(b).hexdigest()) for rel, b in expected.items() if rel != "popolo.json"}
@@ -301,37 +301,43 @@ def test_a_big_package_is_staged_by_a_forked_process(data, tmp_path, monkeypatch
     assert _leftovers(tmp_path / "work") == []
 
 
+# what a staging process that dies half-way (killed for memory, say) leaves behind
+_DIES = ("import sys, pathlib; d = pathlib.Path(sys.argv[2]).parent / 'data'; d.mkdir(); "
+         "(d / 'deputies.csv').write_bytes(b'half'); sys.exit(1)")
+
+
 def test_a_failing_staging_process_falls_back_to_staging_here(data, tmp_path, monkeypatch):
     monkeypatch.setenv("DEPUTY_SITE_CACHE", "off")
     monkeypatch.setattr(open_data, "FORK_BYTES", 0)
+    monkeypatch.setattr(open_data, "_CHILD_CODE", _DIES)
     expected = _reference(data)
-    parent = os.getpid()
-    real = open_data._stage_package
-
-    def fails_in_the_child(*args):
-        if os.getpid() != parent:
-            (args[3]).mkdir(parents=True, exist_ok=True)
-            (args[3] / "partial.csv").write_bytes(b"half")
-            raise MemoryError("killed")
-        return real(*args)
-
-    monkeypatch.setattr(open_data, "_stage_package", fails_in_the_child)
     site = _site(data, tmp_path / "work")
     open_data.start(site)
     m = open_data.manifest(site)
     assert _tree(m.folder) == {rel: b for rel, b in expected.items() if rel != "popolo.json"}
     open_data.discard(site)
 
-    def always_fails(*args):
+    def no_space(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(open_data, "_stage_package", always_fails)
+    monkeypatch.setattr(open_data, "_stage_package", no_space)
     site = _site(data, tmp_path / "work")
     open_data.start(site)
-    with pytest.raises(OSError, match="No space left"):  # as a build without the fork would fail
+    with pytest.raises(OSError, match="No space left"):  # as a build without the other process fails
         open_data.manifest(site)
     open_data.discard(site)
     assert _leftovers(tmp_path / "work") == []
+
+
+def test_discarding_stops_a_staging_process_still_running(data, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEPUTY_SITE_CACHE", "off")
+    monkeypatch.setattr(open_data, "FORK_BYTES", 0)
+    monkeypatch.setattr(open_data, "_CHILD_CODE", "import time; time.sleep(60)")
+    site = _site(data, tmp_path / "work")
+    open_data.start(site)
+    proc = site.__dict__[open_data._STATE].proc
+    open_data.discard(site)
+    assert proc.poll() is not None and _leftovers(tmp_path / "work") == []
 
 
 @pytest.mark.parametrize("forked", [False, True])

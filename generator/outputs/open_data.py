@@ -16,7 +16,7 @@ reads its sizes from the manifest; `write` hard-links the staged files into the 
 are never modified afterwards). The staging folder is under `site.work_dir` (set by the
 build: next to the site, not in /tmp, which may be memory), removed by `discard(site)` or,
 failing that, when the SiteContext is garbage-collected or the process exits. `start(site)`
-stages a big package in a forked process while the build computes pages.
+stages a big package in another process while the build computes pages.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
-import gc
 import hashlib
 import io
 import json
@@ -49,8 +48,8 @@ _SAFE_REL = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_-]+(?:/[A-Za-z0-9_.-]+)*\.(?:md|j
 _STATE = "_open_data_stage"
 _MANIFEST_FILE = "manifest.json"
 _CHUNK = 1 << 20
-# Packages whose CSVs sum to at least this are staged by a forked process (`start`); below it,
-# forking costs more than it overlaps.
+# Packages whose CSVs sum to at least this are staged by another process (`start`); below it,
+# starting one costs more than it overlaps.
 FORK_BYTES = 50 * 1024 * 1024
 
 
@@ -189,7 +188,7 @@ class _Store:
     (creating thousands of small files is most of what staging costs at county scale) and
     every other member's compressed bytes are reused. Entries are never modified, only added
     (atomically) or pruned; after each build only that build's entries are kept. Any failure
-    here falls back to doing the work."""
+    here falls back to doing the work. Small packages only (`_store_root`)."""
 
     MAX_MEMBER = 8 << 20  # larger members (big tables) are compressed every time, in chunks
 
@@ -416,7 +415,7 @@ class _Stage:
         Path(parent).mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix=".site-opendata-", dir=parent))
         self.pid = os.getpid()
-        self.proc = None  # multiprocessing.Process staging the package (`start`)
+        self.proc = None  # subprocess.Popen staging the package (`start`)
         self.manifest: Manifest | None = None
         self.finalizer: weakref.finalize | None = None
 
@@ -430,9 +429,9 @@ class _Stage:
             return
         proc, self.proc = self.proc, None
         if proc is not None:
-            if proc.is_alive():
+            if proc.poll() is None:
                 proc.terminate()
-            proc.join()
+            proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -486,34 +485,61 @@ def _cache_root() -> Path | None:
     return None if root is None else Path(os.path.abspath(root))
 
 
-def start(site: SiteContext) -> None:
-    """Stage a big package (CSVs summing to FORK_BYTES or more) in a forked process while this
-    one computes pages; the first call that needs the files joins it (`manifest`). A small
-    package is staged on first use instead."""
-    st = site.__dict__.get(_STATE)
-    if st is not None and (st.manifest is not None or st.proc is not None):
-        return
-    import multiprocessing as mp
-
+def _csv_bytes(site: SiteContext) -> int:
     root = Path(site.ds.root)
     total = 0
     for spec in site.ds.package.tables.values():
         with contextlib.suppress(OSError, TypeError):
             total += (root / spec.path).stat().st_size
-    if total < FORK_BYTES or "fork" not in mp.get_all_start_methods():
+    return total
+
+
+def _store_root(site: SiteContext) -> Path | None:
+    """Where `_Store` keeps files between builds: the build cache, for a package small enough
+    to be staged on the build's critical path (an incremental rebuild of a county waits for
+    it). A big package is staged beside the page computation, which takes longer, so reuse
+    would gain no wall time, and keeping its bodies twice more (as files and compressed:
+    ~130,000 of each at province scale, ~1 GB) would cost disk for nothing."""
+    return _cache_root() if _csv_bytes(site) < FORK_BYTES else None
+
+
+def start(site: SiteContext) -> None:
+    """Stage a big package (CSVs summing to FORK_BYTES or more) in another process while this
+    one computes pages; the first call that needs the files joins it (`manifest`). A small
+    package is staged on first use instead.
+
+    The other process is a fresh interpreter, not a fork: staging needs only the descriptor and
+    the raw files, and a forked child would keep the original of every page of memory this
+    process writes while it runs (computing pages touches the whole dataset): measured at
+    province scale, a forked stager ended up holding 963 MB of private memory, a fresh one
+    holds what it uses."""
+    st = site.__dict__.get(_STATE)
+    if st is not None and (st.manifest is not None or st.proc is not None):
+        return
+    import pickle
+    import subprocess
+
+    if _csv_bytes(site) < FORK_BYTES:
         return
     st = _stage(site)
-    proc = mp.get_context("fork").Process(target=_child, args=(site.ds.package, root, site.as_of, st.dir,
-                                                                _cache_root()), daemon=False)
-    proc.start()
-    st.proc = proc
+    job = st.dir / "job.pickle"  # our own object, read back only by _child
+    job.write_bytes(pickle.dumps((site.ds.package, Path(site.ds.root).resolve(), site.as_of, st.dir,
+                                  _store_root(site))))
+    st.proc = subprocess.Popen([sys.executable, "-c", _CHILD_CODE, str(_CODE_ROOT), str(job)], stdin=subprocess.DEVNULL)
 
 
-def _child(package, root: Path, as_of, folder: Path, cache: Path | None) -> None:
-    # The staging process allocates many short-lived objects; keep its collections off the
-    # objects inherited from the build, or each would copy pages of the parent's memory.
-    gc.freeze()
+_CODE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding this generator package
+_CHILD_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
+               "from generator.outputs.open_data import _child; _child(sys.argv[2])")
+
+
+def _child(job: str) -> None:
+    """The staging process (`start`): stage, then write the manifest for the parent."""
+    import pickle
+
     try:
+        with open(job, "rb") as f:
+            package, root, as_of, folder, cache = pickle.load(f)
         files = _stage_package(package, root, as_of, folder / OUT, cache)
         tmp = folder / (_MANIFEST_FILE + ".tmp")
         tmp.write_text(json.dumps({rel: [s.size, s.sha256, s.rows] for rel, s in files.items()}), encoding="utf-8")
@@ -521,18 +547,14 @@ def _child(package, root: Path, as_of, folder: Path, cache: Path | None) -> None
     except BaseException:  # noqa: BLE001 - the parent stages again and any error rises there
         if os.environ.get("DEPUTY_SITE_DEBUG"):
             traceback.print_exc()
-        sys.stdout.flush()
-        os._exit(1)
-    sys.stdout.flush()
-    os._exit(0)
+        raise SystemExit(1) from None
 
 
 def _joined(st: _Stage, root: Path) -> dict[str, Staged] | None:
     """Wait for the staging process; its files, or None when it failed (nothing left of it)."""
     proc, st.proc = st.proc, None
-    proc.join()
     files = None
-    if proc.exitcode == 0:
+    if proc.wait() == 0:
         try:
             raw = json.loads((st.dir / _MANIFEST_FILE).read_text(encoding="utf-8"))
             files = {rel: Staged(int(v[0]), str(v[1]), None if v[2] is None else int(v[2])) for rel, v in raw.items()}
@@ -563,7 +585,7 @@ def manifest(site: SiteContext) -> Manifest:
         with not_inputs(site):
             files = _joined(st, root) if st.proc is not None else None
             if files is None:
-                files = _stage_package(site.ds.package, root, site.as_of, st.dir / OUT, _cache_root())
+                files = _stage_package(site.ds.package, root, site.as_of, st.dir / OUT, _store_root(site))
         st.manifest = Manifest(st.dir / OUT, files)
     return st.manifest
 
@@ -584,7 +606,7 @@ def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
         m = manifest(site)
     if m is None:
         # nothing staged for a page: write the files straight into the site
-        files = _stage_package(site.ds.package, Path(site.ds.root), site.as_of, dest, _cache_root())
+        files = _stage_package(site.ds.package, Path(site.ds.root), site.as_of, dest, _store_root(site))
     else:
         files = m.files
         made: set[Path] = set()
