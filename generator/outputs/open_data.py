@@ -71,12 +71,23 @@ class Manifest:
     files: dict[str, Staged]  # path inside data/ → what was staged there, zip included
 
 
-def fresh(path: Path) -> Path:
-    """`path`, with any file there removed first: it may be a hard link to a staged or stored
-    file, which must never be written through."""
-    with contextlib.suppress(FileNotFoundError):
+def create(path: Path):
+    """A new file at `path`, open for writing (binary). A file already there is removed first,
+    never written through: it may be a hard link to a staged or stored file."""
+    try:
+        return open(path, "xb")
+    except FileExistsError:
         os.unlink(path)
-    return path
+        return open(path, "xb")
+
+
+def _link_new(src: Path, dest: Path) -> None:
+    """os.link, replacing a file already at `dest` (as `create` does)."""
+    try:
+        os.link(src, dest)
+    except FileExistsError:
+        os.unlink(dest)
+        os.link(src, dest)
 
 
 class _Sink:
@@ -84,7 +95,7 @@ class _Sink:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.f = open(fresh(path), "wb")
+        self.f = create(path)
         self.h = hashlib.sha256()
         self.size = 0
         self.failed = False
@@ -173,8 +184,9 @@ def _table(path: Path, header: list[str], text_fields: set[str], dest: Path, kee
 def _copy(src: Path, dest: Path, store: "_Store | None") -> Staged:
     data = src.read_bytes()  # one body or photo: small
     staged = Staged(len(data), hashlib.sha256(data).hexdigest())
-    if store is None or not store.link_file(staged.sha256, data, fresh(dest)):
-        fresh(dest).write_bytes(data)
+    if store is None or not store.link_file(staged.sha256, data, dest):
+        with create(dest) as f:
+            f.write(data)
     return staged
 
 
@@ -221,7 +233,7 @@ class _Store:
                 same = False
             if not same:
                 self._put(blob, data)
-            os.link(blob, dest)
+            _link_new(blob, dest)
             return True
         except OSError:
             return False
@@ -376,7 +388,7 @@ def _write_zip(folder: Path, files: dict[str, Staged], as_of, store: _Store | No
     when it has them (same bytes zipfile would make: same zlib, same settings)."""
     stamp = (max(as_of.year, 1980), as_of.month, as_of.day, 0, 0, 0)
     path = folder / ZIP_NAME
-    with zipfile.ZipFile(fresh(path), "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with create(path) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for rel in sorted(files):
             staged = files[rel]
             info = zipfile.ZipInfo(rel, date_time=stamp)
@@ -593,9 +605,10 @@ def manifest(site: SiteContext) -> Manifest:
 def link(src: Path, dest: Path) -> None:
     """Put a staged file into the site: a hard link (staged files are never modified), else a copy."""
     try:
-        os.link(src, fresh(dest))
+        _link_new(src, dest)
     except OSError:
-        shutil.copyfile(src, dest)
+        with open(src, "rb") as f, create(dest) as out:
+            shutil.copyfileobj(f, out, _CHUNK)
 
 
 def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:

@@ -335,6 +335,6 @@ def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
     if cached is not None and cached[0].is_file():
         open_data.link(cached[0], path)  # staged for the open-data page: never modified afterwards
     else:
-        with open(open_data.fresh(path), "wb") as fh:
+        with open_data.create(path) as fh:
             stream(site, fh)
     return [OUTPUT_PATH]
