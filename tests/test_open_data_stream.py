@@ -286,7 +286,7 @@ def test_a_forked_process_never_removes_the_parents_staging_folder(tmp_path, mon
 
 def test_a_big_package_is_staged_by_another_process(data, tmp_path, monkeypatch):
     monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(open_data, "FORK_BYTES", 0)
+    monkeypatch.setattr(open_data, "BIG_PACKAGE_BYTES", 0)
     expected = _reference(data)
     site = _site(data, tmp_path / "work")
     open_data.start(site)
@@ -308,7 +308,7 @@ _DIES = ("import sys, pathlib; d = pathlib.Path(sys.argv[2]).parent / 'data'; d.
 
 def test_a_failing_staging_process_falls_back_to_staging_here(data, tmp_path, monkeypatch):
     monkeypatch.setenv("DEPUTY_SITE_CACHE", "off")
-    monkeypatch.setattr(open_data, "FORK_BYTES", 0)
+    monkeypatch.setattr(open_data, "BIG_PACKAGE_BYTES", 0)
     monkeypatch.setattr(open_data, "_CHILD_CODE", _DIES)
     expected = _reference(data)
     site = _site(data, tmp_path / "work")
@@ -331,7 +331,7 @@ def test_a_failing_staging_process_falls_back_to_staging_here(data, tmp_path, mo
 
 def test_discarding_stops_a_staging_process_still_running(data, tmp_path, monkeypatch):
     monkeypatch.setenv("DEPUTY_SITE_CACHE", "off")
-    monkeypatch.setattr(open_data, "FORK_BYTES", 0)
+    monkeypatch.setattr(open_data, "BIG_PACKAGE_BYTES", 0)
     monkeypatch.setattr(open_data, "_CHILD_CODE", "import time; time.sleep(60)")
     site = _site(data, tmp_path / "work")
     open_data.start(site)
@@ -347,7 +347,7 @@ def test_the_page_module_records_bodies_not_staged_files(data, tmp_path, monkeyp
     are gone after the build, so the page would never be reused)."""
     monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "cache"))
     if forked:
-        monkeypatch.setattr(open_data, "FORK_BYTES", 0)
+        monkeypatch.setattr(open_data, "BIG_PACKAGE_BYTES", 0)
     site = _site(data, tmp_path / "work")
     open_data.start(site)
     cache._OpenLog.start()

@@ -50,7 +50,7 @@ _MANIFEST_FILE = "manifest.json"
 _CHUNK = 1 << 20
 # Packages whose CSVs sum to at least this are staged by another process (`start`); below it,
 # starting one costs more than it overlaps.
-FORK_BYTES = 50 * 1024 * 1024
+BIG_PACKAGE_BYTES = 50 * 1024 * 1024
 
 
 _FORMULA_START = frozenset("=+-@\t\r")
@@ -319,8 +319,8 @@ def _drop_sentences(text: str, names: set[str]) -> str:
 
 def _stage_package(package, root: Path, as_of, folder: Path, cache: Path | None = None) -> dict[str, Staged]:
     """Write every file of the published package, the zip included, into `folder` (created).
-    Reads only the raw files and the descriptor, never the model: a forked process can do it
-    without touching the parent's objects. `cache` is the build cache's root (None: off).
+    Reads only the raw files and the descriptor, never the model, so another process can do it
+    (`start`). `cache`: where `_Store` keeps files between builds (None: nowhere).
     Returns path inside data/ → Staged."""
     folder.mkdir(parents=True, exist_ok=True)
     store = _Store.open(cache)
@@ -512,12 +512,12 @@ def _store_root(site: SiteContext) -> Path | None:
     it). A big package is staged beside the page computation, which takes longer, so reuse
     would gain no wall time, and keeping its bodies twice more (as files and compressed:
     ~130,000 of each at province scale, ~1 GB) would cost disk for nothing."""
-    return _cache_root() if _csv_bytes(site) < FORK_BYTES else None
+    return _cache_root() if _csv_bytes(site) < BIG_PACKAGE_BYTES else None
 
 
 def start(site: SiteContext) -> None:
-    """Stage a big package (CSVs summing to FORK_BYTES or more) in another process while this
-    one computes pages; the first call that needs the files joins it (`manifest`). A small
+    """Stage a big package (CSVs summing to BIG_PACKAGE_BYTES or more) in another process while
+    this one computes pages; the first call that needs the files joins it (`manifest`). A small
     package is staged on first use instead.
 
     The other process is a fresh interpreter, not a fork: staging needs only the descriptor and
@@ -531,13 +531,17 @@ def start(site: SiteContext) -> None:
     import pickle
     import subprocess
 
-    if _csv_bytes(site) < FORK_BYTES:
+    if _csv_bytes(site) < BIG_PACKAGE_BYTES:
         return
     st = _stage(site)
     job = st.dir / "job.pickle"  # our own object, read back only by _child
     job.write_bytes(pickle.dumps((site.ds.package, Path(site.ds.root).resolve(), site.as_of, st.dir,
                                   _store_root(site))))
-    st.proc = subprocess.Popen([sys.executable, "-c", _CHILD_CODE, str(_CODE_ROOT), str(job)], stdin=subprocess.DEVNULL)
+    try:
+        st.proc = subprocess.Popen([sys.executable, "-c", _CHILD_CODE, str(_CODE_ROOT), str(job)],
+                                   stdin=subprocess.DEVNULL)
+    except OSError:
+        st.proc = None  # staged here on first use, as a small package is
 
 
 _CODE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding this generator package
