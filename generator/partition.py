@@ -474,7 +474,7 @@ class BuildPlan:
 
         if self.workdir is not None:
             site.work_dir = self.workdir  # open-data staging next to the site, not in /tmp
-        open_data.start(site)  # a big package is staged by a forked process while pages are computed
+        open_data.start(site)  # a big package is staged by another process while pages are computed
         # ~2.5 pages per deputy in the demo data; spool when that many bodies would be GBs
         spool = os.environ.get("DEPUTY_SITE_SPOOL", "auto")  # auto | on | off (tests force it on)
         if spool == "on" or (spool != "off" and len(site.ds.deputies) * 2.5 >= SPOOL_PAGES):
