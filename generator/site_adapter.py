@@ -6,7 +6,9 @@ means rewriting this file only.
 - `DeputySitePlugin` (entry point `deputy-site`) adds every PageDoc as a `File.generated`
   page. Section index pages ("index.md", "deputies/index.md", …) are in the nav; record
   pages (deputies, reports, areas, …) are `NOT_IN_NAV`, which keeps the nav — rendered into
-  every page — small.
+  every page — small. Under `build_site` the pages out of the nav are rendered after
+  mkdocs' own, each with a File and Page made for it and dropped once written, so memory
+  does not grow with the number of pages (`_render_lazy`).
 - Generated pages skip mkdocs' Markdown step: each gets a `PrerenderedPage` whose
   `read_source`/`render` take the PageDoc's HTML, title and meta as they are. mkdocs would
   otherwise build a new Markdown converter per page and parse the body's first lines as YAML
@@ -21,6 +23,7 @@ import datetime as dt
 import logging
 import os
 import posixpath
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -58,6 +61,8 @@ NAV_ORDER = (
 )
 
 
+WRITES_IN_FLIGHT = 64  # rendered pages queued for the writer threads at most
+
 SKIP_TEMPLATE = "ds-skip.html"  # an empty template: mkdocs writes nothing for such a page
 
 
@@ -68,6 +73,8 @@ def in_nav(path: str) -> bool:
 
 class PrerenderedPage(Page):
     """A page whose HTML body was rendered by our own templates: no Markdown, no front matter."""
+
+    skip = False  # True: a nav page another process renders (or the page cache supplies)
 
     def __init__(self, doc: PageDoc, file: File, config: MkDocsConfig, update_date: str) -> None:
         super().__init__(doc.title, file, config)
@@ -80,7 +87,7 @@ class PrerenderedPage(Page):
         meta.pop("title", None)  # Material prints meta.title unescaped; the title lives on page.title
         if self.doc.template:
             meta["template"] = self.doc.template
-        if getattr(self, "skip", False):  # rendered by another partition or copied from the cache
+        if self.skip:  # rendered by another partition or copied from the cache
             meta["template"] = SKIP_TEMPLATE
         # Not in the nav: the nav and tabs (relative links to section pages) render the same
         # on every such page in one folder, so theme/main.html renders them once per folder
@@ -115,10 +122,17 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         self.docs: list[PageDoc] | None = None
         self.threaded_writes = False  # set by build_site; `mkdocs build` writes as usual
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: list[Future] = []
+        self._pending: deque[Future] = deque()
         self.render_only: set[str] | None = None  # generated pages to render (None: all)
         self.html_loader = None  # path -> body HTML, when PageDocs keep html="" (generator/partition.py)
         self._registered: dict[str, File] = {}  # generated pages given to mkdocs, by path
+        # Render pages out of the nav after mkdocs' own, one at a time (set by build_site; not
+        # under `mkdocs serve`, which would render their excluded Files as drafts)
+        self.lazy_pages = False
+        self._lazy: list[PageDoc] = []
+        self._files: Files | None = None
+        self._env = None
+        self._nav_obj = None
 
     def preload(self, site: SiteContext, docs: list[PageDoc], render_only: set[str] | None = None,
                 html_loader=None) -> None:
@@ -139,20 +153,23 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         assert self.site is not None and self.docs is not None
         date = self.site.as_of.isoformat()
         only = self.render_only
-        self._registered = {}
+        self._registered, self._lazy = {}, []
         for doc in self.docs:
             old = files.get_file_from_path(doc.path)
             if old is not None:  # a generated page wins over a hand-written one of the same path
                 log.warning(f"deputy-site: generated page {doc.path} replaces content/{doc.path}")
                 files.remove(old)
             nav_page = in_nav(doc.path)
-            # A page this process does not render gets only an excluded File (~0.3 KB: links
-            # from hand-written pages still resolve to it), no Page (a File and a Page with its
-            # meta are ~3 KB, in every render process of a province build). Nav pages are kept
-            # whole, every page's nav needs them. The sitemap still lists every page
-            # (on_template_context).
-            if only is not None and not nav_page and doc.path not in only:
+            # A page out of the nav gets only an excluded File (~0.3 KB: links from hand-written
+            # pages still resolve to it), no Page: a File and a Page with its meta are ~3 KB each,
+            # which a province build would hold for every page in every render process. Those
+            # this process renders are rendered one by one after mkdocs' own pages
+            # (`_render_lazy`), each Page dropped once written. Nav pages are kept whole (every
+            # page's nav needs them). The sitemap still lists every page (on_template_context).
+            if not nav_page and (self.lazy_pages or (only is not None and doc.path not in only)):
                 files.append(File.generated(config, doc.path, content="", inclusion=InclusionLevel.EXCLUDED))
+                if only is None or doc.path in only:
+                    self._lazy.append(doc)
                 continue
             inclusion = InclusionLevel.INCLUDED if nav_page else InclusionLevel.NOT_IN_NAV
             f = File.generated(config, doc.path, content=doc.html, inclusion=inclusion)
@@ -162,11 +179,15 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
             self._registered[doc.path] = f
         return files
 
+    def on_nav(self, nav, config: MkDocsConfig, files: Files):
+        self._nav_obj = nav
+        return nav
+
     def on_template_context(self, context, template_name: str, config: MkDocsConfig):
         # The sitemap lists every page, also those this process leaves out of mkdocs' files, in
         # the order mkdocs would have listed them: ours come after the hand-written ones, in
         # doc order (on_files appends them so).
-        if template_name != "sitemap.xml" or self.render_only is None or self.docs is None:
+        if template_name != "sitemap.xml" or self.docs is None or len(self._registered) == len(self.docs):
             return context
         base = config.site_url or ""
         date = self.site.as_of.isoformat()
@@ -186,7 +207,7 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         if self.threaded_writes:
             # Writing ~3,000 small files is mostly mkdir/open syscalls, which release the GIL.
             self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="deputy-site-write")
-            self._pending = []
+            self._pending = deque()
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         if self.html_loader is not None and isinstance(page, PrerenderedPage):
@@ -194,18 +215,43 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         if self._pool is None or not isinstance(page, PrerenderedPage) or not output.strip():
             return output
         data = output.encode("utf-8", errors="xmlcharrefreplace")
-        self._pending.append(self._pool.submit(_write, page.file.abs_dest_path, data))
+        pending = self._pending
+        # At most WRITES_IN_FLIGHT pages wait for the disk: an unbounded queue held ~100 MB of
+        # page bytes and a Future per page (~1 KB each) when rendering outran the disk.
+        while len(pending) >= WRITES_IN_FLIGHT:
+            pending.popleft().result()
+        pending.append(self._pool.submit(_write, page.file.abs_dest_path, data))
         return ""  # written by the pool; mkdocs skips empty output
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        self._render_lazy(config)
         self._finish_writes()
+
+    def _render_lazy(self, config: MkDocsConfig) -> None:
+        """Render the pages left out of mkdocs' files (`on_files`) as mkdocs renders its own
+        (same events, same template context), one transient File and Page at a time."""
+        from mkdocs.commands import build as mk_build
+
+        if not self._lazy:
+            return
+        files, env, nav = self._files, self._env, self._nav_obj
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        date = self.site.as_of.isoformat()
+        lazy, self._lazy = self._lazy, []
+        for doc in lazy:
+            f = File.generated(config, doc.path, content=doc.html, inclusion=InclusionLevel.NOT_IN_NAV)
+            page = PrerenderedPage(doc, f, config, date)
+            mk_build._populate_page(page, config, files)
+            mk_build._build_page(page, config, doc_files, nav, env)
+            page.content = None  # the written page's body is not kept
+            f.page = None
 
     def on_build_error(self, error: Exception) -> None:
         self._finish_writes(raise_errors=False)
 
     def _finish_writes(self, raise_errors: bool = True) -> None:
         pool, pending = self._pool, self._pending
-        self._pool, self._pending = None, []
+        self._pool, self._pending = None, deque()
         if pool is None:
             return
         try:
@@ -235,6 +281,7 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
 
         env.globals["ds_fragment"] = fragment
         env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({SKIP_TEMPLATE: ""}), env.loader])
+        self._files, self._env = files, env
         return env
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
@@ -354,6 +401,7 @@ def build_site(site: SiteContext, docs: list[PageDoc], site_dir: Path, config_fi
     plugin = _plugin(cfg)
     plugin.preload(site, docs, render_only, html_loader)
     plugin.threaded_writes = True
+    plugin.lazy_pages = True
     # mkdocs reads SOURCE_DATE_EPOCH for the dates it writes; pin it to the as-of date.
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     epoch = int(dt.datetime.combine(site.as_of, dt.time(), dt.timezone.utc).timestamp())
