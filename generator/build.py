@@ -154,8 +154,8 @@ def prepare(data_dir: Path, as_of: dt.date | None = None, *, validate: bool = Tr
 
 
 def _release_free_memory() -> None:
-    """Hand memory freed after validation back to the system (glibc keeps freed heap pages
-    otherwise: ~80 MB at province scale), so forked render processes do not count it."""
+    """Hand freed memory back to the system (glibc keeps freed heap pages otherwise: ~80 MB
+    after validation at province scale), so the build's peak does not count it."""
     import gc
 
     gc.collect()

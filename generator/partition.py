@@ -11,9 +11,10 @@ processes (or on separate machines), stitch the outputs into one site. See docs/
 - Every partition's mkdocs run knows every page (same nav, same sitemap) but renders only its
   own (`site_adapter.build_site(render_only=...)`); what it writes besides is removed, so each
   partition folder holds exactly the files it owns, and `stitch` refuses a file produced twice.
-- `build_parallel` does it on one machine: after the pages are computed, the process forks
-  one worker per partition (copy-on-write: the data and pages are not copied or pickled), and
-  writes the output files (search index, open data…) itself while the workers render.
+- `build_parallel` does it on one machine: after the pages are computed, the process starts
+  one worker per partition (a fresh interpreter that reads only its partition's pages from a
+  job file, see `_start_worker`), and writes the output files (search index, open data…)
+  itself while the workers render.
 - Large page sets keep their HTML bodies on disk (`Spool`) instead of in memory; the adapter
   reads each body back just before rendering it.
 """
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import importlib
 import os
 import re
@@ -156,6 +156,10 @@ class Spool:
         off, size = self.index[path]
         return os.pread(self._fd, size, off).decode("utf-8")
 
+    def reader(self) -> SpoolReader:
+        """A picklable reader of the bodies written so far."""
+        return SpoolReader(self.path, self.index)
+
     def discard(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
@@ -163,6 +167,38 @@ class Spool:
         if not self._f.closed:
             self._f.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SpoolReader:
+    """`reader(path)` reads one page body back from a spool file. Picklable (path and index,
+    no open file), so a render process gets one for its own pages (`subset`)."""
+
+    def __init__(self, path: Path | str, index: dict[str, tuple[int, int]]) -> None:
+        self.path, self.index = str(path), index
+        self._fd: int | None = None
+
+    def __call__(self, path: str) -> str:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        off, size = self.index[path]
+        return os.pread(self._fd, size, off).decode("utf-8")
+
+    def subset(self, paths: Iterable[str]) -> "SpoolReader":
+        return SpoolReader(self.path, {p: self.index[p] for p in paths if p in self.index})
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path, "index": self.index}
+
+    def __setstate__(self, state: dict) -> None:
+        self.path, self.index, self._fd = state["path"], state["index"], None
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def collect_spooled(site: SiteContext, spool: Spool) -> list[PageDoc]:
@@ -274,43 +310,109 @@ def _count_files(entry: os.DirEntry) -> int:
 
 
 def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int, html_loader=None,
-                   exclude: set[str] | None = None) -> None:
-    """Render `jobs` partitions in forked worker processes and stitch them into `out`; the
-    parent writes the output modules' files meanwhile. Raises SiteBuildError on failure."""
-    import multiprocessing as mp
+                   exclude: set[str] | None = None, release_data: bool = False) -> None:
+    """Render `jobs` partitions in worker processes and stitch them into `out`; this process
+    writes the output modules' files meanwhile. Raises SiteBuildError on failure.
 
-    from .outputs import write_all
+    The workers are fresh interpreters, not forks: each reads from a job file only what
+    rendering its partition needs (its own and the nav pages' titles and meta, every other
+    page's path, where its bodies are on disk). Forked workers shared the dataset and every
+    page with this process, but rendering touches every page object, so each copied most of
+    them (copy-on-write): 1.8 GB per worker at province scale.
+
+    With `release_data`, the dataset is let go (`site.release_data()`) once the outputs that
+    read it are written, before the search index (the longest output) is built."""
+    from .outputs import OUTPUT_MODULES, PAGES_ONLY
     from .site_adapter import SiteBuildError
 
     parts = plan(site, docs, jobs)
     work = Path(tempfile.mkdtemp(prefix=".parts-", dir=out.parent))
-    # Keep everything made so far out of the children's garbage collections: a collection writes
-    # to every tracked object, which would copy the whole dataset and every PageDoc into each
-    # worker (copy-on-write), tripling memory at province scale.
-    gc.collect()
-    gc.freeze()
+    procs: list = []
     try:
-        ctx = mp.get_context("fork")
-        procs = []
         for k in range(jobs):
-            p = ctx.Process(target=_worker, args=(site, docs, parts, k, work, html_loader, exclude), daemon=False)
-            p.start()
-            procs.append(p)
+            procs.append(_start_worker(site, docs, parts, k, work, html_loader, exclude))
         outputs_dir = work / "outputs"
         outputs_dir.mkdir()
-        write_all(site, docs, outputs_dir)
+        names = list(OUTPUT_MODULES)
+        _write_outputs(site, docs, outputs_dir, [m for m in names if m not in PAGES_ONLY])
+        if release_data:
+            from .build import _release_free_memory
+
+            site.release_data()
+            _release_free_memory()
+        _write_outputs(site, docs, outputs_dir, [m for m in names if m in PAGES_ONLY])
         failed = []
         for k, p in enumerate(procs):
-            p.join()
-            if p.exitcode != 0:
+            if p.wait() != 0:
                 err = work / f"error-{k}.txt"
-                failed.append(err.read_text(encoding="utf-8") if err.exists() else f"worker {k} exit {p.exitcode}")
+                failed.append(err.read_text(encoding="utf-8") if err.exists() else f"partition {k}: exit {p.returncode}")
         if failed:
             raise SiteBuildError("; ".join(failed))
         stitch([work / f"part-{k}" for k in range(jobs)] + [outputs_dir], out)
     finally:
-        gc.unfreeze()
+        for p in procs:
+            if p.poll() is None:  # this process failed first: its workers' output is not wanted
+                p.kill()
+                p.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+_CODE_ROOT = Path(__file__).resolve().parent.parent  # the folder holding this generator package
+_WORKER_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                "from generator.partition import _run_job; _run_job(sys.argv[2])")
+
+
+def _start_worker(site: SiteContext, docs: list[PageDoc], parts: list[int], k: int, work: Path, html_loader,
+                  exclude: set[str] | None):
+    """Write partition k's job file and start the process that renders it (`_run_job`)."""
+    import pickle
+    import subprocess
+
+    from .site_adapter import in_nav
+
+    light: list[PageDoc] = []
+    mine: list[str] = []
+    for d, p in zip(docs, parts):
+        if p == k or in_nav(d.path):  # rendered here, or in every page's nav: title and meta needed
+            html = d.html
+            if p == k:
+                mine.append(d.path)
+                if html_loader is not None and not isinstance(html_loader, SpoolReader):
+                    html = html_loader(d.path)
+            light.append(dataclasses.replace(d, html=html, search=None))
+        else:  # another partition's page: its path (links, sitemap) is all this one needs
+            light.append(PageDoc(d.path, "", "", ""))
+    loader = html_loader.subset(mine) if isinstance(html_loader, SpoolReader) else None
+    skip = {p for p in mine if p in exclude} if exclude else None
+    job = work / f"job-{k}.pickle"  # our own objects, read back only by _run_job
+    with open(job, "wb") as f:
+        pickle.dump((site.as_of, light, parts, k, work, loader, skip), f, protocol=pickle.HIGHEST_PROTOCOL)
+    del light
+    return subprocess.Popen([sys.executable, "-c", _WORKER_CODE, str(_CODE_ROOT), str(job)], stdin=subprocess.DEVNULL)
+
+
+def _run_job(job: str) -> None:
+    """A render worker (`_start_worker`): render one partition into work/part-k; on failure
+    write work/error-k.txt (text safe to show, never a traceback with data) and exit 1."""
+    import pickle
+
+    with open(job, "rb") as f:
+        as_of, docs, parts, k, work, loader, exclude = pickle.load(f)
+    os.unlink(job)
+    # the renderer reads only the date of the site context; the dataset stays with the parent
+    site = SiteContext(ds=None, as_of=as_of)  # type: ignore[arg-type]
+    try:
+        render_partition(site, docs, parts, k, work / f"part-{k}", html_loader=loader, outputs=False,
+                         exclude=exclude)
+    except BaseException as e:  # noqa: BLE001 - reported to the parent as text
+        from .site_adapter import SiteBuildError
+
+        msg = str(e) if isinstance(e, SiteBuildError) else f"partition {k}: {type(e).__name__}"
+        (work / f"error-{k}.txt").write_text(msg, encoding="utf-8")
+        if os.environ.get("DEPUTY_SITE_DEBUG"):
+            traceback.print_exc()
+        sys.stdout.flush()
+        raise SystemExit(1) from None
 
 
 def _can_fork() -> bool:
@@ -430,22 +532,6 @@ def _outputs_worker(site, docs, work: Path, names: list[str]) -> None:
     os._exit(0)
 
 
-def _worker(site, docs, parts, k, work: Path, html_loader, exclude) -> None:
-    try:
-        render_partition(site, docs, parts, k, work / f"part-{k}", html_loader=html_loader, outputs=False,
-                         exclude=exclude)
-    except BaseException as e:  # noqa: BLE001 - reported to the parent as text, never a traceback with data
-        from .site_adapter import SiteBuildError
-
-        msg = str(e) if isinstance(e, SiteBuildError) else f"partition {k}: {type(e).__name__}"
-        (work / f"error-{k}.txt").write_text(msg, encoding="utf-8")
-        if os.environ.get("DEPUTY_SITE_DEBUG"):
-            traceback.print_exc()
-        sys.stdout.flush()
-        os._exit(1)
-    os._exit(0)
-
-
 # -- how `python -m generator build` uses this module ----------------------------------------
 
 
@@ -494,7 +580,7 @@ class BuildPlan:
 
     @property
     def loader(self):
-        return self.spool.get if self.spool is not None else None
+        return self.spool.reader() if self.spool is not None else None
 
     def render(self, site: SiteContext, docs: list[PageDoc]):
         """The function build.publish calls with its temp folder."""
@@ -525,7 +611,9 @@ class BuildPlan:
 
             def render_pages(exclude: set[str] | None) -> None:
                 if self.jobs > 1:
-                    build_parallel(site, docs, tmp, self.jobs, html_loader=loader, exclude=exclude)
+                    # the build needs no more of the dataset once the outputs reading it are written
+                    build_parallel(site, docs, tmp, self.jobs, html_loader=loader, exclude=exclude,
+                                   release_data=True)
                 else:
                     render_partition(site, docs, [0] * len(docs), 0, tmp, html_loader=loader, exclude=exclude,
                                      outputs=False if beside else None)

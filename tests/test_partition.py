@@ -109,11 +109,14 @@ def test_local_parallel_build_and_spooled_bodies_match_the_single_build(single, 
     spool.close_writing()
     assert all(d.html == "" for d in light)
     try:
-        publish(site, light, tmp_path / "spooled",
-                render=lambda tmp: partition.build_parallel(site, light, tmp, 3, html_loader=spool.get))
+        publish(site, light, tmp_path / "spooled",  # workers read their bodies from the spool
+                render=lambda tmp: partition.build_parallel(site, light, tmp, 3, html_loader=spool.reader()))
+        publish(site, light, tmp_path / "loaded",  # any other loader: bodies go in the job files
+                render=lambda tmp: partition.build_parallel(site, light, tmp, 2, html_loader=spool.get))
     finally:
         spool.discard()
     assert_same(tmp_path / "spooled", single)
+    assert_same(tmp_path / "loaded", single)
 
 
 @pytest.mark.slow
@@ -154,3 +157,24 @@ def test_partition_argument():
     for bad in ("0/4", "5/4", "x", "1/"):
         with pytest.raises(ValueError):
             partition.parse_partition(bad)
+
+
+@pytest.mark.slow
+def test_a_failing_render_worker_fails_the_build_and_leaves_the_site_untouched(tiny_pages, tmp_path):
+    import dataclasses
+
+    from generator.site_adapter import SiteBuildError
+
+    site, docs = tiny_pages
+    parts = partition.plan(site, docs, 2)
+    bad = next(i for i, p in enumerate(parts) if p == 1)  # a record page rendered by worker 2
+    broken = list(docs)
+    broken[bad] = dataclasses.replace(docs[bad], template="no-such-template.html")
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("published")
+    with pytest.raises(SiteBuildError) as e:
+        publish(site, broken, out, render=lambda tmp: partition.build_parallel(site, broken, tmp, 2))
+    assert str(e.value) == "partition 1: TemplateNotFound"
+    assert tree(out) == {"index.html": b"published"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no job files, parts or temp folders

@@ -15,7 +15,10 @@ from pathlib import Path
 
 from ..pages import PageDoc, SiteContext
 
-OUTPUT_MODULES: list[str] = ["popolo", "open_data", "feed", "search_index"]  # e.g. "search_index", "open_data", "feed", "popolo"
+OUTPUT_MODULES: list[str] = ["popolo", "open_data", "feed", "finder", "search_index"]
+# Output modules that read only the pages, never site.ds: a big build writes them last, after
+# letting the dataset go (generator/partition.py, build_parallel).
+PAGES_ONLY: tuple[str, ...] = ("search_index",)
 
 
 def write_all(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:

@@ -1,4 +1,5 @@
-"""Search index and find-your-deputy data (generator/search): written after the pages.
+"""Search index (generator/search): written after the pages, from the pages alone (not the
+dataset; the find-your-deputy data is the `finder` output module).
 
 Search covers every PageDoc that carries a SearchEntry; see docs/search.md for the format.
 """
@@ -9,7 +10,6 @@ from pathlib import Path
 
 from ..pages import PageDoc, SiteContext
 from ..search import Doc, build
-from ..search.finder import write_finder
 
 
 def docs_from_pages(pages: list[PageDoc]) -> list[Doc]:
@@ -27,6 +27,4 @@ def docs_from_pages(pages: list[PageDoc]) -> list[Doc]:
 
 
 def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
-    written = build(docs_from_pages(pages), Path(out_dir))
-    written += write_finder(site, Path(out_dir))
-    return sorted(written)
+    return sorted(build(docs_from_pages(pages), Path(out_dir)))

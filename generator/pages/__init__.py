@@ -64,6 +64,15 @@ class SiteContext:
     def statuses(self) -> dict[str, MandateStatus]:
         return {m.id: mandate_status(self.ds, m, self.as_of) for m in self.ds.mandates}
 
+    def release_data(self) -> None:
+        """Forget the dataset and what was memoised from it, keeping the date and the state
+        of staged output files. For a big build's last step, which reads only the pages: at
+        province scale the dataset is ≈1.4 GB of objects (generator/partition.py)."""
+        self.ds = None  # type: ignore[assignment]
+        derived = [n for n, v in vars(type(self)).items() if isinstance(v, cached_property)]
+        for name in derived + ["_core"]:  # "_core": pages/common.py's indexes
+            self.__dict__.pop(name, None)
+
 
 PAGE_MODULES: list[str] = ["home", "deputies", "reports", "dictionary", "groups", "stations", "suggestions", "coverage", "methodology", "opendata", "search"]  # filled as page modules land, e.g. "deputies", "reports"
 
