@@ -463,15 +463,11 @@ class OutputsBeside:
 
         outputs_dir, parent_dir = self.work / "outputs", self.work / "parent"
         try:
-            if exc_type is None:
-                parent_dir.mkdir()
-                try:
-                    _write_outputs(self.site, self.docs, parent_dir, self.mine)
-                finally:
-                    self.proc.join()
-            else:
-                self.proc.join()
+            if exc_type is not None:  # the build failed or was interrupted: its outputs are not wanted
                 return
+            parent_dir.mkdir()
+            _write_outputs(self.site, self.docs, parent_dir, self.mine)
+            self.proc.join()
             if self.proc.exitcode != 0:
                 for d in (outputs_dir, parent_dir):
                     shutil.rmtree(d, ignore_errors=True)
@@ -481,6 +477,11 @@ class OutputsBeside:
                 if d.is_dir():
                     _merge_into(d, self.out, "")
         finally:
+            # On any error (also Ctrl-C or SIGTERM while waiting) the forked process is stopped,
+            # not waited for: it would go on writing files nobody will publish.
+            if self.proc.is_alive():
+                self.proc.kill()
+            self.proc.join()
             shutil.rmtree(self.work, ignore_errors=True)
 
 
