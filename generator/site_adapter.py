@@ -6,9 +6,10 @@ means rewriting this file only.
 - `DeputySitePlugin` (entry point `deputy-site`) adds every PageDoc as a `File.generated`
   page. Section index pages ("index.md", "deputies/index.md", …) are in the nav; record
   pages (deputies, reports, areas, …) are `NOT_IN_NAV`, which keeps the nav — rendered into
-  every page — small. Under `build_site` the pages out of the nav are rendered after
-  mkdocs' own, each with a File and Page made for it and dropped once written, so memory
-  does not grow with the number of pages (`_render_lazy`).
+  every page — small. The pages out of the nav are rendered after mkdocs' own, each with a
+  File and Page made for it and dropped once written, so memory does not grow with the
+  number of pages (`_render_lazy`); under `serve` those unchanged since the previous
+  rebuild are written from memory instead (`_serve_memo`).
 - Generated pages skip mkdocs' Markdown step: each gets a `PrerenderedPage` whose
   `read_source`/`render` take the PageDoc's HTML, title and meta as they are. mkdocs would
   otherwise build a new Markdown converter per page and parse the body's first lines as YAML
@@ -62,6 +63,12 @@ NAV_ORDER = (
 
 
 WRITES_IN_FLIGHT = 64  # rendered pages queued for the writer threads at most
+
+# While `serve()` runs: the pages out of the nav rendered by the previous preview build, by
+# cache.page_key (which covers the page, the theme, content/, mkdocs.yml, the nav and the
+# site URL); a rebuild writes those unchanged from here instead of rendering them again.
+_serve_memo: dict[str, str] | None = None
+SERVE_MEMO_PAGES = 20000  # above this many pages the memo would cost too much memory
 
 SKIP_TEMPLATE = "ds-skip.html"  # an empty template: mkdocs writes nothing for such a page
 
@@ -120,16 +127,15 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         super().__init__()
         self.site: SiteContext | None = None
         self.docs: list[PageDoc] | None = None
-        self.threaded_writes = False  # set by build_site; `mkdocs build` writes as usual
+        self.threaded_writes = False  # set by build_site and _load: pages written by a thread pool
         self._pool: ThreadPoolExecutor | None = None
         self._pending: deque[Future] = deque()
         self.render_only: set[str] | None = None  # generated pages to render (None: all)
         self.html_loader = None  # path -> body HTML, when PageDocs keep html="" (generator/partition.py)
         self._registered: dict[str, File] = {}  # generated pages given to mkdocs, by path
-        # Render pages out of the nav after mkdocs' own, one at a time (set by build_site; not
-        # under `mkdocs serve`, which would render their excluded Files as drafts)
-        self.lazy_pages = False
-        self._lazy: list[PageDoc] = []
+        self._lazy: list[PageDoc] = []  # pages out of the nav this process renders (`_render_lazy`)
+        self._plan = None  # generator.partition.BuildPlan of a standalone load (`_load`)
+        self._last_output: str | None = None
         self._files: Files | None = None
         self._env = None
         self._nav_obj = None
@@ -166,7 +172,7 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
             # this process renders are rendered one by one after mkdocs' own pages
             # (`_render_lazy`), each Page dropped once written. Nav pages are kept whole (every
             # page's nav needs them). The sitemap still lists every page (on_template_context).
-            if not nav_page and (self.lazy_pages or (only is not None and doc.path not in only)):
+            if not nav_page:
                 files.append(File.generated(config, doc.path, content="", inclusion=InclusionLevel.EXCLUDED))
                 if only is None or doc.path in only:
                     self._lazy.append(doc)
@@ -212,20 +218,31 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         if self.html_loader is not None and isinstance(page, PrerenderedPage):
             page.content = ""  # the body was read back for this render only
+        if _serve_memo is not None:
+            self._last_output = output  # kept for the next preview build (`_render_lazy`)
         if self._pool is None or not isinstance(page, PrerenderedPage) or not output.strip():
             return output
+        self._queue_write(page.file.abs_dest_path, output)
+        return ""  # written by the pool; mkdocs skips empty output
+
+    def _queue_write(self, path: str, output: str) -> None:
         data = output.encode("utf-8", errors="xmlcharrefreplace")
+        if self._pool is None:
+            _write(path, data)
+            return
         pending = self._pending
         # At most WRITES_IN_FLIGHT pages wait for the disk: an unbounded queue held ~100 MB of
         # page bytes and a Future per page (~1 KB each) when rendering outran the disk.
         while len(pending) >= WRITES_IN_FLIGHT:
             pending.popleft().result()
-        pending.append(self._pool.submit(_write, page.file.abs_dest_path, data))
-        return ""  # written by the pool; mkdocs skips empty output
+        pending.append(self._pool.submit(_write, path, data))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        self._render_lazy(config)
-        self._finish_writes()
+        try:
+            self._render_lazy(config)
+            self._finish_writes()
+        finally:
+            self._close_plan()
 
     def _render_lazy(self, config: MkDocsConfig) -> None:
         """Render the pages left out of mkdocs' files (`on_files`) as mkdocs renders its own
@@ -238,16 +255,46 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
         date = self.site.as_of.isoformat()
         lazy, self._lazy = self._lazy, []
+        memo = _serve_memo if len(lazy) <= SERVE_MEMO_PAGES else None
+        if memo is not None:
+            from . import cache
+
+            skey = cache.site_key(self.site, self.docs) + "|" + (config.site_url or "")
+            kept: dict[str, str] = {}
         for doc in lazy:
             f = File.generated(config, doc.path, content=doc.html, inclusion=InclusionLevel.NOT_IN_NAV)
+            if memo is not None:
+                key = cache.page_key(skey, doc, self.html_loader(doc.path) if self.html_loader else doc.html)
+                out = memo.get(key)
+                if out is not None:  # unchanged since the previous preview build
+                    kept[key] = out
+                    self._queue_write(f.abs_dest_path, out)
+                    continue
             page = PrerenderedPage(doc, f, config, date)
+            self._last_output = None
             mk_build._populate_page(page, config, files)
             mk_build._build_page(page, config, doc_files, nav, env)
             page.content = None  # the written page's body is not kept
             f.page = None
+            if memo is not None and self._last_output is not None:
+                kept[key] = self._last_output
+        if memo is not None:
+            memo.clear()
+            memo.update(kept)
 
     def on_build_error(self, error: Exception) -> None:
-        self._finish_writes(raise_errors=False)
+        try:
+            self._finish_writes(raise_errors=False)
+        finally:
+            self._close_plan()
+
+    def _close_plan(self) -> None:
+        plan, self._plan = self._plan, None
+        if plan is not None:
+            from .outputs import open_data
+
+            plan.close()
+            open_data.discard(self.site)
 
     def _finish_writes(self, raise_errors: bool = True) -> None:
         pool, pending = self._pool, self._pending
@@ -316,10 +363,18 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
                 raise PluginError(f"deputy-site: as_of is not a date: {self.config.as_of!r}") from None
         from .descriptor import DescriptorError
 
+        from .partition import BuildPlan
+
+        # page modules whose inputs did not change come from .cache/, as in `make site`
+        plan = BuildPlan()
         try:
-            self.site, self.docs = build_mod.prepare(data_dir, as_of, validate=self.config.validate_data)
+            self.site, self.docs = build_mod.prepare(data_dir, as_of, validate=self.config.validate_data,
+                                                     collect_fn=plan.collect)
         except (build_mod.InvalidData, DescriptorError) as e:
+            plan.close()
             raise PluginError(f"deputy-site: {e}") from None
+        self._plan, self.html_loader = plan, plan.loader
+        self.threaded_writes = True
         config.watch.append(str(data_dir))
 
     def _nav(self, config: MkDocsConfig) -> list:
@@ -401,7 +456,6 @@ def build_site(site: SiteContext, docs: list[PageDoc], site_dir: Path, config_fi
     plugin = _plugin(cfg)
     plugin.preload(site, docs, render_only, html_loader)
     plugin.threaded_writes = True
-    plugin.lazy_pages = True
     # mkdocs reads SOURCE_DATE_EPOCH for the dates it writes; pin it to the as-of date.
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     epoch = int(dt.datetime.combine(site.as_of, dt.time(), dt.timezone.utc).timestamp())
@@ -418,15 +472,22 @@ def build_site(site: SiteContext, docs: list[PageDoc], site_dir: Path, config_fi
 
 
 def serve(data_dir: Path, addr: str, config_file: Path | None = None) -> None:
-    """Live preview: rebuilds (re-reading the data) when data, content or theme change."""
+    """Live preview: rebuilds (re-reading the data) when data, content or theme change.
+    A rebuild computes only the page modules whose inputs changed (.cache/, as `make site`)
+    and renders only the pages that changed since the previous rebuild (`_serve_memo`)."""
+    global _serve_memo
     from mkdocs.commands.serve import serve as mk_serve
 
     os.environ[DATA_ENV] = str(Path(data_dir).resolve())
     cfg_file = config_file or CONFIG_FILE
     root = Path(cfg_file).resolve().parent
-    mk_serve(
-        str(cfg_file),
-        dev_addr=addr,
-        livereload=True,
-        watch=[str(Path(data_dir).resolve()), str(root / "generator" / "templates")],
-    )
+    _serve_memo = {}
+    try:
+        mk_serve(
+            str(cfg_file),
+            dev_addr=addr,
+            livereload=True,
+            watch=[str(Path(data_dir).resolve()), str(root / "generator" / "templates")],
+        )
+    finally:
+        _serve_memo = None
