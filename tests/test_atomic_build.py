@@ -256,12 +256,20 @@ _SLOW_BUILD = textwrap.dedent(
 )
 
 
+def _default_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_mid_build_keeps_site(site, changed_data, sig):
     out, hashes = site
     proc = subprocess.Popen(
         [sys.executable, "-c", _SLOW_BUILD, str(changed_data), str(out)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a test run started in the background by a shell (`.ci/run &`) ignores SIGINT, and a
+        # child inherits that: the build would then rightly ignore the signal this test sends
+        preexec_fn=_default_signals,
     )
     try:
         line = proc.stdout.readline()
