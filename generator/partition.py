@@ -128,7 +128,7 @@ def parse_partition(text: str) -> tuple[int, int]:
 
 class Spool:
     """Page bodies in one append-only file; `docs` keep html="" and `get(path)` reads a body back.
-    Reads use os.pread, so forked workers can share the open file."""
+    Reads use os.pread (no shared file position); `reader()` gives render workers their own."""
 
     def __init__(self, folder: Path) -> None:
         # on disk next to the site (not in /tmp, which may be memory); ".site-*/" is gitignored
