@@ -127,15 +127,13 @@ def parse_partition(text: str) -> tuple[int, int]:
 
 
 class Spool:
-    """Page bodies in one append-only file; `docs` keep html="" and `get(path)` reads a body back.
-    Reads use os.pread (no shared file position); `reader()` gives render workers their own."""
+    """Page bodies in one append-only file; `docs` keep html="" and `reader()` reads them back."""
 
     def __init__(self, folder: Path) -> None:
         # on disk next to the site (not in /tmp, which may be memory); ".site-*/" is gitignored
         self.dir = Path(tempfile.mkdtemp(prefix=".site-spool-", dir=folder))
         self.path = self.dir / "pages.spool"
         self._f = open(self.path, "wb")
-        self._fd: int | None = None
         self.index: dict[str, tuple[int, int]] = {}
         self._pos = 0
 
@@ -148,22 +146,12 @@ class Spool:
 
     def close_writing(self) -> None:
         self._f.close()
-        self._fd = os.open(self.path, os.O_RDONLY)
-
-    def get(self, path: str) -> str:
-        if self._fd is None:
-            self.close_writing()
-        off, size = self.index[path]
-        return os.pread(self._fd, size, off).decode("utf-8")
 
     def reader(self) -> SpoolReader:
-        """A picklable reader of the bodies written so far."""
+        """A picklable reader of the bodies (after `close_writing`)."""
         return SpoolReader(self.path, self.index)
 
     def discard(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
         if not self._f.closed:
             self._f.close()
         shutil.rmtree(self.dir, ignore_errors=True)

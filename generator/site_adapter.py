@@ -177,8 +177,7 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
                 if only is None or doc.path in only:
                     self._lazy.append(doc)
                 continue
-            inclusion = InclusionLevel.INCLUDED if nav_page else InclusionLevel.NOT_IN_NAV
-            f = File.generated(config, doc.path, content=doc.html, inclusion=inclusion)
+            f = File.generated(config, doc.path, content=doc.html, inclusion=InclusionLevel.INCLUDED)
             page = PrerenderedPage(doc, f, config, date)
             page.skip = only is not None and doc.path not in only  # a nav page rendered elsewhere
             files.append(f)
