@@ -14,13 +14,11 @@ import pytest
 
 from generator import cache
 
+from site_tree import tree
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 AS_OF = "2026-11-20"
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def build(data: Path, out: Path, cache_dir: str) -> str:

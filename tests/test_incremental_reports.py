@@ -18,6 +18,8 @@ import pytest
 from generator import cache
 from generator.pages import PageDoc
 
+from site_tree import tree
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 AS_OF = "2026-11-20"
@@ -249,10 +251,6 @@ with open(sys.argv[1], "w", encoding="utf-8") as f:
     json.dump({"rc": rc, "made": made, "stats": stats[0] if stats else None}, f)
 sys.exit(rc)
 """
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def _build(tmp_path, data: Path, out: Path, cache_dir: str) -> tuple[subprocess.CompletedProcess, dict]:

@@ -16,18 +16,11 @@ import pytest
 from generator import partition
 from generator.build import prepare, publish
 
+from site_tree import tree
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 AS_OF = "2026-11-20"
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    out = {}
-    for r, _dirs, names in os.walk(root):
-        for n in names:
-            p = Path(r) / n
-            out[p.relative_to(root).as_posix()] = p.read_bytes()
-    return out
 
 
 def assert_same(a: Path, b: Path) -> None:
@@ -109,10 +102,12 @@ def test_local_parallel_build_and_spooled_bodies_match_the_single_build(single, 
     spool.close_writing()
     assert all(d.html == "" for d in light)
     try:
+        reader = spool.reader()
         publish(site, light, tmp_path / "spooled",  # workers read their bodies from the spool
-                render=lambda tmp: partition.build_parallel(site, light, tmp, 3, html_loader=spool.reader()))
+                render=lambda tmp: partition.build_parallel(site, light, tmp, 3, html_loader=reader))
         publish(site, light, tmp_path / "loaded",  # any other loader: bodies go in the job files
-                render=lambda tmp: partition.build_parallel(site, light, tmp, 2, html_loader=spool.get))
+                render=lambda tmp: partition.build_parallel(site, light, tmp, 2,
+                                                            html_loader=lambda path: reader(path)))
     finally:
         spool.discard()
     assert_same(tmp_path / "spooled", single)

@@ -5,7 +5,6 @@ pages that changed and the folder equals a fresh build byte for byte."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from pathlib import Path
 
@@ -16,19 +15,12 @@ from mkdocs.config import load_config
 from generator import site_adapter
 from generator.build import prepare
 
+from site_tree import tree
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 URL = "http://127.0.0.1:8000/"
 AS_OF = "2026-11-20"
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    out = {}
-    for r, _dirs, names in os.walk(root):
-        for n in names:
-            p = Path(r) / n
-            out[p.relative_to(root).as_posix()] = p.read_bytes()
-    return out
 
 
 @pytest.fixture
@@ -105,6 +97,7 @@ def test_the_memo_keeps_only_the_last_build(preview, tmp_path, monkeypatch):
 
 
 def test_serve_turns_the_memo_on_only_while_it_runs(monkeypatch, tmp_path):
+    monkeypatch.setenv(site_adapter.DATA_ENV, "")  # serve() sets it; restored after the test
     seen = []
     monkeypatch.setattr("mkdocs.commands.serve.serve", lambda *a, **k: seen.append(site_adapter._serve_memo))
     site_adapter.serve(TINY, "127.0.0.1:8000")
