@@ -8,7 +8,7 @@ OUT ?= site
 AS_OF ?=
 AS_OF_ARG := $(if $(AS_OF),--as-of $(AS_OF),)
 
-.PHONY: site validate test serve bench demo import templates dictionary clean
+.PHONY: site validate test lint serve bench demo import templates dictionary clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ site: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m generator validate $(DATA) $(AS_OF_ARG)
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # The preview's throwaway build folder goes to memory (/dev/shm) when there is one: mkdocs
 # serve deletes and rewrites every page on each rebuild, ~1 s of disk work on a county site.

@@ -100,8 +100,10 @@ def run(cmd: list[str], *, cwd: str | None = None, env: dict | None = None, inte
     out: list[str] = []
     err: list[str] = []
     # read both pipes without blocking each other, then reap with wait4 for ru_maxrss
-    readers = [threading.Thread(target=lambda s=s, b=b: b.append(s.read()), daemon=True)
-               for s, b in ((proc.stdout, out), (proc.stderr, err))]
+    readers = [
+        threading.Thread(target=lambda s=s, b=b: b.append(s.read()), daemon=True)
+        for s, b in ((proc.stdout, out), (proc.stderr, err))
+    ]
     for r in readers:
         r.start()
     for r in readers:
@@ -111,7 +113,13 @@ def run(cmd: list[str], *, cwd: str | None = None, env: dict | None = None, inte
     done.set()
     t.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(cmd=[str(c) for c in cmd], returncode=proc.returncode, seconds=round(seconds, 2),
-               tree_rss_mb=round(peak[0] / 2**20, 1), max_rss_mb=round(usage.ru_maxrss / 1024, 1),
-               cpu_seconds=round(usage.ru_utime + usage.ru_stime, 2),
-               stdout="".join(out), stderr="".join(err))
+    return Run(
+        cmd=[str(c) for c in cmd],
+        returncode=proc.returncode,
+        seconds=round(seconds, 2),
+        tree_rss_mb=round(peak[0] / 2**20, 1),
+        max_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        cpu_seconds=round(usage.ru_utime + usage.ru_stime, 2),
+        stdout="".join(out),
+        stderr="".join(err),
+    )

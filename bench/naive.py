@@ -45,7 +45,9 @@ def write_project(data_dir: Path, project: Path) -> int:
         p.write_text(f"{heading}<div>\n{doc.html}\n</div>\n", encoding="utf-8")
         if in_nav(doc.path):
             nav.append({title: doc.path})
-    cfg = dict(MKDOCS_YML, nav=sorted(nav, key=lambda d: (next(iter(d.values())) != "index.md", next(iter(d.values())))))
+    cfg = dict(
+        MKDOCS_YML, nav=sorted(nav, key=lambda d: (next(iter(d.values())) != "index.md", next(iter(d.values()))))
+    )
     (project / "mkdocs.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return len(docs)
 

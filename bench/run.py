@@ -48,12 +48,20 @@ def machine() -> dict:
         with open("/proc/meminfo") as f:
             mem = f.readline().split(":", 1)[1].strip()
         with open("/proc/cpuinfo") as f:
-            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "")
     except OSError:
         pass
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return {"nproc": os.cpu_count(), "cpu": cpu, "memory": mem, "python": platform.python_version(),
-            "platform": platform.platform(), "commit": commit}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "commit": commit,
+    }
 
 
 def _demo_version() -> str:
@@ -103,8 +111,13 @@ def validate(pkg: Path) -> dict:
     load = loadavg()
     r = measure.run([PY, "-m", "generator", "validate", str(pkg), "--as-of", AS_OF], cwd=ROOT, env=_env(None))
     _check(r, "validate")
-    return {"seconds": r.seconds, "cpu_seconds": r.cpu_seconds, "tree_rss_mb": r.tree_rss_mb,
-            "max_rss_mb": r.max_rss_mb, "load_before": load}
+    return {
+        "seconds": r.seconds,
+        "cpu_seconds": r.cpu_seconds,
+        "tree_rss_mb": r.tree_rss_mb,
+        "max_rss_mb": r.max_rss_mb,
+        "load_before": load,
+    }
 
 
 def build(pkg: Path, out: Path, *, jobs: str = "auto", build_cache: Path | None = None) -> dict:
@@ -112,14 +125,23 @@ def build(pkg: Path, out: Path, *, jobs: str = "auto", build_cache: Path | None 
     cmd = [PY, "-m", "generator", "build", "--data", str(pkg), "--out", str(out), "--as-of", AS_OF, "--jobs", jobs]
     r = measure.run(cmd, cwd=ROOT, env=_env(build_cache))
     _check(r, "build")
-    return {"seconds": r.seconds, "cpu_seconds": r.cpu_seconds, "tree_rss_mb": r.tree_rss_mb,
-            "max_rss_mb": r.max_rss_mb, "load_before": load, "jobs": jobs, "log": r.stdout.strip().splitlines()[-1:]}
+    return {
+        "seconds": r.seconds,
+        "cpu_seconds": r.cpu_seconds,
+        "tree_rss_mb": r.tree_rss_mb,
+        "max_rss_mb": r.max_rss_mb,
+        "load_before": load,
+        "jobs": jobs,
+        "log": r.stdout.strip().splitlines()[-1:],
+    }
 
 
 def same_tree(a: Path, b: Path) -> list[str]:
     """Relative paths that differ between two folders (missing on one side or different bytes)."""
+
     def files(root: Path) -> dict[str, Path]:
         return {str(p.relative_to(root)): p for p in root.rglob("*") if p.is_file()}
+
     fa, fb = files(a), files(b)
     diff = sorted(set(fa) ^ set(fb))
     for rel in sorted(set(fa) & set(fb)):
@@ -144,11 +166,19 @@ def incremental(pkg: Path, work: Path) -> dict:
     edited = build(data, site, build_cache=cache)
     clean = build(data, work / "clean", build_cache=None)
     diff = same_tree(site, work / "clean")
-    return {"first_build_seconds": first["seconds"], "unchanged_rebuild_seconds": unchanged["seconds"],
-            "edited_report": body.name, "edit_rebuild_seconds": edited["seconds"],
-            "edit_rebuild_cpu_seconds": edited.get("cpu_seconds"), "clean_build_cpu_seconds": clean.get("cpu_seconds"),
-            "edit_rebuild_tree_rss_mb": edited["tree_rss_mb"], "clean_build_seconds": clean["seconds"],
-            "identical_to_clean": not diff, "differences": diff[:20], "load_before": edited["load_before"]}
+    return {
+        "first_build_seconds": first["seconds"],
+        "unchanged_rebuild_seconds": unchanged["seconds"],
+        "edited_report": body.name,
+        "edit_rebuild_seconds": edited["seconds"],
+        "edit_rebuild_cpu_seconds": edited.get("cpu_seconds"),
+        "clean_build_cpu_seconds": clean.get("cpu_seconds"),
+        "edit_rebuild_tree_rss_mb": edited["tree_rss_mb"],
+        "clean_build_seconds": clean["seconds"],
+        "identical_to_clean": not diff,
+        "differences": diff[:20],
+        "load_before": edited["load_before"],
+    }
 
 
 def naive(pkg: Path, work: Path) -> dict:
@@ -156,25 +186,41 @@ def naive(pkg: Path, work: Path) -> dict:
     r = measure.run([PY, "-m", "bench.naive", str(pkg), str(project)], cwd=ROOT, env=_env(None))
     _check(r, "naive project")
     load = loadavg()
-    r = measure.run([PY, "-m", "mkdocs", "build", "-q", "-f", str(project / "mkdocs.yml"), "-d", str(project / "site")],
-                    cwd=project, env=_env(None))
+    r = measure.run(
+        [PY, "-m", "mkdocs", "build", "-q", "-f", str(project / "mkdocs.yml"), "-d", str(project / "site")],
+        cwd=project,
+        env=_env(None),
+    )
     _check(r, "naive mkdocs build")
     stats = sitestats.site_stats(project / "site")
     idx = project / "site" / "search" / "search_index.json"
-    out = {"seconds": r.seconds, "cpu_seconds": r.cpu_seconds, "tree_rss_mb": r.tree_rss_mb,
-           "max_rss_mb": r.max_rss_mb, "load_before": load, **stats}
+    out = {
+        "seconds": r.seconds,
+        "cpu_seconds": r.cpu_seconds,
+        "tree_rss_mb": r.tree_rss_mb,
+        "max_rss_mb": r.max_rss_mb,
+        "load_before": load,
+        **stats,
+    }
     if idx.is_file():
         raw = idx.read_bytes()
         import gzip
+
         out["search_index_mb"] = round(len(raw) / 2**20, 1)
-        out["first_search_gzip_bytes"] = len(gzip.compress(raw, 9, mtime=0)) + sitestats.page_weight(project / "site", "index.html")["gzip_bytes"]
+        out["first_search_gzip_bytes"] = (
+            len(gzip.compress(raw, 9, mtime=0)) + sitestats.page_weight(project / "site", "index.html")["gzip_bytes"]
+        )
     return out
 
 
 def measure_scale(scale: str, args, cache: Path) -> dict:
     pkg, generated = ensure_package(cache, scale, args.seed)
-    result: dict = {"scale": scale, "seed": args.seed, "date": dt.datetime.now().isoformat(timespec="seconds"),
-                    "machine_load_at_start": loadavg()}
+    result: dict = {
+        "scale": scale,
+        "seed": args.seed,
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine_load_at_start": loadavg(),
+    }
     if generated:
         result["demo"] = generated
     with open(pkg / "deputies.csv", encoding="utf-8") as f:
@@ -195,7 +241,9 @@ def measure_scale(scale: str, args, cache: Path) -> dict:
     if scale == "county" and not args.skip_incremental:
         log("county: incremental rebuild")
         result["incremental"] = incremental(pkg, cache / "work" / "incremental")
-        log(f"county: edit rebuild {result['incremental']['edit_rebuild_seconds']} s, identical {result['incremental']['identical_to_clean']}")
+        log(
+            f"county: edit rebuild {result['incremental']['edit_rebuild_seconds']} s, identical {result['incremental']['identical_to_clean']}"
+        )
     if scale == "county" and not args.skip_naive:
         log("county: naive mkdocs-material build")
         result["naive"] = naive(pkg, cache / "work")
@@ -218,8 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep-sites", action="store_true", help="keep the built sites in the cache folder")
     p.add_argument("--cache", default=str(ROOT / ".cache" / "bench"))
     p.add_argument("--results", default=str(ROOT / "bench" / "results"))
-    p.add_argument("--merge", nargs="+", metavar="RESULTS_JSON",
-                   help="only merge the scales of other runs' results.json files into --results and re-render")
+    p.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="RESULTS_JSON",
+        help="only merge the scales of other runs' results.json files into --results and re-render",
+    )
     p.add_argument("--note", action="append", default=[], help="a line for the Notes section (with --merge)")
     args = p.parse_args(argv)
     if args.merge:
@@ -290,28 +342,44 @@ def render_md(doc: dict) -> str:
     rows = [
         ("deputies", lambda r: f"{r['deputies']:,}"),
         ("pages (HTML files)", lambda r: f"{r['pages']:,}"),
-        ("validation time (wall / CPU)", lambda r: f'{r["validate"]["seconds"]} s / {r["validate"].get("cpu_seconds", "–")} s'),
+        (
+            "validation time (wall / CPU)",
+            lambda r: f"{r['validate']['seconds']} s / {r['validate'].get('cpu_seconds', '–')} s",
+        ),
         ("validation peak memory", lambda r: _fmt(r["validate"]["tree_rss_mb"], " MB")),
         ("build time, wall (validate + pages + outputs)", lambda r: _fmt(r["build"]["seconds"], " s")),
         ("build CPU time (all processes)", lambda r: _fmt(r["build"].get("cpu_seconds"), " s")),
         ("build processes", lambda r: _processes(r["build"])),
         ("build peak memory (all processes)", lambda r: _fmt(r["build"]["tree_rss_mb"], " MB")),
         ("build peak memory (largest process)", lambda r: _fmt(r["build"]["max_rss_mb"], " MB")),
-        ("time per page (wall / CPU)", lambda r: f'{r["per_page_ms"]} ms / {r.get("per_page_cpu_ms", "–")} ms'),
+        ("time per page (wall / CPU)", lambda r: f"{r['per_page_ms']} ms / {r.get('per_page_cpu_ms', '–')} ms"),
         ("site size", lambda r: _fmt(r["site_mb"], " MB")),
         ("largest page", lambda r: f"{r['largest_page_kb']} KB ({r['largest_page']})"),
-        ("first search download (gzip)", lambda r: _fmt(round(r["first_search_gzip_bytes"] / 1024, 1) if r.get("first_search_gzip_bytes") else None, " KB")),
+        (
+            "first search download (gzip)",
+            lambda r: _fmt(
+                round(r["first_search_gzip_bytes"] / 1024, 1) if r.get("first_search_gzip_bytes") else None, " KB"
+            ),
+        ),
         ("  of which search page + CSS/JS", lambda r: _fmt(round(r["search"]["page_gzip_bytes"] / 1024, 1), " KB")),
-        ("  of which index files (worst query)", lambda r: f"{round(r['search']['max_index_gzip_bytes'] / 1024, 1)} KB ({r['search']['max_query']})"),
+        (
+            "  of which index files (worst query)",
+            lambda r: f"{round(r['search']['max_index_gzip_bytes'] / 1024, 1)} KB ({r['search']['max_query']})",
+        ),
         ("load average at start (1/5/15 min)", lambda r: " / ".join(map(str, r.get("machine_load_at_start", [])))),
         ("measured", lambda r: r.get("date", "")),
     ]
-    out = ["# Benchmark results", "",
-           f"Machine: {m.get('nproc')} cores ({m.get('cpu')}), {m.get('memory')} memory, Python {m.get('python')}, "
-           f"commit {m.get('commit')}; updated {doc.get('updated', '')}.",
-           "The machine is shared with other work: the load average is recorded with each measurement.",
-           "Regenerate with `make bench` (options: `BENCH_ARGS='--scales county,city --skip-naive'`); see docs/scale.md.", "",
-           "| | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
+    out = [
+        "# Benchmark results",
+        "",
+        f"Machine: {m.get('nproc')} cores ({m.get('cpu')}), {m.get('memory')} memory, Python {m.get('python')}, "
+        f"commit {m.get('commit')}; updated {doc.get('updated', '')}.",
+        "The machine is shared with other work: the load average is recorded with each measurement.",
+        "Regenerate with `make bench` (options: `BENCH_ARGS='--scales county,city --skip-naive'`); see docs/scale.md.",
+        "",
+        "| | " + " | ".join(order) + " |",
+        "|---|" + "---|" * len(order),
+    ]
     for label, f in rows:
         cells = []
         for s in order:
@@ -323,26 +391,36 @@ def render_md(doc: dict) -> str:
     c = doc.get("scales", {}).get("county", {})
     if "naive" in c:
         n = c["naive"]
-        out += ["", "## County: ours vs the naive mkdocs-material build (same run)", "",
-                "| | ours | naive |", "|---|---|---|",
-                f"| build time (wall) | {c['build']['seconds']} s | {n['seconds']} s (mkdocs build only) |",
-                f"| build CPU time | {c['build'].get('cpu_seconds', '–')} s | {n.get('cpu_seconds', '–')} s |",
-                f"| peak memory | {c['build']['tree_rss_mb']} MB | {n['tree_rss_mb']} MB |",
-                f"| site size | {c['site_mb']} MB | {n['site_mb']} MB |",
-                f"| largest page | {c['largest_page_kb']} KB | {n['largest_page_kb']} KB |",
-                f"| first search download (gzip) | {round(c['first_search_gzip_bytes'] / 1024, 1)} KB | "
-                f"{round(n.get('first_search_gzip_bytes', 0) / 1024, 1)} KB (whole index, {n.get('search_index_mb')} MB raw) |",
-                "", f"**Ratio naive / ours: {c['naive_ratio']}× wall time, {c.get('naive_cpu_ratio', '–')}× CPU time** "
-                f"(load average at the start of our build: {c['build']['load_before']}, of the naive build: {n['load_before']})."]
+        out += [
+            "",
+            "## County: ours vs the naive mkdocs-material build (same run)",
+            "",
+            "| | ours | naive |",
+            "|---|---|---|",
+            f"| build time (wall) | {c['build']['seconds']} s | {n['seconds']} s (mkdocs build only) |",
+            f"| build CPU time | {c['build'].get('cpu_seconds', '–')} s | {n.get('cpu_seconds', '–')} s |",
+            f"| peak memory | {c['build']['tree_rss_mb']} MB | {n['tree_rss_mb']} MB |",
+            f"| site size | {c['site_mb']} MB | {n['site_mb']} MB |",
+            f"| largest page | {c['largest_page_kb']} KB | {n['largest_page_kb']} KB |",
+            f"| first search download (gzip) | {round(c['first_search_gzip_bytes'] / 1024, 1)} KB | "
+            f"{round(n.get('first_search_gzip_bytes', 0) / 1024, 1)} KB (whole index, {n.get('search_index_mb')} MB raw) |",
+            "",
+            f"**Ratio naive / ours: {c['naive_ratio']}× wall time, {c.get('naive_cpu_ratio', '–')}× CPU time** "
+            f"(load average at the start of our build: {c['build']['load_before']}, of the naive build: {n['load_before']}).",
+        ]
     if "incremental" in c:
         i = c["incremental"]
-        out += ["", "## County: incremental rebuild", "",
-                f"- first build with an empty cache: {i['first_build_seconds']} s",
-                f"- rebuild with nothing changed: {i['unchanged_rebuild_seconds']} s",
-                f"- rebuild after editing one report body ({i['edited_report']}): **{i['edit_rebuild_seconds']} s** "
-                f"({i.get('edit_rebuild_cpu_seconds', '–')} s CPU; load average before: {i.get('load_before')})",
-                f"- clean build of the same edited data: {i['clean_build_seconds']} s",
-                f"- incremental output byte-identical to the clean build: **{i['identical_to_clean']}**"]
+        out += [
+            "",
+            "## County: incremental rebuild",
+            "",
+            f"- first build with an empty cache: {i['first_build_seconds']} s",
+            f"- rebuild with nothing changed: {i['unchanged_rebuild_seconds']} s",
+            f"- rebuild after editing one report body ({i['edited_report']}): **{i['edit_rebuild_seconds']} s** "
+            f"({i.get('edit_rebuild_cpu_seconds', '–')} s CPU; load average before: {i.get('load_before')})",
+            f"- clean build of the same edited data: {i['clean_build_seconds']} s",
+            f"- incremental output byte-identical to the clean build: **{i['identical_to_clean']}**",
+        ]
     if doc.get("notes"):
         out += ["", "## Notes", ""] + [f"- {n}" for n in doc["notes"]]
     out.append("")

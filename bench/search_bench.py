@@ -28,10 +28,26 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 QUERIES = [
-    "王学学", "伊力·吐尔逊", "吐尔逊", "杨", "棠铺镇", "龙山村", "迎宾社区", "代表联络站",
-    "棠铺镇人大代表联络站", "禾溪县人大代表联络中心站", "五级人大代表联合小组", "加装电梯", "医保基金",
-    "老旧小区加装电梯", "加装电梯 石垸镇", "报告履职情况", "人大代表", "伊力吐尔逊报告履职情况",
-    "关于加快石垸镇老旧小区加装电梯的建议", "人大代表 联络站 医保 基金 电梯 小区 棠铺镇 社区",
+    "王学学",
+    "伊力·吐尔逊",
+    "吐尔逊",
+    "杨",
+    "棠铺镇",
+    "龙山村",
+    "迎宾社区",
+    "代表联络站",
+    "棠铺镇人大代表联络站",
+    "禾溪县人大代表联络中心站",
+    "五级人大代表联合小组",
+    "加装电梯",
+    "医保基金",
+    "老旧小区加装电梯",
+    "加装电梯 石垸镇",
+    "报告履职情况",
+    "人大代表",
+    "伊力吐尔逊报告履职情况",
+    "关于加快石垸镇老旧小区加装电梯的建议",
+    "人大代表 联络站 医保 基金 电梯 小区 棠铺镇 社区",
 ]
 
 
@@ -50,12 +66,14 @@ def _sizes(paths: list[Path]) -> dict:
 
 
 def measure(scale: str, data: Path | None, work: Path, queries: list[str], docs_cache: Path | None = None) -> dict:
-    from generator.build import prepare  # noqa: F401  (imports the page modules)
+    from generator.build import (
+        prepare,  # noqa: F401  (imports the page modules)
+        resolve_as_of,
+    )
+    from generator.descriptor import read_package
     from generator.model import load_dataset
     from generator.outputs.search_index import docs_from_pages
     from generator.pages import SiteContext, all_pages
-    from generator.build import resolve_as_of
-    from generator.descriptor import read_package
     from generator.search import build
     from generator.search.finder import write_finder
 
@@ -107,12 +125,20 @@ def measure(scale: str, data: Path | None, work: Path, queries: list[str], docs_
     manifest = json.loads((idx / "manifest.json").read_text())
     res = subprocess.run(
         ["node", str(ROOT / "tests/search_node.js"), str(ROOT / "theme/assets/js/search.js"), str(idx)],
-        input=json.dumps({"queries": queries, "limit": 10}), capture_output=True, text=True, check=True,
+        input=json.dumps({"queries": queries, "limit": 10}),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     per_query = [
-        {"query": r["query"], "results": r["total"], "files": len(r["files"]),
-         "shards": sum(1 for f in r["files"] if f["path"].startswith("s/")),
-         "gzip_bytes": sum(f["gzip"] for f in r["files"]), "ms_node": round(r["ms"], 1)}
+        {
+            "query": r["query"],
+            "results": r["total"],
+            "files": len(r["files"]),
+            "shards": sum(1 for f in r["files"] if f["path"].startswith("s/")),
+            "gzip_bytes": sum(f["gzip"] for f in r["files"]),
+            "ms_node": round(r["ms"], 1),
+        }
         for r in json.loads(res.stdout)
     ]
     q_bytes = [q["gzip_bytes"] for q in per_query]
@@ -121,17 +147,34 @@ def measure(scale: str, data: Path | None, work: Path, queries: list[str], docs_
         "scale": scale,
         "pages": n_pages,
         "search_docs": manifest["docs"],
-        "seconds": {"demo": round(t_demo, 1), "pages": round(t_pages, 1), "index": round(t_index, 2),
-                    "index_cpu": round(c_index, 2), "finder": round(t_finder, 2)},
+        "seconds": {
+            "demo": round(t_demo, 1),
+            "pages": round(t_pages, 1),
+            "index": round(t_index, 2),
+            "index_cpu": round(c_index, 2),
+            "finder": round(t_finder, 2),
+        },
         "peak_rss_mb": round(_maxrss_mb()),
         # memory the index build added on top of the pages' search entries already held
-        "index_rss_mb": {"before": round(rss_before), "peak_after_build": round(peak_after),
-                         "added": round(max(0.0, peak_after - rss_before))},
-        "index": {"files": len(written), "shards": manifest["shards"], "raw_bytes": raw, "gzip_bytes": gz,
-                  "shard": parts["s"], "meta_chunk": parts["m"], "text_chunk": parts["t"]},
-        "finder": {"files": len(finder_files),
-                   "index_gzip": finder_sizes[finder_files.index("finder/index.json")] if finder_files else 0,
-                   "unit_gzip_max": max(finder_sizes)},
+        "index_rss_mb": {
+            "before": round(rss_before),
+            "peak_after_build": round(peak_after),
+            "added": round(max(0.0, peak_after - rss_before)),
+        },
+        "index": {
+            "files": len(written),
+            "shards": manifest["shards"],
+            "raw_bytes": raw,
+            "gzip_bytes": gz,
+            "shard": parts["s"],
+            "meta_chunk": parts["m"],
+            "text_chunk": parts["t"],
+        },
+        "finder": {
+            "files": len(finder_files),
+            "index_gzip": finder_sizes[finder_files.index("finder/index.json")] if finder_files else 0,
+            "unit_gzip_max": max(finder_sizes),
+        },
         "queries": per_query,
         "first_query_gzip_max": max(q_bytes),
         "first_query_gzip_median": int(statistics.median(q_bytes)),
@@ -157,18 +200,24 @@ def report(m: dict) -> str:
         f" peak RSS {m['peak_rss_mb']} MB (index build added {m['index_rss_mb']['added']} MB)",
         f"  index: {m['index']['files']:,} files, {m['index']['shards']:,} shards, {m['index']['raw_bytes'] / 1e6:.1f} MB raw,"
         f" {m['index']['gzip_bytes'] / 1e6:.1f} MB gzip",
-        *(f"    {label}: {m['index'][k]['files']:,} files, gzip median {m['index'][k]['gzip_median'] / 1e3:.1f} KB,"
-          f" max {m['index'][k]['gzip_max'] / 1e3:.1f} KB"
-          for k, label in (("shard", "shards"), ("meta_chunk", "metadata chunks"), ("text_chunk", "excerpt chunks"))),
+        *(
+            f"    {label}: {m['index'][k]['files']:,} files, gzip median {m['index'][k]['gzip_median'] / 1e3:.1f} KB,"
+            f" max {m['index'][k]['gzip_max'] / 1e3:.1f} KB"
+            for k, label in (("shard", "shards"), ("meta_chunk", "metadata chunks"), ("text_chunk", "excerpt chunks"))
+        ),
         f"  finder: {m['finder']['files']} files, index {m['finder']['index_gzip'] / 1e3:.1f} KB gzip,"
         f" largest unit {m['finder']['unit_gzip_max'] / 1e3:.1f} KB gzip",
         "  first query (fresh visitor), gzip bytes before results:",
     ]
     for q in m["queries"]:
-        lines.append(f"    {q['query']:<16} {q['gzip_bytes'] / 1e3:7.1f} KB  {q['files']:3d} files ({q['shards']} shards)"
-                     f"  {q['results']:7,} results")
-    lines.append(f"  median {m['first_query_gzip_median'] / 1e3:.1f} KB, max {m['first_query_gzip_max'] / 1e3:.1f} KB"
-                 " (target < 300 KB)")
+        lines.append(
+            f"    {q['query']:<16} {q['gzip_bytes'] / 1e3:7.1f} KB  {q['files']:3d} files ({q['shards']} shards)"
+            f"  {q['results']:7,} results"
+        )
+    lines.append(
+        f"  median {m['first_query_gzip_median'] / 1e3:.1f} KB, max {m['first_query_gzip_max'] / 1e3:.1f} KB"
+        " (target < 300 KB)"
+    )
     return "\n".join(lines)
 
 
@@ -178,8 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=None, help="use this data package instead of a generated demo")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp folder)")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--docs-cache", type=Path, default=None,
-                    help="pickle of (pages, search docs): written on the first run, reused after (no finder then)")
+    ap.add_argument(
+        "--docs-cache",
+        type=Path,
+        default=None,
+        help="pickle of (pages, search docs): written on the first run, reused after (no finder then)",
+    )
     ap.add_argument("--query", action="append", help="queries to measure (default: a fixed set)")
     args = ap.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="search-bench-"))

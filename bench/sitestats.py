@@ -30,8 +30,13 @@ def site_stats(site: Path) -> dict:
                 pages += 1
                 if b > largest:
                     largest, largest_path = b, os.path.relpath(p, site)
-    return {"pages": pages, "files": files, "site_mb": round(size / 2**20, 1),
-            "largest_page_kb": round(largest / 1024, 1), "largest_page": largest_path}
+    return {
+        "pages": pages,
+        "files": files,
+        "site_mb": round(size / 2**20, 1),
+        "largest_page_kb": round(largest / 1024, 1),
+        "largest_page": largest_path,
+    }
 
 
 def _gz(data: bytes) -> int:
@@ -71,13 +76,23 @@ def first_search(site: Path, queries: list[str]) -> dict:
     idx = site / "search" / "idx"
     if not idx.is_dir():
         return {"error": "no search/idx in the site"}
-    proc = subprocess.run(["node", str(SEARCH_NODE), str(SEARCH_JS), str(idx)],
-                          input=json.dumps({"queries": queries, "limit": 10}),
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        ["node", str(SEARCH_NODE), str(SEARCH_JS), str(idx)],
+        input=json.dumps({"queries": queries, "limit": 10}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     per_query = []
     for r in json.loads(proc.stdout):
-        per_query.append({"query": r["query"], "total": r["total"], "files": len(r["files"]),
-                          "index_gzip_bytes": sum(f["gzip"] for f in r["files"])})
+        per_query.append(
+            {
+                "query": r["query"],
+                "total": r["total"],
+                "files": len(r["files"]),
+                "index_gzip_bytes": sum(f["gzip"] for f in r["files"]),
+            }
+        )
     page = page_weight(site)
     worst = max(per_query, key=lambda q: q["index_gzip_bytes"])
     return {

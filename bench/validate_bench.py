@@ -60,15 +60,23 @@ def ensure_demo(scale: str, workdir: Path, seed: int) -> tuple[Path, float | Non
     if (out / "datapackage.yaml").is_file():
         return out, None
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "generator", "demo", "--scale", scale, "--seed", str(seed), "--out", str(out)],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "generator", "demo", "--scale", scale, "--seed", str(seed), "--out", str(out)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return out, time.perf_counter() - t
 
 
 def measure(data_dir: Path) -> dict:
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "validate", str(data_dir), "--as-of", AS_OF, "--json"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "validate", str(data_dir), "--as-of", AS_OF, "--json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     peak = 0
     out_chunks = []
     # read output in a thread-free way: poll memory while the child runs, then collect
@@ -121,9 +129,13 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args(argv)
     rows = run(tuple(s for s in a.scales.split(",") if s), a.workdir, a.seed)
-    print(f"{'scale':9} {'rows':>10} {'wall s':>8} {'peak MB (all procs)':>20} {'exit':>5} {'errors':>7} {'warnings':>9}")
+    print(
+        f"{'scale':9} {'rows':>10} {'wall s':>8} {'peak MB (all procs)':>20} {'exit':>5} {'errors':>7} {'warnings':>9}"
+    )
     for r in rows:
-        print(f"{r['scale']:9} {r['rows']:>10,} {r['wall_s']:>8} {r['peak_tree_mb']:>20} {r['exit']:>5} {str(r['errors']):>7} {str(r['warnings']):>9}")
+        print(
+            f"{r['scale']:9} {r['rows']:>10,} {r['wall_s']:>8} {r['peak_tree_mb']:>20} {r['exit']:>5} {str(r['errors']):>7} {str(r['warnings']):>9}"
+        )
     return 0
 
 

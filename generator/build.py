@@ -15,8 +15,8 @@ import os
 import shutil
 import signal
 import sys
-import threading
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,7 +31,9 @@ class InvalidData(Exception):
     def __init__(self, problems: list) -> None:
         self.problems = problems
         lines = [f"{p.location()}: {p.message_zh} / {p.message_en}" for p in problems]
-        super().__init__(f"数据包有 {len(problems)} 个错误，未发布 / {len(problems)} errors, not published\n" + "\n".join(lines))
+        super().__init__(
+            f"数据包有 {len(problems)} 个错误，未发布 / {len(problems)} errors, not published\n" + "\n".join(lines)
+        )
 
 
 def resolve_as_of(cli_value: dt.date | None, package_raw: dict | None) -> dt.date:
@@ -41,7 +43,7 @@ def resolve_as_of(cli_value: dt.date | None, package_raw: dict | None) -> dt.dat
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
         except (ValueError, OverflowError, OSError):
             pass
     raw = (package_raw or {}).get("x-data-date")
@@ -85,8 +87,11 @@ def _errors_cached(data_dir: Path, as_of: dt.date, package, keep: dict) -> list:
         from .validate import body_checks
     except ImportError:
         body_checks = None
-    if root is None or body_checks is None or any(body_checks.BODY_PATH.fullmatch(t.path or "")
-                                                  for t in package.tables.values()):
+    if (
+        root is None
+        or body_checks is None
+        or any(body_checks.BODY_PATH.fullmatch(t.path or "") for t in package.tables.values())
+    ):
         return _errors(data_dir, as_of, keep)
     data_root = Path(data_dir).resolve()
     bodies = {}
@@ -94,9 +99,19 @@ def _errors_cached(data_dir: Path, as_of: dt.date, package, keep: dict) -> list:
         rel = f.relative_to(data_root).as_posix()
         if body_checks.BODY_PATH.fullmatch(rel) and not f.is_symlink():
             bodies[os.path.normpath(f)] = rel
-    key = cache.hashlib.sha256("\0".join((
-        cache.FORMAT, "validated", cache.generator_tree_digest(), cache.versions(), as_of.isoformat(),
-        str(data_root), cache.data_digest(data_root, set(bodies)))).encode("utf-8", "surrogatepass")).hexdigest()
+    key = cache.hashlib.sha256(
+        "\0".join(
+            (
+                cache.FORMAT,
+                "validated",
+                cache.generator_tree_digest(),
+                cache.versions(),
+                as_of.isoformat(),
+                str(data_root),
+                cache.data_digest(data_root, set(bodies)),
+            )
+        ).encode("utf-8", "surrogatepass")
+    ).hexdigest()
     record = root / "validated.json"
     digests = {rel: cache.file_digest(p) for p, rel in bodies.items()}
     try:
@@ -132,8 +147,9 @@ def _write_record(record: Path, key: str, digests: dict) -> None:
         pass
 
 
-def prepare(data_dir: Path, as_of: dt.date | None = None, *, validate: bool = True,
-            collect_fn=None) -> tuple[SiteContext, list[PageDoc]]:
+def prepare(
+    data_dir: Path, as_of: dt.date | None = None, *, validate: bool = True, collect_fn=None
+) -> tuple[SiteContext, list[PageDoc]]:
     """Validate, load and compute every page. Raises InvalidData or DescriptorError.
     `collect_fn(site)` replaces `collect` (generator/partition.py keeps big sites' bodies on disk)."""
     data_dir = Path(data_dir)
@@ -234,10 +250,19 @@ def _discard(old: Path) -> None:
                 import subprocess
 
                 subprocess.Popen(
-                    [sys.executable, "-c", "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, ignore_errors=True)",
-                     str(dest), *_stale(trash, dest)],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                    start_new_session=True, close_fds=True)
+                    [
+                        sys.executable,
+                        "-c",
+                        "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, ignore_errors=True)",
+                        str(dest),
+                        *_stale(trash, dest),
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                    close_fds=True,
+                )
                 return
             except OSError:
                 shutil.rmtree(dest, ignore_errors=True)
@@ -273,7 +298,6 @@ def _on_sigterm_exit():
 
 def command(args) -> int:
     from . import site_adapter
-
     from .outputs import open_data
     from .partition import BuildPlan
 
@@ -307,7 +331,12 @@ def command(args) -> int:
     print(
         f"已生成 built {out}: {pages} 个页面 pages ({len(docs)} generated), 最大 largest "
         f"{largest / 1024:.1f} KB ({largest_path}), 截至 as of {site.as_of.isoformat()}, {took:.1f} s"
-        + (f", {bp.jobs} processes" if bp.jobs > 1 else "") + (f", partition {args.partition}" if bp.part else "")
-        + (f", {bp.cache_stats['reused']} pages from cache .cache/" if bp.cache_stats and bp.cache_stats["reused"] else "")
+        + (f", {bp.jobs} processes" if bp.jobs > 1 else "")
+        + (f", partition {args.partition}" if bp.part else "")
+        + (
+            f", {bp.cache_stats['reused']} pages from cache .cache/"
+            if bp.cache_stats and bp.cache_stats["reused"]
+            else ""
+        )
     )
     return 0

@@ -21,9 +21,10 @@ import os
 import pickle
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMAT = "1"
@@ -153,8 +154,11 @@ def site_key(site, docs, config_file: Path | None = None) -> str:
 
 def page_key(skey: str, doc, html: str) -> str:
     h = hashlib.sha256(skey.encode())
-    h.update(json.dumps([doc.path, doc.title, doc.template, doc.meta], ensure_ascii=False, sort_keys=True,
-                        default=str).encode("utf-8", "surrogatepass"))
+    h.update(
+        json.dumps(
+            [doc.path, doc.title, doc.template, doc.meta], ensure_ascii=False, sort_keys=True, default=str
+        ).encode("utf-8", "surrogatepass")
+    )
     h.update(b"\0")
     h.update(html.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
@@ -232,8 +236,9 @@ class PageCache:
                         pass
 
 
-def cached_render(site, docs, tmp: Path, render: Callable[[set[str] | None], Any], html_of: Callable,
-                  around: Callable | None = None) -> dict:
+def cached_render(
+    site, docs, tmp: Path, render: Callable[[set[str] | None], Any], html_of: Callable, around: Callable | None = None
+) -> dict:
     """Render only the pages whose key is not cached (`render(exclude)` builds into `tmp`
     without the excluded paths), copy the others from the cache, then cache what was rendered.
     `around(hits)`, if given, is a context manager both steps run in (partition.OutputsBeside).
@@ -250,7 +255,7 @@ def cached_render(site, docs, tmp: Path, render: Callable[[set[str] | None], Any
     skey = site_key(site, docs)
     keys = {d.path: page_key(skey, d, html_of(d)) for d in docs}
     hits = {p for p, k in keys.items() if cache.has(k)}
-    with (around(hits) if around is not None else contextlib.nullcontext()):
+    with around(hits) if around is not None else contextlib.nullcontext():
         render(hits)
         for d in docs:
             dest = tmp / dest_path(d)
@@ -364,8 +369,9 @@ def _tree_digest_filtered(h, folder: Path) -> None:
             if n.endswith((".pyc", ".pyo")):
                 continue
             p = Path(root) / n
-            h.update(p.relative_to(folder).as_posix().encode("utf-8", "surrogatepass") + b"\0"
-                     + file_digest(p).encode())
+            h.update(
+                p.relative_to(folder).as_posix().encode("utf-8", "surrogatepass") + b"\0" + file_digest(p).encode()
+            )
 
 
 def data_digest(root: Path, skip_bytes: set[str]) -> str:
@@ -420,8 +426,15 @@ def _ignored_prefixes() -> tuple[str, ...]:
     import sysconfig
 
     out = {str(Path(__file__).resolve().parent) + os.sep}
-    for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-              sysconfig.get_paths().get("purelib"), sysconfig.get_paths().get("platlib"), cache_root()):
+    for p in (
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        sysconfig.get_paths().get("purelib"),
+        sysconfig.get_paths().get("platlib"),
+        cache_root(),
+    ):
         if p:
             out.add(os.path.realpath(p) + os.sep)
     return tuple(sorted(out))
@@ -429,19 +442,33 @@ def _ignored_prefixes() -> tuple[str, ...]:
 
 def _doc_to_json(doc) -> dict:
     s = doc.search
-    return {"path": doc.path, "title": doc.title, "template": doc.template, "html": doc.html, "meta": doc.meta,
-            "source": doc.source,
-            "search": None if s is None else [s.kind, s.title, s.person, s.date, s.text, list(s.places)]}
+    return {
+        "path": doc.path,
+        "title": doc.title,
+        "template": doc.template,
+        "html": doc.html,
+        "meta": doc.meta,
+        "source": doc.source,
+        "search": None if s is None else [s.kind, s.title, s.person, s.date, s.text, list(s.places)],
+    }
 
 
 def _doc_from_json(d: dict):
     from .pages import PageDoc, SearchEntry
 
     s = d["search"]
-    search = None if s is None else SearchEntry(kind=s[0], title=s[1], person=s[2], date=s[3], text=s[4],
-                                                places=tuple(s[5]))
-    return PageDoc(path=d["path"], title=d["title"], template=d["template"], html=d["html"], meta=d["meta"],
-                   search=search, source=d["source"])
+    search = (
+        None if s is None else SearchEntry(kind=s[0], title=s[1], person=s[2], date=s[3], text=s[4], places=tuple(s[5]))
+    )
+    return PageDoc(
+        path=d["path"],
+        title=d["title"],
+        template=d["template"],
+        html=d["html"],
+        meta=d["meta"],
+        search=search,
+        source=d["source"],
+    )
 
 
 def _load_entry(path: Path) -> tuple[dict, dict[str, str]] | None:
@@ -450,8 +477,9 @@ def _load_entry(path: Path) -> tuple[dict, dict[str, str]] | None:
         with open(path, "rb") as f:  # bytes, decoded at once: faster than a text stream here
             entry = json.loads(f.read().decode("utf-8", "surrogatepass"))
         deps = {p: d for p, d in entry["deps"]}
-        if not (isinstance(entry["docs"], list) and all(isinstance(p, str) and isinstance(d, str)
-                                                         for p, d in deps.items())):
+        if not (
+            isinstance(entry["docs"], list) and all(isinstance(p, str) and isinstance(d, str) for p, d in deps.items())
+        ):
             return None
         return entry, deps
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -480,8 +508,12 @@ def _page_module_partial(name: str) -> Callable | None:
     return fn if callable(fn) else None
 
 
-def module_docs(site, names: Iterable[str], compute: Callable[[str], list],
-                partial: Callable[[str], Callable | None] | None = _page_module_partial) -> tuple[list, dict]:
+def module_docs(
+    site,
+    names: Iterable[str],
+    compute: Callable[[str], list],
+    partial: Callable[[str], Callable | None] | None = _page_module_partial,
+) -> tuple[list, dict]:
     """The PageDocs of each page module in `names` (in order): from the cache when nothing they
     read changed, else `compute(name)` (then cached).
 
@@ -506,8 +538,11 @@ def module_docs(site, names: Iterable[str], compute: Callable[[str], list],
     data_root = Path(site.ds.root).resolve()
     # Bodies are read while modules run (recorded, checked by digest); the tables, read before,
     # are always in the key, even under a body path (the validator refuses one; this holds without)
-    tables = {os.path.normpath(os.path.join(data_root, t.path))
-              for t in getattr(getattr(site.ds, "package", None), "tables", {}).values() if getattr(t, "path", None)}
+    tables = {
+        os.path.normpath(os.path.join(data_root, t.path))
+        for t in getattr(getattr(site.ds, "package", None), "tables", {}).values()
+        if getattr(t, "path", None)
+    }
     bodies = set()
     for r in site.ds.reports:
         if r.body:
@@ -517,8 +552,15 @@ def module_docs(site, names: Iterable[str], compute: Callable[[str], list],
                 pass
     bodies -= tables
     base = hashlib.sha256()
-    for part in (FORMAT, "modules", generator_tree_digest(), versions(), site.as_of.isoformat(),
-                 str(data_root), data_digest(data_root, bodies)):
+    for part in (
+        FORMAT,
+        "modules",
+        generator_tree_digest(),
+        versions(),
+        site.as_of.isoformat(),
+        str(data_root),
+        data_digest(data_root, bodies),
+    ):
         base.update(part.encode("utf-8", "surrogatepass") + b"\0")
     folder = root / "modules"
     skip = _ignored_prefixes()
@@ -556,8 +598,9 @@ def module_docs(site, names: Iterable[str], compute: Callable[[str], list],
     return out, stats
 
 
-def _update_module(site, fn: Callable, entry: dict, deps: dict[str, str], changed: dict[str, str],
-                   skip: tuple[str, ...], path: Path) -> tuple[list, list[str]] | None:
+def _update_module(
+    site, fn: Callable, entry: dict, deps: dict[str, str], changed: dict[str, str], skip: tuple[str, ...], path: Path
+) -> tuple[list, list[str]] | None:
     """(the stored docs with the pages that read `changed` computed again by `fn`, their paths),
     the entry rewritten with the new pages and digests; None when that cannot be done safely."""
     _OpenLog.start()

@@ -10,8 +10,8 @@ builds are byte-identical.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
 WIDTH = 520
 ROW_H = 30

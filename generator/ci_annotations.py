@@ -19,7 +19,8 @@ import hashlib
 import json
 import posixpath
 import sys
-from typing import Any, Iterable, TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 GITLAB_SEVERITY = {"error": "major", "warning": "minor"}
 
@@ -77,13 +78,15 @@ def gitlab_report(problems: Iterable[dict[str, Any]], data_dir: str = "data") ->
         if fp in seen:  # GitLab drops duplicate fingerprints; keep the first
             continue
         seen.add(fp)
-        out.append({
-            "description": desc,
-            "check_name": str(p.get("code", "")),
-            "fingerprint": fp,
-            "severity": GITLAB_SEVERITY.get(p.get("severity", ""), "info"),
-            "location": {"path": path, "lines": {"begin": line}},
-        })
+        out.append(
+            {
+                "description": desc,
+                "check_name": str(p.get("code", "")),
+                "fingerprint": fp,
+                "severity": GITLAB_SEVERITY.get(p.get("severity", ""), "info"),
+                "location": {"path": path, "lines": {"begin": line}},
+            }
+        )
     return out
 
 
@@ -95,7 +98,9 @@ def read_problems(fh: TextIO) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m generator.ci_annotations", description="校验结果 → CI 注释 / validation JSON → CI annotations")
+    ap = argparse.ArgumentParser(
+        prog="python -m generator.ci_annotations", description="校验结果 → CI 注释 / validation JSON → CI annotations"
+    )
     ap.add_argument("format", choices=["github", "gitlab"])
     ap.add_argument("input", nargs="?", help="JSON file (default: standard input)")
     ap.add_argument("--data-dir", default="data", help="the data folder, relative to the repository root")

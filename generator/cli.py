@@ -19,23 +19,33 @@ def _date(s: str) -> dt.date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m generator", description="人大代表履职公开网站生成器 / deputy transparency site generator")
+    p = argparse.ArgumentParser(
+        prog="python -m generator", description="人大代表履职公开网站生成器 / deputy transparency site generator"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     v = sub.add_parser("validate", help="校验数据包 / validate the data package")
     v.add_argument("data_dir", nargs="?", default="data")
     v.add_argument("--as-of", type=_date, default=None, help="today for due/overdue (default: the real date)")
     v.add_argument("--json", action="store_true", help="print problems as JSON")
-    v.add_argument("--engine", choices=["auto", "fast", "frictionless"], default="auto",
-                   help="row checks: frictionless, or the fast equivalent (auto: fast for big packages; docs/validation.md)")
+    v.add_argument(
+        "--engine",
+        choices=["auto", "fast", "frictionless"],
+        default="auto",
+        help="row checks: frictionless, or the fast equivalent (auto: fast for big packages; docs/validation.md)",
+    )
 
     b = sub.add_parser("build", help="校验并生成网站 / validate and build the site")
     b.add_argument("--data", default="data")
     b.add_argument("--out", default="site")
     b.add_argument("--as-of", type=_date, default=None)
     b.add_argument("--jobs", default="auto", help="build processes (auto: 2 for large sites) / 进程数")
-    b.add_argument("--partition", default=None, metavar="K/N",
-                   help="build only partition K of N (stitch the parts with `stitch`) / 只构建第 K 个分区")
+    b.add_argument(
+        "--partition",
+        default=None,
+        metavar="K/N",
+        help="build only partition K of N (stitch the parts with `stitch`) / 只构建第 K 个分区",
+    )
 
     st = sub.add_parser("stitch", help="拼接分区构建结果 / merge partition outputs into one site")
     st.add_argument("parts", nargs="+", help="partition output folders")

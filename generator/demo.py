@@ -64,25 +64,67 @@ class CountySpec:
 
     @property
     def persons(self) -> int:
-        return (self.national + self.provincial + self.city
-                + self.county_seats - self.prov_also_county - self.city_also_county
-                + self.township_seats - self.county_also_township)
+        return (
+            self.national
+            + self.provincial
+            + self.city
+            + self.county_seats
+            - self.prov_also_county
+            - self.city_also_county
+            + self.township_seats
+            - self.county_also_township
+        )
 
 
 # 1 + 3 + 26 + (205 - 1 - 8) + (1169 - 60) = 1,335 persons, as in the bulletin.
 COUNTY = CountySpec(
-    townships=14, villages=(11, 17), national=1, provincial=3, prov_also_county=1, city=26,
-    city_officials=10, city_also_county=8, county_seats=205, county_also_township=60,
-    township_seats=1169, replacements=10, joint_groups=7, groups_per_township=5, thematic_groups=2,
-    joint_township_members=5, village_stations=36, activities_2023=650, suggestions=330,
-    contacts_2023=(23000, 2300, 723, 3251), received_2023=2300, missing_mix_groups=2,
+    townships=14,
+    villages=(11, 17),
+    national=1,
+    provincial=3,
+    prov_also_county=1,
+    city=26,
+    city_officials=10,
+    city_also_county=8,
+    county_seats=205,
+    county_also_township=60,
+    township_seats=1169,
+    replacements=10,
+    joint_groups=7,
+    groups_per_township=5,
+    thematic_groups=2,
+    joint_township_members=5,
+    village_stations=36,
+    activities_2023=650,
+    suggestions=330,
+    contacts_2023=(23000, 2300, 723, 3251),
+    received_2023=2300,
+    missing_mix_groups=2,
 )
 TINY = CountySpec(
-    townships=2, villages=(2, 2), national=1, provincial=1, prov_also_county=0, city=2,
-    city_officials=1, city_also_county=1, county_seats=6, county_also_township=2,
-    township_seats=13, replacements=1, joint_groups=1, groups_per_township=1, thematic_groups=0,
-    joint_township_members=1, village_stations=0, activities_2023=8, suggestions=8,
-    contacts_2023=(345, 34, 11, 49), received_2023=34, missing_mix_groups=1, reception_every=3,
+    townships=2,
+    villages=(2, 2),
+    national=1,
+    provincial=1,
+    prov_also_county=0,
+    city=2,
+    city_officials=1,
+    city_also_county=1,
+    county_seats=6,
+    county_also_township=2,
+    township_seats=13,
+    replacements=1,
+    joint_groups=1,
+    groups_per_township=1,
+    thematic_groups=0,
+    joint_township_members=1,
+    village_stations=0,
+    activities_2023=8,
+    suggestions=8,
+    contacts_2023=(345, 34, 11, 49),
+    received_2023=34,
+    missing_mix_groups=1,
+    reception_every=3,
 )
 # scale → (cities, counties per city, county spec, id width)
 SCALES = {
@@ -94,6 +136,7 @@ SCALES = {
 
 
 # --- small helpers -----------------------------------------------------------------------
+
 
 def apportion(total: int, weights: list[float]) -> list[int]:
     """Split `total` in proportion to `weights` exactly (largest remainder, ties by index)."""
@@ -114,7 +157,7 @@ def chunks(items: list, n: int) -> list[list]:
     sizes = apportion(len(items), [1.0] * n)
     out, i = [], 0
     for s in sizes:
-        out.append(items[i:i + s])
+        out.append(items[i : i + s])
         i += s
     return out
 
@@ -143,8 +186,11 @@ def zh_num(n: int) -> str:
     """1–999 in Chinese numerals (十一, 二十, 一百零五)."""
     if n >= 100:
         h, r = divmod(n, 100)
-        return NUM_ZH[h - 1] + "百" + ("" if r == 0 else ("零" + NUM_ZH[r - 1] if r < 10 else
-                                                       ("一" + zh_num(r) if r < 20 else zh_num(r))))
+        return (
+            NUM_ZH[h - 1]
+            + "百"
+            + ("" if r == 0 else ("零" + NUM_ZH[r - 1] if r < 10 else ("一" + zh_num(r) if r < 20 else zh_num(r))))
+        )
     if n <= 10:
         return NUM_ZH[n - 1]
     if n < 20:
@@ -162,13 +208,39 @@ class Congress:
         self.sessions = sessions  # year → first day of that year's session
 
     def row(self) -> dict:
-        return dict(id=self.id, name=self.name, jurisdiction=self.jurisdiction, area_id=self.area_id,
-                    level=self.level, term=self.term, start_date=self.start_date, end_date=self.end_date)
+        return dict(
+            id=self.id,
+            name=self.name,
+            jurisdiction=self.jurisdiction,
+            area_id=self.area_id,
+            level=self.level,
+            term=self.term,
+            start_date=self.start_date,
+            end_date=self.end_date,
+        )
 
 
 class Person:
-    __slots__ = ("id", "name", "gender", "ethnicity", "party", "occupation", "birth", "edu", "town", "village",
-                 "official", "re_elected", "diligence", "mandates", "private", "groups", "stations", "weight")
+    __slots__ = (
+        "id",
+        "name",
+        "gender",
+        "ethnicity",
+        "party",
+        "occupation",
+        "birth",
+        "edu",
+        "town",
+        "village",
+        "official",
+        "re_elected",
+        "diligence",
+        "mandates",
+        "private",
+        "groups",
+        "stations",
+        "weight",
+    )
 
     def __init__(self):
         self.mandates: list[Mandate] = []
@@ -181,7 +253,13 @@ class Mandate:
     __slots__ = ("id", "person", "congress", "constituency", "post", "start", "end", "end_reason", "replacement")
 
     def __init__(self, person, congress, constituency, start, post=""):
-        self.person, self.congress, self.constituency, self.start, self.post = person, congress, constituency, start, post
+        self.person, self.congress, self.constituency, self.start, self.post = (
+            person,
+            congress,
+            constituency,
+            start,
+            post,
+        )
         self.end = None
         self.end_reason = None
         self.replacement = False
@@ -215,6 +293,7 @@ class Station:
 
 
 # --- writing ------------------------------------------------------------------------------
+
 
 def _cell(v) -> str:
     if v is None:
@@ -263,6 +342,7 @@ class Writer:
 
 # --- the generator ------------------------------------------------------------------------
 
+
 class Demo:
     def __init__(self, scale: str, seed: int, out: Path, resources: list[dict]):
         self.n_cities, self.n_counties, self.spec, self.width = SCALES[scale]
@@ -294,21 +374,50 @@ class Demo:
         rng = self.top_rng
         sp = self.spec
         self.province_area = self.new_id("ar")
-        self.w.row("areas", dict(id=self.province_area, name=T.PROVINCE_NAME, classification="province", parent_id=None))
-        self.national = Congress("npc-14", "第十四届全国人民代表大会", "全国", None, "national", 14,
-                                 dt.date(2023, 3, 5), dt.date(2028, 3, 4),
-                                 {y: dt.date(y, 3, 5) for y in range(2023, 2027)})
-        self.provincial = Congress("prov-14", f"{T.PROVINCE_NAME}第十四届人民代表大会", T.PROVINCE_NAME, self.province_area,
-                                   "provincial", 14, dt.date(2023, 1, 13), dt.date(2028, 1, 12),
-                                   {2023: dt.date(2023, 1, 13), 2024: dt.date(2024, 1, 22), 2025: dt.date(2025, 1, 20),
-                                    2026: dt.date(2026, 1, 19)})
+        self.w.row(
+            "areas", dict(id=self.province_area, name=T.PROVINCE_NAME, classification="province", parent_id=None)
+        )
+        self.national = Congress(
+            "npc-14",
+            "第十四届全国人民代表大会",
+            "全国",
+            None,
+            "national",
+            14,
+            dt.date(2023, 3, 5),
+            dt.date(2028, 3, 4),
+            {y: dt.date(y, 3, 5) for y in range(2023, 2027)},
+        )
+        self.provincial = Congress(
+            "prov-14",
+            f"{T.PROVINCE_NAME}第十四届人民代表大会",
+            T.PROVINCE_NAME,
+            self.province_area,
+            "provincial",
+            14,
+            dt.date(2023, 1, 13),
+            dt.date(2028, 1, 12),
+            {
+                2023: dt.date(2023, 1, 13),
+                2024: dt.date(2024, 1, 22),
+                2025: dt.date(2025, 1, 20),
+                2026: dt.date(2026, 1, 19),
+            },
+        )
         for c in (self.national, self.provincial):
             self.w.row("congresses", c.row())
         total_counties = self.n_cities * self.n_counties
         self.k_national = self.new_id("k")
-        self.w.row("constituencies", dict(id=self.k_national, congress_id=self.national.id,
-                                          name=f"{T.PROVINCE_NAME}人民代表大会", kind="electing_unit",
-                                          seats=total_counties * sp.national))
+        self.w.row(
+            "constituencies",
+            dict(
+                id=self.k_national,
+                congress_id=self.national.id,
+                name=f"{T.PROVINCE_NAME}人民代表大会",
+                kind="electing_unit",
+                seats=total_counties * sp.national,
+            ),
+        )
         self.w.row("constituency_areas", dict(constituency_id=self.k_national, area_id=self.province_area))
         used_city, used_county = set(), set()
         for ci in range(self.n_cities):
@@ -316,28 +425,68 @@ class Demo:
             city_area = self.new_id("ar")
             self.w.row("areas", dict(id=city_area, name=city_name, classification="city", parent_id=self.province_area))
             start = dt.date(2022, 1, 12)
-            city = Congress(f"city{ci + 1:02d}-09", f"{city_name}第九届人民代表大会", city_name, city_area, "city", 9,
-                            start, TERM_END, {y: (start if y == 2022 else weekday(rng, dt.date(y, 1, 8), dt.date(y, 1, 20)))
-                                              for y in range(2022, 2027)})
+            city = Congress(
+                f"city{ci + 1:02d}-09",
+                f"{city_name}第九届人民代表大会",
+                city_name,
+                city_area,
+                "city",
+                9,
+                start,
+                TERM_END,
+                {
+                    y: (start if y == 2022 else weekday(rng, dt.date(y, 1, 8), dt.date(y, 1, 20)))
+                    for y in range(2022, 2027)
+                },
+            )
             self.w.row("congresses", city.row())
             k_prov = self.new_id("k")
-            self.w.row("constituencies", dict(id=k_prov, congress_id=self.provincial.id, name=f"{city_name}人民代表大会",
-                                              kind="electing_unit", seats=self.n_counties * sp.provincial))
+            self.w.row(
+                "constituencies",
+                dict(
+                    id=k_prov,
+                    congress_id=self.provincial.id,
+                    name=f"{city_name}人民代表大会",
+                    kind="electing_unit",
+                    seats=self.n_counties * sp.provincial,
+                ),
+            )
             self.w.row("constituency_areas", dict(constituency_id=k_prov, area_id=city_area))
             phone_code = f"07{40 + ci:02d}" if self.n_cities > 1 else "0739"
             for ki in range(self.n_counties):
                 idx = ci * self.n_counties + ki
-                name = self.place_name(rng, T.PLACE_FIRST, T.PLACE_SECOND, rng.choice("县县县区"), used_county, T.COUNTY_NAMES, idx)
-                County(self, random.Random(f"demo:{self.seed}:{ci}:{ki}"), idx, name, city_name, city_area, city, k_prov,
-                       phone_code).run()
+                name = self.place_name(
+                    rng, T.PLACE_FIRST, T.PLACE_SECOND, rng.choice("县县县区"), used_county, T.COUNTY_NAMES, idx
+                )
+                County(
+                    self,
+                    random.Random(f"demo:{self.seed}:{ci}:{ki}"),
+                    idx,
+                    name,
+                    city_name,
+                    city_area,
+                    city,
+                    k_prov,
+                    phone_code,
+                ).run()
         self.w.close()
 
 
 class County:
     """One county: geography, deputies, groups, stations, activities, suggestions, reports."""
 
-    def __init__(self, demo: Demo, rng: random.Random, idx: int, name: str, city_name: str, city_area: str,
-                 city: Congress, k_prov: str, phone_code: str):
+    def __init__(
+        self,
+        demo: Demo,
+        rng: random.Random,
+        idx: int,
+        name: str,
+        city_name: str,
+        city_area: str,
+        city: Congress,
+        k_prov: str,
+        phone_code: str,
+    ):
         self.d, self.rng, self.idx, self.name = demo, rng, idx, name
         self.cs = name[-1]  # 县 / 区
         self.city_name, self.city_area, self.city, self.k_prov = city_name, city_area, city, k_prov
@@ -361,10 +510,18 @@ class County:
         for t in range(sp.townships):
             suffix = "镇" if t == 0 or rng.random() < 0.75 else "乡"
             tname = self.d.place_name(rng, T.TOWN_FIRST, T.TOWN_SECOND, suffix, used)
-            town = dict(i=t, name=tname, head=suffix + "长", area=self.d.new_id("ar"),
-                        weight=2.0 if t == 0 else rng.uniform(0.6, 1.5), villages=[])
+            town = dict(
+                i=t,
+                name=tname,
+                head=suffix + "长",
+                area=self.d.new_id("ar"),
+                weight=2.0 if t == 0 else rng.uniform(0.6, 1.5),
+                villages=[],
+            )
             self.out("areas", id=town["area"], name=tname, classification="township", parent_id=self.area)
-            n_comm = (3 if sp.townships > 2 else 1) if t == 0 else (rng.choice([0, 0, 1, 1, 2]) if sp.townships > 2 else 0)
+            n_comm = (
+                (3 if sp.townships > 2 else 1) if t == 0 else (rng.choice([0, 0, 1, 1, 2]) if sp.townships > 2 else 0)
+            )
             n_vil = rng.randint(*sp.villages)
             for v in range(n_comm + n_vil):
                 if v < n_comm:
@@ -384,23 +541,46 @@ class County:
         cday = 6 if self.idx == 0 else rng.randint(4, 12)
         start = dt.date(2022, 1, cday)
         term = 18 if self.idx == 0 else rng.randint(16, 19)
-        self.county = Congress(f"cty{self.idx + 1:03d}-{term}", f"{self.name}第{zh_num(term)}届人民代表大会", self.name,
-                               self.area, "county", term, start, TERM_END,
-                               {y: (start if y == 2022 else weekday(rng, dt.date(y, 1, 6), dt.date(y, 1, 18)))
-                                for y in range(2022, 2027)})
+        self.county = Congress(
+            f"cty{self.idx + 1:03d}-{term}",
+            f"{self.name}第{zh_num(term)}届人民代表大会",
+            self.name,
+            self.area,
+            "county",
+            term,
+            start,
+            TERM_END,
+            {y: (start if y == 2022 else weekday(rng, dt.date(y, 1, 6), dt.date(y, 1, 18))) for y in range(2022, 2027)},
+        )
         self.out("congresses", **self.county.row())
         for t in self.towns:
             tterm = rng.randint(15, 21)
             tstart = dt.date(2022, 1, rng.randint(3, 5))
-            t["congress"] = Congress(f"twn{self.idx + 1:03d}{t['i'] + 1:02d}-{tterm}", f"{t['name']}第{zh_num(tterm)}届人民代表大会",
-                                     t["name"], t["area"], "township", tterm, tstart, TERM_END,
-                                     {y: (tstart if y == 2022 else weekday(rng, dt.date(y, 1, 3), dt.date(y, 1, 10)))
-                                      for y in range(2022, 2027)})
+            t["congress"] = Congress(
+                f"twn{self.idx + 1:03d}{t['i'] + 1:02d}-{tterm}",
+                f"{t['name']}第{zh_num(tterm)}届人民代表大会",
+                t["name"],
+                t["area"],
+                "township",
+                tterm,
+                tstart,
+                TERM_END,
+                {
+                    y: (tstart if y == 2022 else weekday(rng, dt.date(y, 1, 3), dt.date(y, 1, 10)))
+                    for y in range(2022, 2027)
+                },
+            )
             self.out("congresses", **t["congress"].row())
         # electing unit of this county's city deputies
         self.k_city = self.d.new_id("k")
-        self.out("constituencies", id=self.k_city, congress_id=self.city.id, name=f"{self.name}人民代表大会",
-                 kind="electing_unit", seats=self.sp.city)
+        self.out(
+            "constituencies",
+            id=self.k_city,
+            congress_id=self.city.id,
+            name=f"{self.name}人民代表大会",
+            kind="electing_unit",
+            seats=self.sp.city,
+        )
         self.out("constituency_areas", constituency_id=self.k_city, area_id=self.area)
 
     def districts(self) -> None:
@@ -417,13 +597,22 @@ class County:
                 s = min(seats, rng.choice([1, 2, 2, 3]))
                 sizes.append(s)
                 seats -= s
-            vil_parts = chunks(t["villages"], len(sizes)) if len(sizes) <= len(t["villages"]) else \
-                [[t["villages"][i % len(t["villages"])]] for i in range(len(sizes))]
+            vil_parts = (
+                chunks(t["villages"], len(sizes))
+                if len(sizes) <= len(t["villages"])
+                else [[t["villages"][i % len(t["villages"])]] for i in range(len(sizes))]
+            )
             for s, vils in zip(sizes, vil_parts):
                 n += 1
                 kid = self.d.new_id("k")
-                self.out("constituencies", id=kid, congress_id=self.county.id, name=f"{self.name}第{zh_num(n)}选区",
-                         kind="district", seats=s)
+                self.out(
+                    "constituencies",
+                    id=kid,
+                    congress_id=self.county.id,
+                    name=f"{self.name}第{zh_num(n)}选区",
+                    kind="district",
+                    seats=s,
+                )
                 for v in vils:
                     self.out("constituency_areas", constituency_id=kid, area_id=v["area"])
                 self.county_slots += [(kid, t, vils[0])] * s
@@ -438,8 +627,14 @@ class County:
                     vs -= s
                     n += 1
                     kid = self.d.new_id("k")
-                    self.out("constituencies", id=kid, congress_id=t["congress"].id, name=f"{t['name']}第{zh_num(n)}选区",
-                             kind="district", seats=s)
+                    self.out(
+                        "constituencies",
+                        id=kid,
+                        congress_id=t["congress"].id,
+                        name=f"{t['name']}第{zh_num(n)}选区",
+                        kind="district",
+                        seats=s,
+                    )
                     self.out("constituency_areas", constituency_id=kid, area_id=v["area"])
                     slots += [(kid, t, v)] * s
             self.town_slots[t["i"]] = slots
@@ -478,9 +673,11 @@ class County:
         p.weight = rng.uniform(0.5, 1.5)
         if rng.random() < 0.3:
             seq = rng.randint(100, 999)
-            p.private = (f"000000{p.birth:%Y%m}{rng.randint(1, 28):02d}{seq}{rng.choice('0123456789X')}",
-                         f"1990000{rng.randint(0, 9999):04d}",
-                         f"{self.name}{town['name']}{village['name']}{rng.randint(1, 12)}组{rng.randint(1, 60)}号")
+            p.private = (
+                f"000000{p.birth:%Y%m}{rng.randint(1, 28):02d}{seq}{rng.choice('0123456789X')}",
+                f"1990000{rng.randint(0, 9999):04d}",
+                f"{self.name}{town['name']}{village['name']}{rng.randint(1, 12)}组{rng.randint(1, 60)}号",
+            )
         self.persons.append(p)
         return p
 
@@ -488,10 +685,17 @@ class County:
         rng = self.rng
         town = town or self.towns[0]
         village = village or rng.choice(town["villages"])
-        return tpl.format(county=self.name, cs=self.cs, town=town["name"], town_head=town["head"],
-                          village=village["name"], crop=rng.choice(T.CROPS), company=rng.choice(T.COMPANIES) + rng.choice(T.INDUSTRIES),
-                          hospital=rng.choice(T.HOSPITALS),
-                          bureau=rng.choice(T.COUNTY_BUREAUS))
+        return tpl.format(
+            county=self.name,
+            cs=self.cs,
+            town=town["name"],
+            town_head=town["head"],
+            village=village["name"],
+            crop=rng.choice(T.CROPS),
+            company=rng.choice(T.COMPANIES) + rng.choice(T.INDUSTRIES),
+            hospital=rng.choice(T.HOSPITALS),
+            bureau=rng.choice(T.COUNTY_BUREAUS),
+        )
 
     def grassroots_job(self, town, village) -> str:
         return self.fmt(pick(self.rng, T.GRASSROOTS_JOBS), town, village)
@@ -548,9 +752,12 @@ class County:
                     self.chair.append(p)
         # county-only deputies: the chairperson meeting, township leaders, county officials, then grassroots
         rest = list(county_slot)
-        n_official = max(0, round(0.3 * sp.county_seats) - sum(1 for p in self.persons if p.official and any(
-            m.level == "county" for m in p.mandates)))
-        chair_posts = T.CHAIR_MEETING_POSTS[len(self.chair):]
+        n_official = max(
+            0,
+            round(0.3 * sp.county_seats)
+            - sum(1 for p in self.persons if p.official and any(m.level == "county" for m in p.mandates)),
+        )
+        chair_posts = T.CHAIR_MEETING_POSTS[len(self.chair) :]
         n_chair = min(len(chair_posts), max(sp.joint_groups, 1) + (1 if sp.thematic_groups else 0) - len(self.chair))
         posts: list[str | None] = [None] * len(rest)
         for j in range(n_chair):
@@ -582,11 +789,12 @@ class County:
                     town_leaders.append(p)
             self.mandate(p, self.county, kid, post)
         # county deputies who are also township deputies: township leaders first
-        county_only = [p for p in self.persons if len(p.mandates) == 1 and p.mandates[0].level == "county"
-                       and p not in self.chair]
+        county_only = [
+            p for p in self.persons if len(p.mandates) == 1 and p.mandates[0].level == "county" and p not in self.chair
+        ]
         others = [p for p in county_only if p not in town_leaders]
         rng.shuffle(others)
-        overlap = (town_leaders + others)[:sp.county_also_township]
+        overlap = (town_leaders + others)[: sp.county_also_township]
         for p in overlap:
             slots = self.town_slots[p.town["i"]]
             if not slots:
@@ -601,7 +809,7 @@ class County:
             slots = self.town_slots[t["i"]]
             n_off = min(len(T.TOWN_OFFICIAL_POSTS), max(1, round(0.07 * len(slots))))
             offs = []
-            for j, (kid, tt, v) in enumerate(slots):
+            for j, (kid, _tt, v) in enumerate(slots):
                 if j < n_off:
                     post = self.fmt(T.TOWN_OFFICIAL_POSTS[j], t, v)
                     p = self.person(t, v, True, post, 0.3)
@@ -615,8 +823,14 @@ class County:
             self.town_officials[t["i"]] = offs
         # mandates that ended early; township seats are refilled by a by-election
         protected = set(map(id, self.chair)) | set(map(id, self.town_chair.values()))
-        tonly = [m for m in self.mandates if m.level == "township" and len(m.person.mandates) == 1
-                 and id(m.person) not in protected and not m.person.official]
+        tonly = [
+            m
+            for m in self.mandates
+            if m.level == "township"
+            and len(m.person.mandates) == 1
+            and id(m.person) not in protected
+            and not m.person.official
+        ]
         for m in rng.sample(tonly, min(sp.replacements, len(tonly))):
             m.end = weekday(rng, dt.date(2023, 3, 1), dt.date(2025, 6, 30))
             m.end_reason = pick(rng, [("resigned", 4), ("transferred", 3), ("deceased", 2), ("other", 1)])
@@ -624,13 +838,23 @@ class County:
             p = self.person(t, v, False, self.grassroots_job(t, v), 0.0)
             r = self.mandate(p, m.congress, m.constituency, "", m.end + dt.timedelta(days=rng.randint(45, 120)))
             r.replacement = True
-        conly = [m for m in self.mandates if m.level == "county" and len(m.person.mandates) == 1
-                 and id(m.person) not in protected]
+        conly = [
+            m
+            for m in self.mandates
+            if m.level == "county" and len(m.person.mandates) == 1 and id(m.person) not in protected
+        ]
         n_end_county = round(0.02 * sp.county_seats)
         for i, m in enumerate(rng.sample(conly, min(n_end_county, len(conly)))):
             m.end = weekday(rng, dt.date(2023, 6, 1), dt.date(2026, 6, 30))
-            m.end_reason = "recalled" if i == 1 else ("transferred" if m.person.official else pick(
-                rng, [("resigned", 3), ("transferred", 2), ("deceased", 1)]))
+            m.end_reason = (
+                "recalled"
+                if i == 1
+                else (
+                    "transferred"
+                    if m.person.official
+                    else pick(rng, [("resigned", 3), ("transferred", 2), ("deceased", 1)])
+                )
+            )
         if sp.city >= 10:
             conly = [m for m in self.mandates if m.level == "city" and len(m.person.mandates) == 1]
             m = rng.choice(conly)
@@ -664,24 +888,36 @@ class County:
         clusters = chunks(self.towns, sp.joint_groups)
         for gi, towns in enumerate(clusters):
             tnames = "、".join(t["name"] for t in towns)
-            name = f"{self.name}五级人大代表联合小组第{zh_num(gi + 1)}组（{tnames}）" if sp.joint_groups > 1 else \
-                f"{self.name}五级人大代表联合小组"
+            name = (
+                f"{self.name}五级人大代表联合小组第{zh_num(gi + 1)}组（{tnames}）"
+                if sp.joint_groups > 1
+                else f"{self.name}五级人大代表联合小组"
+            )
             g = Group(name, "five_level_joint", self.county, self.area, dt.date(2022, 3, rng.randint(10, 25)), towns[0])
             tset = {t["i"] for t in towns}
             liaison = self.chair[gi % len(self.chair)]
             members = [p for p in upper if p.town["i"] in tset and p not in self.chair]
             county_m = [p for p in members if any(m.level == "county" and m.end is None for m in p.mandates)]
             leader = next((p for p in county_m if p.official), county_m[0] if county_m else members[0])
-            dep = next((p for p in county_m if not p.official and p is not leader), None) or \
-                next(p for p in members if p is not leader)
+            dep = next((p for p in county_m if not p.official and p is not leader), None) or next(
+                p for p in members if p is not leader
+            )
             self.add_member(g, leader, "leader", None)
             self.add_member(g, dep, "deputy_leader", None)
             self.add_member(g, liaison, "liaison", None)
             for p in members:
                 if p is not leader and p is not dep:
                     self.add_member(g, p, "member", None)
-            tonly = [m for m in self.mandates if m.level == "township" and m.person.town["i"] in tset
-                     and len(m.person.mandates) == 1 and not m.person.official and m.end is None and not m.replacement]
+            tonly = [
+                m
+                for m in self.mandates
+                if m.level == "township"
+                and m.person.town["i"] in tset
+                and len(m.person.mandates) == 1
+                and not m.person.official
+                and m.end is None
+                and not m.replacement
+            ]
             for m in rng.sample(tonly, min(sp.joint_township_members, len(tonly))):
                 self.add_member(g, m.person, "member", m)
             self.group_list.append(g)
@@ -691,11 +927,16 @@ class County:
             chair = self.town_chair[t["i"]]
             parts = chunks([m for m in tm if m.person is not chair], sp.groups_per_township)
             for gi, part in enumerate(parts):
-                name = f"{t['name']}人大代表第{zh_num(gi + 1)}小组" if sp.groups_per_township > 1 else f"{t['name']}人大代表小组"
+                name = (
+                    f"{t['name']}人大代表第{zh_num(gi + 1)}小组"
+                    if sp.groups_per_township > 1
+                    else f"{t['name']}人大代表小组"
+                )
                 g = Group(name, "single_level", t["congress"], t["area"], dt.date(2022, 2, rng.randint(14, 28)), t)
                 live = [m for m in part if m.end is None and not m.replacement]
-                leader = next((m for m in live if m.person.official), None) or \
-                    next((m for m in live if m.person.re_elected), live[0])
+                leader = next((m for m in live if m.person.official), None) or next(
+                    (m for m in live if m.person.re_elected), live[0]
+                )
                 dep = next((m for m in live if not m.person.official and m is not leader), live[-1])
                 chair_m = next(m for m in chair.mandates if m.congress is t["congress"])
                 self.add_member(g, leader.person, "leader", leader)
@@ -707,11 +948,18 @@ class County:
                 self.group_list.append(g)
         if sp.thematic_groups:
             cm = [m for m in self.mandates if m.level == "county" and m.end is None]
-            themes = [("教育卫生", ("教师", "医生", "医院", "卫生", "护士", "学校", "教育局", "卫生健康局", "医疗保障局")),
-                      ("农业农村", ("合作社", "种粮", "农业", "养殖", "村", "水利局", "林业局"))]
-            for gi, (label, words) in enumerate(themes[:sp.thematic_groups]):
-                g = Group(f"{self.name}人大代表{label}专业小组", "thematic", self.county, self.area,
-                          dt.date(2022, 4, rng.randint(6, 20)))
+            themes = [
+                ("教育卫生", ("教师", "医生", "医院", "卫生", "护士", "学校", "教育局", "卫生健康局", "医疗保障局")),
+                ("农业农村", ("合作社", "种粮", "农业", "养殖", "村", "水利局", "林业局")),
+            ]
+            for gi, (label, words) in enumerate(themes[: sp.thematic_groups]):
+                g = Group(
+                    f"{self.name}人大代表{label}专业小组",
+                    "thematic",
+                    self.county,
+                    self.area,
+                    dt.date(2022, 4, rng.randint(6, 20)),
+                )
                 ms = [m for m in cm if any(w in m.person.occupation for w in words) and m.person not in self.chair][:16]
                 leader = next((m for m in ms if m.person.official), ms[0])
                 dep = next(m for m in ms if m is not leader and not m.person.official)
@@ -739,10 +987,14 @@ class County:
                 cand = [p for p in ps if id(p) not in frozen]
                 rng.choice(cand).re_elected = True
             if all(p.re_elected for p in ps):
-                cand = [p for p in ps if id(p) not in frozen and not any(
-                    q is p for q in (mm[0] for gg in self.group_list for mm in gg.members if gg is not g))]
+                cand = [
+                    p
+                    for p in ps
+                    if id(p) not in frozen
+                    and not any(q is p for q in (mm[0] for gg in self.group_list for mm in gg.members if gg is not g))
+                ]
                 (cand or ps)[0].re_elected = False
-        for i, g in enumerate(self.group_list):
+        for _i, g in enumerate(self.group_list):
             g.id = self.d.new_id("g", -1)
 
     # --- stations -----------------------------------------------------------------------
@@ -760,20 +1012,26 @@ class County:
             return s
 
         seat = self.towns[0]
-        self.centre = station(f"{self.name}人大代表联络中心站", self.area,
-                              f"{self.name}{seat['name']}{rng.choice(T.STREET_NAMES)}{rng.randint(1, 200)}号{self.name}人大常委会机关一楼",
-                              seat, 2.0)
+        self.centre = station(
+            f"{self.name}人大代表联络中心站",
+            self.area,
+            f"{self.name}{seat['name']}{rng.choice(T.STREET_NAMES)}{rng.randint(1, 200)}号{self.name}人大常委会机关一楼",
+            seat,
+            2.0,
+        )
         self.town_station = {}
         for t in self.towns:
-            self.town_station[t["i"]] = station(f"{t['name']}人大代表联络站", t["area"],
-                                                f"{self.name}{t['name']}人民政府便民服务中心二楼", t, 1.5)
+            self.town_station[t["i"]] = station(
+                f"{t['name']}人大代表联络站", t["area"], f"{self.name}{t['name']}人民政府便民服务中心二楼", t, 1.5
+            )
         per_town = apportion(sp.village_stations, [t["weight"] for t in self.towns])
         self.village_station = {}
         for t, n in zip(self.towns, per_town):
             vils = sorted(t["villages"], key=lambda v: (v["cls"] != "community", -v["weight"]))[:n]
             for v in vils:
-                self.village_station[v["area"]] = station(f"{v['name']}人大代表联络站", v["area"],
-                                                          f"{self.name}{t['name']}{v['name']}党群服务中心", t, 1.0)
+                self.village_station[v["area"]] = station(
+                    f"{v['name']}人大代表联络站", v["area"], f"{self.name}{t['name']}{v['name']}党群服务中心", t, 1.0
+                )
         for p in self.persons:
             levels = {m.level for m in p.mandates}
             if levels & {"national", "provincial", "city"}:
@@ -803,14 +1061,30 @@ class County:
         self.plan_rows: list[dict] = []
         gw = [1.6 if g.kind == "five_level_joint" else (0.7 if g.kind == "thematic" else 1.0) for g in self.group_list]
         base = apportion(sp.activities_2023, gw)
-        status_w = {"good": [("present", 92), ("excused", 6), ("absent", 2)],
-                    "mid": [("present", 74), ("excused", 15), ("absent", 11)],
-                    "poor": [("present", 42), ("excused", 20), ("absent", 38)]}
+        status_w = {
+            "good": [("present", 92), ("excused", 6), ("absent", 2)],
+            "mid": [("present", 74), ("excused", 15), ("absent", 11)],
+            "poor": [("present", 42), ("excused", 20), ("absent", 38)],
+        }
         kind_w = {
-            "five_level_joint": [("study", 28), ("inspection", 15), ("research", 15), ("supervision", 15),
-                                 ("reception", 10), ("public_interest", 10), ("training", 7)],
-            "single_level": [("study", 40), ("inspection", 10), ("research", 14), ("supervision", 10),
-                             ("reception", 16), ("public_interest", 5), ("training", 5)],
+            "five_level_joint": [
+                ("study", 28),
+                ("inspection", 15),
+                ("research", 15),
+                ("supervision", 15),
+                ("reception", 10),
+                ("public_interest", 10),
+                ("training", 7),
+            ],
+            "single_level": [
+                ("study", 40),
+                ("inspection", 10),
+                ("research", 14),
+                ("supervision", 10),
+                ("reception", 16),
+                ("public_interest", 5),
+                ("training", 5),
+            ],
             "thematic": [("study", 15), ("inspection", 30), ("research", 35), ("supervision", 20)],
         }
         local = [t for t in T.TOPIC_NAMES]
@@ -822,10 +1096,16 @@ class County:
                     n = n23
                 else:
                     n = max(1, round(n23 * (0.86 if y == 2026 else 1.0) * rng.uniform(0.85, 1.15)))
-                self.plan_rows.append(dict(
-                    id=self.d.new_id("p"), group_id=g.id, year=y, themes="；".join(themes),
-                    summary=f"全年计划组织活动{n}次，重点围绕{themes[0]}、{themes[1]}开展视察调研，督办相关代表建议，"
-                            f"每季度至少组织一次集中学习。"))
+                self.plan_rows.append(
+                    dict(
+                        id=self.d.new_id("p"),
+                        group_id=g.id,
+                        year=y,
+                        themes="；".join(themes),
+                        summary=f"全年计划组织活动{n}次，重点围绕{themes[0]}、{themes[1]}开展视察调研，督办相关代表建议，"
+                        f"每季度至少组织一次集中学习。",
+                    )
+                )
                 hi = dt.date(y, 12, 26) if y < 2026 else LAST_DAY
                 dates = sorted(weekday(rng, dt.date(y, 1, 10) if y > 2023 else dt.date(y, 2, 6), hi) for _ in range(n))
                 where = g.town or self.towns[0]
@@ -833,15 +1113,27 @@ class County:
                     kind = pick(rng, kind_w[g.kind])
                     title = rng.choice(T.ACTIVITY_TITLES[kind]).format(theme=rng.choice(themes), law=rng.choice(T.LAWS))
                     loc_station = self.town_station[where["i"]] if rng.random() < 0.6 else self.centre
-                    location = loc_station.name if kind in ("study", "reception", "training", "supervision") else \
-                        f"{where['name']}{rng.choice(where['villages'])['name']}"
+                    location = (
+                        loc_station.name
+                        if kind in ("study", "reception", "training", "supervision")
+                        else f"{where['name']}{rng.choice(where['villages'])['name']}"
+                    )
                     aid = self.d.new_id("a", 1)
-                    self.activity_rows.append(dict(
-                        id=aid, group_id=g.id, date=d, kind=kind, title=f"{g.name}{title}" if len(g.name) < 30 else title,
-                        summary=T.ACTIVITY_SUMMARIES[kind].format(n=rng.randint(3, 12) if kind != "public_interest" else rng.randint(30, 120)),
-                        location=location,
-                        people_received=rng.randint(5, 40) if kind == "reception" else None))
-                    for p, role, start, end in g.members:
+                    self.activity_rows.append(
+                        dict(
+                            id=aid,
+                            group_id=g.id,
+                            date=d,
+                            kind=kind,
+                            title=f"{g.name}{title}" if len(g.name) < 30 else title,
+                            summary=T.ACTIVITY_SUMMARIES[kind].format(
+                                n=rng.randint(3, 12) if kind != "public_interest" else rng.randint(30, 120)
+                            ),
+                            location=location,
+                            people_received=rng.randint(5, 40) if kind == "reception" else None,
+                        )
+                    )
+                    for p, _role, start, end in g.members:
                         if start <= d and (end is None or d <= end):
                             st = pick(rng, status_w[p.diligence])
                             self.attendance_rows.append((aid, p.id, st))
@@ -873,8 +1165,18 @@ class County:
                 people = None
                 title = f"{s.name}进站代表{T.KIND_ZH[kind]}"
                 summary = "进站代表集中学习履职知识，交流联系群众的做法。"
-            self.activity_rows.append(dict(id=aid, station_id=s.id, date=d, kind=kind, title=title, summary=summary,
-                                           location=s.address, people_received=people))
+            self.activity_rows.append(
+                dict(
+                    id=aid,
+                    station_id=s.id,
+                    date=d,
+                    kind=kind,
+                    title=title,
+                    summary=summary,
+                    location=s.address,
+                    people_received=people,
+                )
+            )
             live = [mem[0] for mem in s.members if mem[1] <= d and (mem[2] is None or d <= mem[2])]
             for p in rng.sample(live, min(len(live), rng.randint(2, 4))):
                 st = "present" if rng.random() < 0.92 else "excused"
@@ -911,7 +1213,7 @@ class County:
                 d = m.end
             rows.append((d, m, i))
         rows.sort(key=lambda r: (r[0], r[2]))
-        for n, (d, m, i) in enumerate(rows):
+        for n, (d, m, _i) in enumerate(rows):
             topic, bureau, titles, body, responses = rng.choice(T.TOPICS)
             town = m.person.town
             village = m.person.village
@@ -936,7 +1238,9 @@ class County:
             elif age < 45:
                 status = pick(rng, [("submitted", 7), ("in_progress", 3)])
             elif age < 200:
-                status = pick(rng, [("in_progress", 4), ("resolved", 2), ("planned", 2), ("explained", 1), ("submitted", 1)])
+                status = pick(
+                    rng, [("in_progress", 4), ("resolved", 2), ("planned", 2), ("explained", 1), ("submitted", 1)]
+                )
             else:
                 status = pick(rng, [("resolved", 50), ("planned", 22), ("explained", 20), ("in_progress", 8)])
             if status == "submitted" and age > 120 and sp.suggestions >= 20:
@@ -952,13 +1256,29 @@ class County:
             if status in ("resolved", "planned") and (rng.random() < 0.04 or (n == 0 and sp.suggestions < 20)):
                 award = pick(rng, [("well_raised", 2), ("well_supervised", 2), ("both", 1)])
             sid = self.d.new_id("s")
-            row = dict(id=sid, kind=kind, title=title, lead_deputy_id=m.person.id, congress_id=m.congress.id, date=d,
-                       topic=topic, body=f"{village['name']}、{town['name']}一带{body}", handling_unit=unit, status=status,
-                       response=response, response_date=rdate, award=award)
+            row = dict(
+                id=sid,
+                kind=kind,
+                title=title,
+                lead_deputy_id=m.person.id,
+                congress_id=m.congress.id,
+                date=d,
+                topic=topic,
+                body=f"{village['name']}、{town['name']}一带{body}",
+                handling_unit=unit,
+                status=status,
+                response=response,
+                response_date=rdate,
+                award=award,
+            )
             self.sugg_rows.append(row)
             self.led.setdefault(id(m.person), []).append(row)
-            peers = [x for x in by_level[level] if x.congress is m.congress and x.person is not m.person and x.active(d)]
-            k = min(len(peers), rng.randint(9, 12) if kind == "motion" else (rng.randint(1, 4) if rng.random() < 0.6 else 0))
+            peers = [
+                x for x in by_level[level] if x.congress is m.congress and x.person is not m.person and x.active(d)
+            ]
+            k = min(
+                len(peers), rng.randint(9, 12) if kind == "motion" else (rng.randint(1, 4) if rng.random() < 0.6 else 0)
+            )
             for x in sorted(rng.sample(peers, k), key=lambda x: x.person.id):
                 self.cosign_rows.append(dict(suggestion_id=sid, deputy_id=x.person.id))
                 self.cosigned[id(x.person)] = self.cosigned.get(id(x.person), 0) + 1
@@ -976,15 +1296,23 @@ class County:
             ps = [p for p in self.persons if any(m.start <= hi and (m.end is None or m.end >= lo) for m in p.mandates)]
             weights = [p.weight * dw[p.diligence] * max(lw[m.level] for m in p.mandates) for p in ps]
             cols = []
-            for k, total in enumerate(sp.contacts_2023):
+            for _k, total in enumerate(sp.contacts_2023):
                 if y != 2023:
                     total = round(total * factor[y] * rng.uniform(0.95, 1.05))
                 cols.append(apportion(total, [w * rng.uniform(0.6, 1.4) for w in weights]))
             for j, p in enumerate(ps):
                 vals = tuple(c[j] for c in cols)
                 self.contact_of[(id(p), y)] = vals
-                self.contact_rows.append(dict(deputy_id=p.id, year=y, voters_visited=vals[0], people_received=vals[1],
-                                              opinions_collected=vals[2], problems_resolved=vals[3]))
+                self.contact_rows.append(
+                    dict(
+                        deputy_id=p.id,
+                        year=y,
+                        voters_visited=vals[0],
+                        people_received=vals[1],
+                        opinions_collected=vals[2],
+                        problems_resolved=vals[3],
+                    )
+                )
         self.contact_rows.sort(key=lambda r: (r["deputy_id"], r["year"]))
 
     # --- reports --------------------------------------------------------------------------
@@ -994,12 +1322,16 @@ class County:
         numbers = {2022: 2, 2023: 9, 2024: 17, 2025: 24, 2026: 31}
         out = {}
         for y, n in numbers.items():
-            d = dt.date(2024, 3, 14) if (y == 2024 and self.idx == 0) else weekday(rng, dt.date(y, 2, 20), dt.date(y, 3, 28))
-            out[y] = (d, f"{self.county.name[:-len('人民代表大会')]}人大常委会第{zh_num(n)}次会议")
+            d = (
+                dt.date(2024, 3, 14)
+                if (y == 2024 and self.idx == 0)
+                else weekday(rng, dt.date(y, 2, 20), dt.date(y, 3, 28))
+            )
+            out[y] = (d, f"{self.county.name[: -len('人民代表大会')]}人大常委会第{zh_num(n)}次会议")
         return out
 
     def reports(self) -> None:
-        rng, sp = self.rng, self.sp
+        rng = self.rng
         rules_years = {"re_elected": (1,), "official": (2,), "other": (3, 4)}
         meetings = self.sc_meetings()
         self.report_rows: list[dict] = []
@@ -1067,7 +1399,7 @@ class County:
         # with at least 30% of each congress's deputies reporting at a meeting
         modes = {}
         by_congress: dict[str, list] = {}
-        for i, (m, d, venue, state) in enumerate(planned):
+        for i, (m, _d, _venue, state) in enumerate(planned):
             if m.level == "city":
                 modes[i] = "oral"
             else:
@@ -1097,8 +1429,13 @@ class County:
             else:
                 audience = "voters"
                 if mode == "meeting":
-                    venue = rng.choice([f"{p.village['name']}村民委员会会议室", f"{p.stations[0].name}",
-                                        f"{p.town['name']}人民政府会议室"]).replace("社区村民委员会", "社区居民委员会")
+                    venue = rng.choice(
+                        [
+                            f"{p.village['name']}村民委员会会议室",
+                            f"{p.stations[0].name}",
+                            f"{p.town['name']}人民政府会议室",
+                        ]
+                    ).replace("社区村民委员会", "社区居民委员会")
                     attendees = rng.randint(35, 180)
                     voted = attendees - rng.randint(0, attendees // 10)
                     unsat = rng.choice([0, 0, 0, 1, 2]) if p.diligence != "poor" else rng.randint(2, 8)
@@ -1107,10 +1444,24 @@ class County:
                 else:
                     venue = f"{p.village['name']}公开栏张贴、选民微信群推送"
             ty = term_year(m.congress, d)
-            self.report_rows.append(dict(
-                id=rid, deputy_id=p.id, mandate_id=m.id, date=d, term_year=ty, mode=mode, audience=audience,
-                venue=venue, body=f"reports/{rid}.md", attendees=attendees, eval_satisfied=sat, eval_basic=basic,
-                eval_unsatisfied=unsat, state=state))
+            self.report_rows.append(
+                dict(
+                    id=rid,
+                    deputy_id=p.id,
+                    mandate_id=m.id,
+                    date=d,
+                    term_year=ty,
+                    mode=mode,
+                    audience=audience,
+                    venue=venue,
+                    body=f"reports/{rid}.md",
+                    attendees=attendees,
+                    eval_satisfied=sat,
+                    eval_basic=basic,
+                    eval_unsatisfied=unsat,
+                    state=state,
+                )
+            )
             self.bodies.append((rid, T.report_body(rng, self.report_facts(m, d, audience))))
 
     def report_facts(self, m: Mandate, d: dt.date, audience: str) -> dict:
@@ -1133,12 +1484,26 @@ class County:
         y = d.year - 1 if d.month <= 6 else d.year
         v = self.contact_of.get((id(p), y)) or (None, None, None, None)
         return dict(
-            audience=audience, county=self.name, congress=m.congress.name, name=p.name,
+            audience=audience,
+            county=self.name,
+            congress=m.congress.name,
+            name=p.name,
             constituency=self.constituency_name.get(m.constituency, m.congress.jurisdiction),
-            topics=topics, led=len(led), done=done, cosigned=self.cosigned.get(id(p), 0),
-            group=group.name if (group and att) else None, role=role, activities=len(att), kinds=kinds,
+            topics=topics,
+            led=len(led),
+            done=done,
+            cosigned=self.cosigned.get(id(p), 0),
+            group=group.name if (group and att) else None,
+            role=role,
+            activities=len(att),
+            kinds=kinds,
             station=p.stations[0].name if p.stations else f"{self.name}人大代表联络中心站",
-            year=y, v=v[0], r=v[1], o=v[2], p=v[3])
+            year=y,
+            v=v[0],
+            r=v[1],
+            o=v[2],
+            p=v[3],
+        )
 
     # --- run and write --------------------------------------------------------------------
     def run(self) -> None:
@@ -1161,27 +1526,73 @@ class County:
             for r in self.rows.get(table, []):
                 w.row(table, r)
         for p in self.persons:
-            bio = (f"{p.name}，{'女' if p.gender == 'female' else '男'}，{p.ethnicity}，{p.birth.year}年{p.birth.month}月生，"
-                   f"{p.edu}学历，{p.party}。现任{p.occupation}。"
-                   + "、".join(m.congress.name for m in p.mandates) + "代表。")
+            bio = (
+                f"{p.name}，{'女' if p.gender == 'female' else '男'}，{p.ethnicity}，{p.birth.year}年{p.birth.month}月生，"
+                f"{p.edu}学历，{p.party}。现任{p.occupation}。"
+                + "、".join(m.congress.name for m in p.mandates)
+                + "代表。"
+            )
             priv = p.private or (None, None, None)
-            w.row("deputies", dict(id=p.id, name=p.name, gender=p.gender, ethnicity=p.ethnicity, party=p.party,
-                                   occupation=p.occupation, image=None, biography=bio, id_card_number=priv[0],
-                                   personal_phone=priv[1], home_address=priv[2]))
+            w.row(
+                "deputies",
+                dict(
+                    id=p.id,
+                    name=p.name,
+                    gender=p.gender,
+                    ethnicity=p.ethnicity,
+                    party=p.party,
+                    occupation=p.occupation,
+                    image=None,
+                    biography=bio,
+                    id_card_number=priv[0],
+                    personal_phone=priv[1],
+                    home_address=priv[2],
+                ),
+            )
         for m in self.mandates:
-            w.row("mandates", dict(id=m.id, deputy_id=m.person.id, congress_id=m.congress.id,
-                                   constituency_id=m.constituency, re_elected=m.person.re_elected,
-                                   official=m.person.official, post_title=m.post or None, start_date=m.start,
-                                   end_date=m.end, end_reason=m.end_reason))
+            w.row(
+                "mandates",
+                dict(
+                    id=m.id,
+                    deputy_id=m.person.id,
+                    congress_id=m.congress.id,
+                    constituency_id=m.constituency,
+                    re_elected=m.person.re_elected,
+                    official=m.person.official,
+                    post_title=m.post or None,
+                    start_date=m.start,
+                    end_date=m.end,
+                    end_reason=m.end_reason,
+                ),
+            )
         for s in self.station_list:
-            w.row("stations", dict(id=s.id, name=s.name, area_id=s.area_id, address=s.address, opening_hours=s.hours,
-                                   office_phone=s.phone, founding_date=s.founding))
+            w.row(
+                "stations",
+                dict(
+                    id=s.id,
+                    name=s.name,
+                    area_id=s.area_id,
+                    address=s.address,
+                    opening_hours=s.hours,
+                    office_phone=s.phone,
+                    founding_date=s.founding,
+                ),
+            )
         for s in self.station_list:
             for p, start, end in sorted(s.members, key=lambda x: x[0].id):
                 w.row("station_members", dict(station_id=s.id, deputy_id=p.id, start_date=start, end_date=end))
         for g in self.group_list:
-            w.row("groups", dict(id=g.id, name=g.name, kind=g.kind, congress_id=g.congress.id, area_id=g.area_id,
-                                 founding_date=g.founding))
+            w.row(
+                "groups",
+                dict(
+                    id=g.id,
+                    name=g.name,
+                    kind=g.kind,
+                    congress_id=g.congress.id,
+                    area_id=g.area_id,
+                    founding_date=g.founding,
+                ),
+            )
         role_order = {"leader": 0, "deputy_leader": 1, "liaison": 2, "member": 3}
         for g in self.group_list:
             seen = set()
@@ -1209,6 +1620,7 @@ class County:
 
 
 # --- the descriptor -----------------------------------------------------------------------
+
 
 def descriptor_text(src: str, data_date: dt.date = AS_OF) -> str:
     """The source descriptor, text-for-text, with `x-data-date` (and `x-fictional`) set."""
@@ -1250,8 +1662,11 @@ def generate(scale: str, seed: int, out: Path, source: Path = SOURCE_DATA) -> di
 def command(args) -> int:
     out = Path(args.out)
     if not (SOURCE_DATA / "datapackage.yaml").is_file() or not (SOURCE_DATA / "rules.yaml").is_file():
-        print(f"找不到数据包描述文件和规则文件 / the schema and rules are missing: {SOURCE_DATA}/datapackage.yaml, "
-              "rules.yaml (run from a source checkout)", file=sys.stderr)
+        print(
+            f"找不到数据包描述文件和规则文件 / the schema and rules are missing: {SOURCE_DATA}/datapackage.yaml, "
+            "rules.yaml (run from a source checkout)",
+            file=sys.stderr,
+        )
         return 1
     try:
         counts = generate(args.scale, args.seed, out)

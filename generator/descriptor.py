@@ -123,7 +123,9 @@ def read_package(data_dir: Path) -> Package:
         for r in raw["resources"]:
             schema = r.get("schema") or {}
             if not isinstance(schema, dict):
-                raise DescriptorError(f"{path.name}: resource {r.get('name')!r} has an inline schema that is not a mapping")
+                raise DescriptorError(
+                    f"{path.name}: resource {r.get('name')!r} has an inline schema that is not a mapping"
+                )
             pk = schema.get("primaryKey") or []
             if isinstance(pk, str):
                 pk = [pk]

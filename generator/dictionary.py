@@ -171,12 +171,18 @@ def render_markdown(pkg: Package, rules: Rules, rules_error: str | None = None, 
     if not for_site:
         add("# 数据字典 / Data dictionary")
         add("")
-        add("> 本文件由 `python -m generator.dictionary` 根据 `data/datapackage.yaml`、`data/rules.yaml` 和校验代码目录自动生成，请勿手工修改（运行 `make dictionary` 更新）。")
-        add("> Generated from the data package descriptor, the rules file and the validator's code catalogue; do not edit by hand (run `make dictionary`).")
+        add(
+            "> 本文件由 `python -m generator.dictionary` 根据 `data/datapackage.yaml`、`data/rules.yaml` 和校验代码目录自动生成，请勿手工修改（运行 `make dictionary` 更新）。"
+        )
+        add(
+            "> Generated from the data package descriptor, the rules file and the validator's code catalogue; do not edit by hand (run `make dictionary`)."
+        )
         add("")
     add(f"数据包 Package: **{_cell(pkg.raw.get('title', pkg.raw.get('name', '')))}**")
     add("")
-    add("标记 Marks: **必填** = required；**不公开** = private（只供工作人员使用，永不发布 / staff only, never published）。")
+    add(
+        "标记 Marks: **必填** = required；**不公开** = private（只供工作人员使用，永不发布 / staff only, never published）。"
+    )
     add("")
     add("## 数据表 / Tables")
     add("")
@@ -198,12 +204,16 @@ def render_markdown(pkg: Package, rules: Rules, rules_error: str | None = None, 
             fields = [fields] if isinstance(fields, str) else list(fields or [])
             rf = ref.get("fields")
             rf = [rf] if isinstance(rf, str) else list(rf or [])
-            add(f"- 外键 foreign key: {', '.join(f'`{x}`' for x in fields)} → `{ref.get('resource', t.name) or t.name}`.{', '.join(f'`{x}`' for x in rf)}")
+            add(
+                f"- 外键 foreign key: {', '.join(f'`{x}`' for x in fields)} → `{ref.get('resource', t.name) or t.name}`.{', '.join(f'`{x}`' for x in rf)}"
+            )
         pm = popolo_mapping(t.description)
         if pm:
             add(f"- Popolo: {_cell(pm)}")
         add("")
-        add("| 字段 field | 中文标题 | 类型 type | 必填 | 不公开 | 约束 constraints | 可选值 values | 说明 description |")
+        add(
+            "| 字段 field | 中文标题 | 类型 type | 必填 | 不公开 | 约束 constraints | 可选值 values | 说明 description |"
+        )
         add("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for f in t.fields:
             labels = enum_labels(f)
@@ -233,7 +243,9 @@ def render_markdown(pkg: Package, rules: Rules, rules_error: str | None = None, 
     add("| 层级 level | 报告对象 audience | 报告方式 modes | 报告月份 months |")
     add("| --- | --- | --- | --- |")
     for level, r in rules.report_levels.items():
-        add(f"| `{level}` | {', '.join(f'`{a}`' for a in r.audience)} | {', '.join(f'`{m}`' for m in r.modes)} | {', '.join(str(m) for m in r.months)} |")
+        add(
+            f"| `{level}` | {', '.join(f'`{a}`' for a in r.audience)} | {', '.join(f'`{m}`' for m in r.modes)} | {', '.join(str(m) for m in r.months)} |"
+        )
     add("")
     kind_zh = {"re_elected": "连任代表", "official": "职务代表", "other": "其他代表"}
     add("报告年份（届内第几年）/ term years in which each kind of deputy reports, first match in this order:")
@@ -262,14 +274,18 @@ def render_markdown(pkg: Package, rules: Rules, rules_error: str | None = None, 
         add("| 代码 code | 级别 severity | 含义 | meaning | 处理 fix |")
         add("| --- | --- | --- | --- | --- |")
         for c in codes:
-            add(f"| `{c['code']}` | {SEVERITY_ZH.get(c['severity'], c['severity'])} | {_cell(c['zh'])} | {_cell(c['en'])} | {_cell(c['hint_zh'])} |")
+            add(
+                f"| `{c['code']}` | {SEVERITY_ZH.get(c['severity'], c['severity'])} | {_cell(c['zh'])} | {_cell(c['en'])} | {_cell(c['hint_zh'])} |"
+            )
     add("")
     add("## 导入代码 / Import codes (`python -m generator import`)")
     add("")
     add("| 代码 code | 级别 severity | 含义 | meaning |")
     add("| --- | --- | --- | --- |")
     for c in import_codes():
-        add(f"| `{c['code']}` | {SEVERITY_ZH.get(c['severity'], c['severity'])} | {_cell(c['zh'])} | {_cell(c['en'])} |")
+        add(
+            f"| `{c['code']}` | {SEVERITY_ZH.get(c['severity'], c['severity'])} | {_cell(c['zh'])} | {_cell(c['en'])} |"
+        )
     add("")
     return "\n".join(L)
 
@@ -282,7 +298,9 @@ def generate(data_dir: Path | str = "data") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m generator.dictionary", description="生成数据字典 / write the data dictionary")
+    p = argparse.ArgumentParser(
+        prog="python -m generator.dictionary", description="生成数据字典 / write the data dictionary"
+    )
     p.add_argument("data_dir", nargs="?", default="data")
     p.add_argument("--out", default=str(DOC_PATH))
     p.add_argument("--check", action="store_true", help="exit 1 when the file is stale instead of writing it")

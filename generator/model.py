@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from array import array
 import sys
+from array import array
 from collections import defaultdict
-from dataclasses import dataclass, field, fields as dc_fields
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from dataclasses import fields as dc_fields
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .descriptor import Package, TableSpec, read_package
 from .rules import Rules, load_rules

@@ -78,7 +78,9 @@ def choose_mandate(ds: Dataset, deputy_id: str, day: dt.date, mandate_id: str | 
         )
     if not eligible:
         if not current:
-            raise NewReportError(f"代表 {deputy_id} 在 {day} 没有现任代表资格 / deputy {deputy_id} holds no current mandate on {day}")
+            raise NewReportError(
+                f"代表 {deputy_id} 在 {day} 没有现任代表资格 / deputy {deputy_id} holds no current mandate on {day}"
+            )
         levels = "、".join(sorted({ds.congress[m.congress_id].level for m in current}))
         raise NewReportError(
             f"代表 {deputy_id} 的现任代表资格（{levels}）在规则文件中没有报告要求 / "
@@ -152,8 +154,13 @@ def create_report(data_dir: Path, deputy_id: str, day: dt.date, mandate_id: str 
     except BaseException:
         (data_dir / body).unlink(missing_ok=True)
         raise
-    return {"row": row, "others": [o.id for o in others], "congress": congress.name, "level": congress.level,
-            "months": rule.months}
+    return {
+        "row": row,
+        "others": [o.id for o in others],
+        "congress": congress.name,
+        "level": congress.level,
+        "months": rule.months,
+    }
 
 
 def command(args) -> int:
@@ -168,7 +175,9 @@ def command(args) -> int:
         print(f"错误 error: 文件已存在 / file exists: {e.filename}", file=sys.stderr)
         return 1
     r = info["row"]
-    print(f"已创建报告草稿 created {data_dir / r['body']}（五个部分的标题已写好 / the five parts are ready to fill in）")
+    print(
+        f"已创建报告草稿 created {data_dir / r['body']}（五个部分的标题已写好 / the five parts are ready to fill in）"
+    )
     print(
         f"已在 {data_dir / 'reports.csv'} 添加一行 appended: id={r['id']} 代表资格 mandate={r['mandate_id']}（{info['congress']}）"
         f" 届内第{r['term_year']}年 term year={r['term_year']} 方式 mode={r['mode']} 对象 audience={r['audience']}"
@@ -176,8 +185,14 @@ def command(args) -> int:
     )
     if info["months"] and day.month not in info["months"]:
         months = "、".join(f"{m}月" for m in info["months"])
-        print(f"注意 note: 本级代表按规定在{months}报告，请把日期改为实际报告日期 / this level reports in months {', '.join(map(str, info['months']))}: set the real report date")
+        print(
+            f"注意 note: 本级代表按规定在{months}报告，请把日期改为实际报告日期 / this level reports in months {', '.join(map(str, info['months']))}: set the real report date"
+        )
     if info["others"]:
-        print(f"该代表还有其他需要报告的代表资格 other mandates: {', '.join(info['others'])}（可用 --mandate 指定 / choose with --mandate）")
-    print("下一步 next: 填写正文，核对日期、方式和地点，改 state 为 published 后运行 make validate / fill in the text, check date, mode and venue, set state=published, then run make validate")
+        print(
+            f"该代表还有其他需要报告的代表资格 other mandates: {', '.join(info['others'])}（可用 --mandate 指定 / choose with --mandate）"
+        )
+    print(
+        "下一步 next: 填写正文，核对日期、方式和地点，改 state 为 published 后运行 make validate / fill in the text, check date, mode and venue, set state=published, then run make validate"
+    )
     return 0

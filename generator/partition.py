@@ -30,8 +30,8 @@ import shutil
 import sys
 import tempfile
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .pages import PageDoc, SiteContext, all_pages
 
@@ -113,7 +113,7 @@ def plan(site: SiteContext, docs: list[PageDoc], n: int) -> list[int]:
 
 
 def parse_partition(text: str) -> tuple[int, int]:
-    """"K/N" (1-based K, as CI matrices count) → (k, n) with 0-based k."""
+    """ "K/N" (1-based K, as CI matrices count) → (k, n) with 0-based k."""
     try:
         k, n = (int(x) for x in text.split("/"))
     except ValueError:
@@ -171,7 +171,7 @@ class SpoolReader:
         off, size = self.index[path]
         return os.pread(self._fd, size, off).decode("utf-8")
 
-    def subset(self, paths: Iterable[str]) -> "SpoolReader":
+    def subset(self, paths: Iterable[str]) -> SpoolReader:
         return SpoolReader(self.path, {p: self.index[p] for p in paths if p in self.index})
 
     def close(self) -> None:
@@ -197,8 +197,16 @@ def collect_spooled(site: SiteContext, spool: Spool) -> list[PageDoc]:
 # -- rendering and stitching ----------------------------------------------------------------
 
 
-def render_partition(site: SiteContext, docs: list[PageDoc], parts: list[int], k: int, out: Path,
-                     html_loader=None, outputs: bool | None = None, exclude: set[str] | None = None) -> list[str]:
+def render_partition(
+    site: SiteContext,
+    docs: list[PageDoc],
+    parts: list[int],
+    k: int,
+    out: Path,
+    html_loader=None,
+    outputs: bool | None = None,
+    exclude: set[str] | None = None,
+) -> list[str]:
     """Render partition k into `out` (created); returns the files it holds. Partition 0 keeps
     every non-page file and (unless outputs=False) writes the output modules' files. Pages in
     `exclude` are not rendered (the page cache supplies them)."""
@@ -297,8 +305,15 @@ def _count_files(entry: os.DirEntry) -> int:
     return n
 
 
-def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int, html_loader=None,
-                   exclude: set[str] | None = None, release_data: bool = False) -> None:
+def build_parallel(
+    site: SiteContext,
+    docs: list[PageDoc],
+    out: Path,
+    jobs: int,
+    html_loader=None,
+    exclude: set[str] | None = None,
+    release_data: bool = False,
+) -> None:
     """Render `jobs` partitions in worker processes and stitch them into `out`; this process
     writes the output modules' files meanwhile. Raises SiteBuildError on failure.
 
@@ -333,7 +348,9 @@ def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int,
         for k, p in enumerate(procs):
             if p.wait() != 0:
                 err = work / f"error-{k}.txt"
-                failed.append(err.read_text(encoding="utf-8") if err.exists() else f"partition {k}: exit {p.returncode}")
+                failed.append(
+                    err.read_text(encoding="utf-8") if err.exists() else f"partition {k}: exit {p.returncode}"
+                )
         if failed:
             raise SiteBuildError("; ".join(failed))
         stitch([work / f"part-{k}" for k in range(jobs)] + [outputs_dir], out)
@@ -346,12 +363,14 @@ def build_parallel(site: SiteContext, docs: list[PageDoc], out: Path, jobs: int,
 
 
 _CODE_ROOT = Path(__file__).resolve().parent.parent  # the folder holding this generator package
-_WORKER_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                "from generator.partition import _run_job; _run_job(sys.argv[2])")
+_WORKER_CODE = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from generator.partition import _run_job; _run_job(sys.argv[2])"
+)
 
 
-def _start_worker(site: SiteContext, docs: list[PageDoc], parts: list[int], k: int, work: Path, html_loader,
-                  exclude: set[str] | None):
+def _start_worker(
+    site: SiteContext, docs: list[PageDoc], parts: list[int], k: int, work: Path, html_loader, exclude: set[str] | None
+):
     """Write partition k's job file and start the process that renders it (`_run_job`)."""
     import pickle
     import subprocess
@@ -390,8 +409,7 @@ def _run_job(job: str) -> None:
     # the renderer reads only the date of the site context; the dataset stays with the parent
     site = SiteContext(ds=None, as_of=as_of)  # type: ignore[arg-type]
     try:
-        render_partition(site, docs, parts, k, work / f"part-{k}", html_loader=loader, outputs=False,
-                         exclude=exclude)
+        render_partition(site, docs, parts, k, work / f"part-{k}", html_loader=loader, outputs=False, exclude=exclude)
     except BaseException as e:  # noqa: BLE001 - reported to the parent as text
         from .site_adapter import SiteBuildError
 
@@ -406,8 +424,10 @@ def _run_job(job: str) -> None:
 def _can_fork() -> bool:
     import multiprocessing as mp
 
-    return "fork" in mp.get_all_start_methods() and (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                                      else (os.cpu_count() or 1)) > 1
+    return (
+        "fork" in mp.get_all_start_methods()
+        and (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)) > 1
+    )
 
 
 # Output modules the rendering process writes itself once mkdocs is done (open data: its files
@@ -426,7 +446,7 @@ class OutputsBeside:
     def __init__(self, site: SiteContext, docs: list[PageDoc], out: Path) -> None:
         self.site, self.docs, self.out = site, docs, Path(out)
 
-    def __enter__(self) -> "OutputsBeside":
+    def __enter__(self) -> OutputsBeside:
         import multiprocessing as mp
 
         from . import outputs
@@ -438,8 +458,9 @@ class OutputsBeside:
         # gitignored alike, and not inside it (mkdocs empties its site folder when it starts)
         self.work = Path(tempfile.mkdtemp(prefix=f"{self.out.name}-outputs-", dir=self.out.parent))
         try:
-            self.proc = mp.get_context("fork").Process(target=_outputs_worker,
-                                                       args=(self.site, self.docs, self.work, theirs), daemon=False)
+            self.proc = mp.get_context("fork").Process(
+                target=_outputs_worker, args=(self.site, self.docs, self.work, theirs), daemon=False
+            )
             self.proc.start()
         except BaseException:
             shutil.rmtree(self.work, ignore_errors=True)
@@ -473,12 +494,12 @@ class OutputsBeside:
             shutil.rmtree(self.work, ignore_errors=True)
 
 
-def render_with_outputs_beside(site: SiteContext, docs: list[PageDoc], out: Path, html_loader=None,
-                               exclude: set[str] | None = None) -> None:
+def render_with_outputs_beside(
+    site: SiteContext, docs: list[PageDoc], out: Path, html_loader=None, exclude: set[str] | None = None
+) -> None:
     """render_partition(…, k=0) for a single partition, with the outputs written beside it."""
     with OutputsBeside(site, docs, out):
-        render_partition(site, docs, [0] * len(docs), 0, out, html_loader=html_loader, outputs=False,
-                         exclude=exclude)
+        render_partition(site, docs, [0] * len(docs), 0, out, html_loader=html_loader, outputs=False, exclude=exclude)
 
 
 def _write_outputs(site: SiteContext, docs: list[PageDoc], folder: Path, names: list[str]) -> None:
@@ -601,11 +622,18 @@ class BuildPlan:
             def render_pages(exclude: set[str] | None) -> None:
                 if self.jobs > 1:
                     # the build needs no more of the dataset once the outputs reading it are written
-                    build_parallel(site, docs, tmp, self.jobs, html_loader=loader, exclude=exclude,
-                                   release_data=True)
+                    build_parallel(site, docs, tmp, self.jobs, html_loader=loader, exclude=exclude, release_data=True)
                 else:
-                    render_partition(site, docs, [0] * len(docs), 0, tmp, html_loader=loader, exclude=exclude,
-                                     outputs=False if beside else None)
+                    render_partition(
+                        site,
+                        docs,
+                        [0] * len(docs),
+                        0,
+                        tmp,
+                        html_loader=loader,
+                        exclude=exclude,
+                        outputs=False if beside else None,
+                    )
 
             self.cache_stats = cache.cached_render(site, docs, tmp, render_pages, html_of, around=around)
 

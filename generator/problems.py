@@ -7,8 +7,8 @@ codes lives in `codes.py` so the data dictionary and tests can list every one.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"

@@ -40,9 +40,7 @@ class Rules:
     )
     meeting_share_levels: tuple[str, ...] = ("county", "township")
     meeting_share_minimum: float = 0.30
-    group_roles: dict[str, int] = field(
-        default_factory=lambda: {"leader": 1, "deputy_leader": 1, "liaison": 1}
-    )
+    group_roles: dict[str, int] = field(default_factory=lambda: {"leader": 1, "deputy_leader": 1, "liaison": 1})
     group_mix: tuple[str, ...] = ("new_and_re_elected", "official_and_grassroots")
     attendance_minimum_rate: float = 0.6
     attendance_minimum_activities: int = 3
@@ -139,7 +137,9 @@ def parse_rules(raw: Any) -> Rules:
         if not isinstance(g, dict):
             raise RulesError("groups must be a mapping")
         roles = g.get("roles", d.group_roles)
-        if not isinstance(roles, dict) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in roles.values()):
+        if not isinstance(roles, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in roles.values()
+        ):
             raise RulesError("groups.roles must map a role to a whole number")
         kw["group_roles"] = {str(k): int(v) for k, v in roles.items()}
         mix = _tuple_strs(g.get("mix", list(d.group_mix)), "groups.mix")
@@ -164,7 +164,10 @@ def parse_rules(raw: Any) -> Rules:
         if not isinstance(pv, dict):
             raise RulesError("privacy must be a mapping")
         kw["office_email_domains"] = tuple(
-            x.lower() for x in _tuple_strs(pv.get("office_email_domains", list(d.office_email_domains)), "privacy.office_email_domains")
+            x.lower()
+            for x in _tuple_strs(
+                pv.get("office_email_domains", list(d.office_email_domains)), "privacy.office_email_domains"
+            )
         )
     return Rules(**kw)
 

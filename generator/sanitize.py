@@ -19,16 +19,43 @@ import html
 import json
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import markdown
 import nh3
 
 ALLOWED_TAGS = {
-    "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "pre", "code",
-    "ul", "ol", "li", "strong", "em", "b", "i", "del", "sup", "sub",
-    "table", "thead", "tbody", "tr", "th", "td", "a", "img",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "br",
+    "hr",
+    "blockquote",
+    "pre",
+    "code",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "del",
+    "sup",
+    "sub",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "img",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -147,7 +174,7 @@ def markdown_too_complex(text: str) -> bool:
         m = _LEADING_MARKERS.match(line)
         prefix = m.group(0) if m else ""
         markers = len(re.findall(r">|[-*+]|[0-9]+[.)]", prefix))
-        rest = line[len(prefix):]
+        rest = line[len(prefix) :]
         indent = len(rest) - len(rest.lstrip(" \t"))
         indent += prefix.count("\t") * 3 + prefix.count(" ")
         if markers > _MAX_NESTING or indent > 4 * _MAX_NESTING:
@@ -157,9 +184,7 @@ def markdown_too_complex(text: str) -> bool:
 
 def _plain_paragraphs(text: str) -> str:
     paras = [p.strip("\n") for p in _BLANK_LINES.split(text)]
-    return "\n".join(
-        "<p>" + html.escape(p, quote=True).replace("\n", "<br>\n") + "</p>" for p in paras if p.strip()
-    )
+    return "\n".join("<p>" + html.escape(p, quote=True).replace("\n", "<br>\n") + "</p>" for p in paras if p.strip())
 
 
 def markdown_to_safe_html(text: str, image_url: Callable[[str], str | None] | None = None) -> str:
@@ -243,8 +268,11 @@ def json_for_html(value: Any) -> str:
     In an attribute, escape it once more with `text()`: it contains double quotes."""
     s = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return (
-        s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        s.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
     )
 
 

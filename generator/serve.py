@@ -25,7 +25,9 @@ def command(args) -> int:
     try:
         site_adapter.serve(data, args.addr)
     except OSError as e:  # e.g. the port is taken
-        print(f"错误 error: 无法在 {args.addr} 启动预览 / cannot serve on {args.addr}: {e.strerror or e}", file=sys.stderr)
+        print(
+            f"错误 error: 无法在 {args.addr} 启动预览 / cannot serve on {args.addr}: {e.strerror or e}", file=sys.stderr
+        )
         return 1
     except SystemExit as e:
         return int(e.code or 0)

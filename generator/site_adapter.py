@@ -28,7 +28,8 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote as urlquote, urljoin, urlsplit
+from urllib.parse import quote as urlquote
+from urllib.parse import urljoin, urlsplit
 
 import jinja2
 from mkdocs.config import base as config_base
@@ -140,8 +141,9 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         self._env = None
         self._nav_obj = None
 
-    def preload(self, site: SiteContext, docs: list[PageDoc], render_only: set[str] | None = None,
-                html_loader=None) -> None:
+    def preload(
+        self, site: SiteContext, docs: list[PageDoc], render_only: set[str] | None = None, html_loader=None
+    ) -> None:
         self.site, self.docs = site, docs
         self.render_only, self.html_loader = render_only, html_loader
 
@@ -337,7 +339,7 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         return page
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
-        context["build_date_utc"] = dt.datetime.combine(self.site.as_of, dt.time(), dt.timezone.utc)
+        context["build_date_utc"] = dt.datetime.combine(self.site.as_of, dt.time(), dt.UTC)
         if self.html_loader is not None and isinstance(page, PrerenderedPage) and not page.skip:
             page.content = self.html_loader(page.doc.path)
         return context
@@ -361,14 +363,14 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
             except ValueError:
                 raise PluginError(f"deputy-site: as_of is not a date: {self.config.as_of!r}") from None
         from .descriptor import DescriptorError
-
         from .partition import BuildPlan
 
         # page modules whose inputs did not change come from .cache/, as in `make site`
         plan = BuildPlan()
         try:
-            self.site, self.docs = build_mod.prepare(data_dir, as_of, validate=self.config.validate_data,
-                                                     collect_fn=plan.collect)
+            self.site, self.docs = build_mod.prepare(
+                data_dir, as_of, validate=self.config.validate_data, collect_fn=plan.collect
+            )
         except (build_mod.InvalidData, DescriptorError) as e:
             plan.close()
             raise PluginError(f"deputy-site: {e}") from None
@@ -405,7 +407,7 @@ class _SitemapEntry:
         self.update_date = update_date
 
     @property
-    def page(self) -> "_SitemapEntry":
+    def page(self) -> _SitemapEntry:
         return self
 
 
@@ -443,8 +445,14 @@ class SiteBuildError(Exception):
     """mkdocs refused to build (e.g. a warning in strict mode); str() is safe to show."""
 
 
-def build_site(site: SiteContext, docs: list[PageDoc], site_dir: Path, config_file: Path | None = None,
-               render_only: set[str] | None = None, html_loader=None) -> None:
+def build_site(
+    site: SiteContext,
+    docs: list[PageDoc],
+    site_dir: Path,
+    config_file: Path | None = None,
+    render_only: set[str] | None = None,
+    html_loader=None,
+) -> None:
     """Build the whole site into `site_dir` (which should be empty or absent). With
     `render_only`, only those generated pages are written (partitions, incremental builds);
     `html_loader(path)` supplies bodies of PageDocs kept with html="" (large builds)."""
@@ -457,7 +465,7 @@ def build_site(site: SiteContext, docs: list[PageDoc], site_dir: Path, config_fi
     plugin.threaded_writes = True
     # mkdocs reads SOURCE_DATE_EPOCH for the dates it writes; pin it to the as-of date.
     saved = os.environ.get("SOURCE_DATE_EPOCH")
-    epoch = int(dt.datetime.combine(site.as_of, dt.time(), dt.timezone.utc).timestamp())
+    epoch = int(dt.datetime.combine(site.as_of, dt.time(), dt.UTC).timestamp())
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
         build(cfg)

@@ -20,9 +20,10 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .descriptor import DescriptorError, FieldSpec, Package, TableSpec, find_descriptor, read_package
 from .dictionary import enum_labels, table_zh
@@ -34,22 +35,49 @@ INFO = "info"
 
 # code → (severity, 中文, English); listed in the data dictionary
 IMPORT_CODES: dict[str, tuple[str, str, str]] = {
-    "import-file-type": (ERROR, "不支持的文件类型（只接受 .xlsx、.csv 或存放 .csv 的文件夹）", "unsupported file type (only .xlsx, .csv or a folder of .csv)"),
+    "import-file-type": (
+        ERROR,
+        "不支持的文件类型（只接受 .xlsx、.csv 或存放 .csv 的文件夹）",
+        "unsupported file type (only .xlsx, .csv or a folder of .csv)",
+    ),
     "import-unreadable": (ERROR, "文件无法打开或已损坏", "the file cannot be opened or is damaged"),
     "import-no-descriptor": (ERROR, "目标文件夹中没有 datapackage.yaml", "the target folder has no datapackage.yaml"),
-    "import-encoding": (ERROR, "CSV 文件既不是 UTF-8 也不是 GB18030 编码，无法可靠读取", "the CSV file is neither UTF-8 nor GB18030; it cannot be read reliably"),
+    "import-encoding": (
+        ERROR,
+        "CSV 文件既不是 UTF-8 也不是 GB18030 编码，无法可靠读取",
+        "the CSV file is neither UTF-8 nor GB18030; it cannot be read reliably",
+    ),
     "import-converted": (INFO, "CSV 文件已从 GB18030 转换为 UTF-8", "the CSV file was converted from GB18030 to UTF-8"),
-    "import-unknown-sheet": (WARNING, "工作表或文件名不对应任何数据表，已忽略", "the sheet or file matches no table and was skipped"),
+    "import-unknown-sheet": (
+        WARNING,
+        "工作表或文件名不对应任何数据表，已忽略",
+        "the sheet or file matches no table and was skipped",
+    ),
     "import-duplicate-table": (ERROR, "同一数据表出现了两次", "the same table was given twice"),
     "import-no-header": (ERROR, "找不到表头行", "no header row found"),
     "import-unknown-column": (ERROR, "表头不对应该表的任何字段", "a header matches no field of the table"),
     "import-duplicate-column": (ERROR, "同一字段出现了两列", "the same field appears in two columns"),
     "import-missing-column": (ERROR, "缺少必填字段的列", "a column for a required field is missing"),
-    "import-cell-error": (ERROR, "单元格是公式错误值（如 #N/A、#REF!）", "the cell holds a formula error (e.g. #N/A, #REF!)"),
+    "import-cell-error": (
+        ERROR,
+        "单元格是公式错误值（如 #N/A、#REF!）",
+        "the cell holds a formula error (e.g. #N/A, #REF!)",
+    ),
     "import-no-tables": (ERROR, "没有可导入的数据表", "nothing to import"),
 }
 
-_EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!", "#CALC!"}
+_EXCEL_ERRORS = {
+    "#N/A",
+    "#REF!",
+    "#VALUE!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+}
 _DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 _GB18030_BOM = b"\x84\x31\x95\x33"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -58,7 +86,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def _problem(code: str, file: str, row: int = 0, fld: str = "", detail_zh: str = "", detail_en: str = "") -> Problem:
     sev, zh, en = IMPORT_CODES[code]
     return Problem(
-        file=file, row=row, field=fld, code=code, severity=sev,
+        file=file,
+        row=row,
+        field=fld,
+        code=code,
+        severity=sev,
         message_zh=zh + (f"：{detail_zh}" if detail_zh else ""),
         message_en=en + (f": {detail_en}" if detail_en else ""),
     )
@@ -208,7 +240,9 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
         loc = f"{src.label}!{colname}{src.header_row}" if letters else src.label
         f = match_header(t, str(h))
         if f is None:
-            problems.append(_problem("import-unknown-column", loc, detail_zh=str(h).strip()[:60], detail_en=str(h).strip()[:60]))
+            problems.append(
+                _problem("import-unknown-column", loc, detail_zh=str(h).strip()[:60], detail_en=str(h).strip()[:60])
+            )
         elif f.name in src.columns:
             problems.append(_problem("import-duplicate-column", loc, fld=f.name, detail_zh=f.name, detail_en=f.name))
         else:
@@ -216,7 +250,11 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
             src.columns[f.name] = colname
     for f in t.fields:
         if f.required and f.name not in src.columns:
-            problems.append(_problem("import-missing-column", src.label, fld=f.name, detail_zh=f"{f.title} {f.name}", detail_en=f.name))
+            problems.append(
+                _problem(
+                    "import-missing-column", src.label, fld=f.name, detail_zh=f"{f.title} {f.name}", detail_en=f.name
+                )
+            )
     for rownum, values in it:
         if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in values):
             continue  # blank rows between or after records are common in spreadsheets
@@ -238,7 +276,9 @@ def read_workbook(path: Path, pkg: Package, problems: list[Problem]) -> list[Sou
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for damaged files
-        problems.append(_problem("import-unreadable", path.name, detail_zh=type(e).__name__, detail_en=type(e).__name__))
+        problems.append(
+            _problem("import-unreadable", path.name, detail_zh=type(e).__name__, detail_en=type(e).__name__)
+        )
         return []
     out: list[SourceTable] = []
     try:
@@ -288,7 +328,9 @@ def read_csv_file(path: Path, pkg: Package, problems: list[Problem], notes: list
     try:
         data = path.read_bytes()
     except OSError as e:
-        problems.append(_problem("import-unreadable", path.name, detail_zh=type(e).__name__, detail_en=type(e).__name__))
+        problems.append(
+            _problem("import-unreadable", path.name, detail_zh=type(e).__name__, detail_en=type(e).__name__)
+        )
         return None
     text, enc = decode_csv(data)
     if text is None:
@@ -332,12 +374,21 @@ def read_sources(path: Path, pkg: Package, problems: list[Problem], notes: list[
     empty = [s.label for s in out if not s.rows]
     if empty:
         # a blank template sheet must not wipe the table in DIR
-        notes.append(f"没有数据行，已跳过（保留原有文件）/ no data rows, skipped (existing files kept): {'、'.join(empty)}")
+        notes.append(
+            f"没有数据行，已跳过（保留原有文件）/ no data rows, skipped (existing files kept): {'、'.join(empty)}"
+        )
     for s in out:
         if not s.rows:
             continue
         if s.table.name in seen:
-            problems.append(_problem("import-duplicate-table", s.label, detail_zh=f"{seen[s.table.name].label} / {s.label}", detail_en=s.table.name))
+            problems.append(
+                _problem(
+                    "import-duplicate-table",
+                    s.label,
+                    detail_zh=f"{seen[s.table.name].label} / {s.label}",
+                    detail_en=s.table.name,
+                )
+            )
         else:
             seen[s.table.name] = s
     return list(seen.values())
@@ -389,7 +440,7 @@ def _file_key(path: str, tmp: Path) -> str:
     p = path.replace("\\", "/")
     t = str(tmp).replace("\\", "/").rstrip("/") + "/"
     if p.startswith(t):
-        p = p[len(t):]
+        p = p[len(t) :]
     return p[2:] if p.startswith("./") else p
 
 
@@ -468,7 +519,10 @@ def run_import(file: Path, out_dir: Path, as_of: dt.date | None = None, stream=N
             extra.append(f"{s.labels_converted} 个中文选项已转换为代码 / choices converted to codes")
         if s.dates_converted:
             extra.append(f"{s.dates_converted} 个日期已转换为 YYYY-MM-DD / dates converted")
-        say(f"读取 read {s.label} → {s.table.path}: {len(s.rows)} 行 rows" + (f"（{'；'.join(extra)}）" if extra else ""))
+        say(
+            f"读取 read {s.label} → {s.table.path}: {len(s.rows)} 行 rows"
+            + (f"（{'；'.join(extra)}）" if extra else "")
+        )
 
     validator_problems: list[Problem] = []
     by_path = {s.table.path: s for s in sources}

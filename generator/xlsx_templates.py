@@ -32,7 +32,7 @@ NOTES_SHEET = "说明"
 PRIVATE_MARK = "不公开"
 MAX_ROW = 5000  # rows covered by drop-downs and formats; more rows still import
 _FIXED_TIME = dt.datetime(2024, 1, 1)
-_BAD_SHEET_CHARS = set('[]:*?/\\')
+_BAD_SHEET_CHARS = set("[]:*?/\\")
 
 FILL_REQUIRED = PatternFill("solid", fgColor="FFF2CC")
 FILL_PRIVATE = PatternFill("solid", fgColor="D9D9D9")
@@ -83,11 +83,30 @@ def choice_list(f: FieldSpec) -> list[str] | None:
 def _notes_sheet(wb: Workbook, pkg: Package) -> None:
     ws = wb.active
     ws.title = NOTES_SHEET
-    ws.append(["人大代表履职数据填报模板 / Data entry template（由数据包说明自动生成，请勿改动表头 / generated from the schemas; do not change the headers）"])
-    ws.append(["每个工作表对应一个数据表；第一行是表头（中文标题 + 字段名），从第二行起每行一条记录。黄色表头 = 必填；蓝色 = 选填；灰色 = 不公开（只供工作人员使用，永不发布）。日期写成 2024-03-15。"])
+    ws.append(
+        [
+            "人大代表履职数据填报模板 / Data entry template（由数据包说明自动生成，请勿改动表头 / generated from the schemas; do not change the headers）"
+        ]
+    )
+    ws.append(
+        [
+            "每个工作表对应一个数据表；第一行是表头（中文标题 + 字段名），从第二行起每行一条记录。黄色表头 = 必填；蓝色 = 选填；灰色 = 不公开（只供工作人员使用，永不发布）。日期写成 2024-03-15。"
+        ]
+    )
     ws.append(["填好后运行 / then run: python -m generator import 本文件.xlsx   或 / or: make import FILE=本文件.xlsx"])
     ws.append([])
-    header = ["工作表 sheet", "数据表 table", "字段 field", "中文标题 title", "类型 type", "必填 required", "不公开 private", "约束 constraints", "可选值 values", "说明 description"]
+    header = [
+        "工作表 sheet",
+        "数据表 table",
+        "字段 field",
+        "中文标题 title",
+        "类型 type",
+        "必填 required",
+        "不公开 private",
+        "约束 constraints",
+        "可选值 values",
+        "说明 description",
+    ]
     ws.append(header)
     for c in ws[ws.max_row]:
         c.font = Font(bold=True)
@@ -95,11 +114,20 @@ def _notes_sheet(wb: Workbook, pkg: Package) -> None:
         for f in t.fields:
             labels = enum_labels(f)
             values = "；".join(f"{c}={lab}" if lab else c for c, lab in labels.items())
-            ws.append([
-                sheet_name(t, pkg), t.name, f.name, field_title(f), TYPE_ZH.get(f.type, f.type),
-                "必填" if f.required else "", PRIVATE_MARK if f.private else "",
-                constraints_text(f).replace("`", ""), values, f.description,
-            ])
+            ws.append(
+                [
+                    sheet_name(t, pkg),
+                    t.name,
+                    f.name,
+                    field_title(f),
+                    TYPE_ZH.get(f.type, f.type),
+                    "必填" if f.required else "",
+                    PRIVATE_MARK if f.private else "",
+                    constraints_text(f).replace("`", ""),
+                    values,
+                    f.description,
+                ]
+            )
     for col, width in zip("ABCDEFGHIJ", (16, 20, 20, 20, 22, 8, 8, 40, 50, 60)):
         ws.column_dimensions[col].width = width
 
@@ -153,8 +181,11 @@ def workbook_bytes(pkg: Package) -> bytes:
             data = src.read(info.filename)
             # docProps/core.xml carries "modified" written as now by openpyxl; pin it
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>",
-                              rb"<dcterms:modified\1>2024-01-01T00:00:00Z</dcterms:modified>", data)
+                data = re.sub(
+                    rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>",
+                    rb"<dcterms:modified\1>2024-01-01T00:00:00Z</dcterms:modified>",
+                    data,
+                )
             zi = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
@@ -168,7 +199,9 @@ def sheet_cells(wb) -> dict[str, list[tuple]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m generator.xlsx_templates", description="生成空白 Excel 模板 / write the blank Excel template")
+    p = argparse.ArgumentParser(
+        prog="python -m generator.xlsx_templates", description="生成空白 Excel 模板 / write the blank Excel template"
+    )
     p.add_argument("data_dir", nargs="?", default="data")
     p.add_argument("--out", default=str(TEMPLATE_PATH))
     a = p.parse_args(argv)

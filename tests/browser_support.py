@@ -23,8 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests/fixtures/tiny"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 PHONE = {"width": 360, "height": 740}
 
@@ -57,8 +62,7 @@ def browser():
         from playwright.sync_api import sync_playwright
 
         _SHARED["pw"] = sync_playwright().start()
-        _SHARED["browser"] = _SHARED["pw"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                           headless=True)
+        _SHARED["browser"] = _SHARED["pw"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     _SHARED["users"] += 1
     try:
         yield _SHARED["browser"]
@@ -128,8 +132,7 @@ class PageLog:
 
 def open_page(browser, url: str, *, viewport: dict | None = None, javascript: bool = True):
     """A fresh context at phone size that records every request and console error."""
-    ctx = browser.new_context(viewport=viewport or PHONE, java_script_enabled=javascript,
-                              service_workers="block")
+    ctx = browser.new_context(viewport=viewport or PHONE, java_script_enabled=javascript, service_workers="block")
     page = ctx.new_page()
     log = PageLog()
     page.on("request", lambda r: log.requests.append(r.url))
@@ -144,5 +147,14 @@ def assert_clean(log: PageLog) -> None:
     assert log.errors == []
 
 
-__all__ = ["browser", "built_tiny_site", "site_url", "open_page", "assert_clean", "serve", "build_site",
-           "PHONE", "PageLog"]
+__all__ = [
+    "browser",
+    "built_tiny_site",
+    "site_url",
+    "open_page",
+    "assert_clean",
+    "serve",
+    "build_site",
+    "PHONE",
+    "PageLog",
+]

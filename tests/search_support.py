@@ -26,8 +26,8 @@ def run_queries(index_dir: Path, queries: list[str], limit: int = 10) -> list[di
     out = subprocess.run(
         [NODE, str(NODE_RUNNER), str(SEARCH_JS), str(index_dir)],
         input=json.dumps({"queries": queries, "limit": limit}),
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout)
-
-

@@ -28,7 +28,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from browser_support import ROOT, browser, built_tiny_site, open_page, serve  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -39,9 +38,26 @@ SHOTS = ROOT / "test-artifacts/screenshots"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 BUDGET = 200 * 1000  # bytes transferred on first load, per page
-ORDER = ["home", "directory", "area", "deputy", "report", "report_index", "group", "group_index",
-         "station", "suggestion", "suggestion_index", "coverage", "opendata", "methodology", "search",
-         "dictionary", "guide", "404"]
+ORDER = [
+    "home",
+    "directory",
+    "area",
+    "deputy",
+    "report",
+    "report_index",
+    "group",
+    "group_index",
+    "station",
+    "suggestion",
+    "suggestion_index",
+    "coverage",
+    "opendata",
+    "methodology",
+    "search",
+    "dictionary",
+    "guide",
+    "404",
+]
 
 
 def _ci() -> bool:
@@ -55,6 +71,7 @@ def _unavailable(msg: str):
 
 
 # ---- fixtures ------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def axe_js() -> str:
@@ -96,13 +113,24 @@ def pages(a11y_site) -> dict[str, str]:
     """One page of each type (the first by id), as URLs relative to the site root."""
     s = a11y_site
     return {
-        "home": "", "directory": "deputies/", "area": _first(s, "areas", r".+"),
-        "deputy": _first(s, "deputies", ID), "report": _first(s, "reports", ID),
-        "report_index": "reports/", "group": _first(s, "groups", ID), "group_index": "groups/",
-        "station": _first(s, "stations", ID), "suggestion": _first(s, "suggestions", ID),
-        "suggestion_index": "suggestions/", "coverage": "coverage/", "opendata": "data/",
-        "methodology": "methodology/", "search": "search/", "dictionary": "data-dictionary/",
-        "guide": "guide/", "404": "404.html",
+        "home": "",
+        "directory": "deputies/",
+        "area": _first(s, "areas", r".+"),
+        "deputy": _first(s, "deputies", ID),
+        "report": _first(s, "reports", ID),
+        "report_index": "reports/",
+        "group": _first(s, "groups", ID),
+        "group_index": "groups/",
+        "station": _first(s, "stations", ID),
+        "suggestion": _first(s, "suggestions", ID),
+        "suggestion_index": "suggestions/",
+        "coverage": "coverage/",
+        "opendata": "data/",
+        "methodology": "methodology/",
+        "search": "search/",
+        "dictionary": "data-dictionary/",
+        "guide": "guide/",
+        "404": "404.html",
     }
 
 
@@ -148,15 +176,28 @@ def test_axe_no_serious_or_critical_violations(browser, a11y_url, pages, axe_js,
     found = [(v["id"], v["impact"], len(v["nodes"])) for v in violations]
     AXE_RESULTS[(kind, size)] = found
     print(f"axe {kind:17} {size:7} {found or 'no violations'}")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5], v["nodes"][0]["failureSummary"])
-           for v in violations if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5], v["nodes"][0]["failureSummary"])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == []
     assert errors == []
 
 
-@pytest.mark.parametrize("kind,size", [("home", "phone"), ("deputy", "phone"), ("report", "phone"),
-                                       ("coverage", "phone"), ("dictionary", "phone"), ("home", "desktop"),
-                                       ("directory", "desktop"), ("coverage", "desktop")])
+@pytest.mark.parametrize(
+    "kind,size",
+    [
+        ("home", "phone"),
+        ("deputy", "phone"),
+        ("report", "phone"),
+        ("coverage", "phone"),
+        ("dictionary", "phone"),
+        ("home", "desktop"),
+        ("directory", "desktop"),
+        ("coverage", "desktop"),
+    ],
+)
 def test_axe_reading_mode(browser, a11y_url, pages, axe_js, kind, size):
     ctx, page, _ = _open(browser, a11y_url + pages[kind], PHONE if size == "phone" else DESKTOP, large=True)
     try:
@@ -169,6 +210,7 @@ def test_axe_reading_mode(browser, a11y_url, pages, axe_js, kind, size):
 
 
 # ---- phone layout and screenshots ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("mode", ["normal", "large"])
 def test_no_sideways_scroll_at_360_and_screenshots(browser, a11y_url, pages, mode):
@@ -378,8 +420,11 @@ def test_charts_have_text_alternatives_and_data_tables(browser, a11y_url, pages,
     finally:
         ctx.close()
     assert charts, f"no chart on {kind}"
-    assert [c for c in charts if c != {**c, "role": "img", "title": True, "desc": True,
-                                       "labelledby": ["title", "desc"], "table": True}] == []
+    assert [
+        c
+        for c in charts
+        if c != {**c, "role": "img", "title": True, "desc": True, "labelledby": ["title", "desc"], "table": True}
+    ] == []
 
 
 def test_every_image_has_alt_text(a11y_site):
@@ -416,8 +461,9 @@ def test_status_in_words_and_tables_with_headers(browser, a11y_url, pages):
             _ready(page)
             found[kind] = page.evaluate(STATUS_JS)
             # data tables say what their cells are: header cells on every table
-            bare_tables[kind] = page.evaluate("[...document.querySelectorAll('.md-content table')]"
-                                              ".filter(t => !t.querySelector('th')).length")
+            bare_tables[kind] = page.evaluate(
+                "[...document.querySelectorAll('.md-content table')].filter(t => !t.querySelector('th')).length"
+            )
     finally:
         ctx.close()
     assert {k: n for k, n in bare_tables.items() if n} == {}
@@ -428,6 +474,7 @@ def test_status_in_words_and_tables_with_headers(browser, a11y_url, pages):
 
 
 # ---- print ---------------------------------------------------------------------------------
+
 
 def test_report_prints_on_a4_with_header_and_without_nav(browser, a11y_url, a11y_site, pages, tmp_path):
     ctx, page, _ = _open(browser, a11y_url + pages["report"], DESKTOP)
@@ -444,16 +491,18 @@ def test_report_prints_on_a4_with_header_and_without_nav(browser, a11y_url, a11y
 
         assert display(".ds-print-header") == ["none"]  # screen
         page.emulate_media(media="print")
-        hidden = [".md-header", ".md-tabs", ".md-sidebar--primary", ".ds-hsearch", ".ds-rm", ".md-footer",
-                  ".ds-crumbs"]
+        hidden = [".md-header", ".md-tabs", ".md-sidebar--primary", ".ds-hsearch", ".ds-rm", ".md-footer", ".ds-crumbs"]
         assert {s: display(s) for s in hidden} == {s: ["none"] for s in hidden}
         assert display(".ds-print-header") == ["block"]
         lines = page.locator(".ds-print-header p").all_inner_texts()
         url = page.evaluate("document.querySelector('link[rel=canonical]').href")
         if "A11Y_SITE" not in os.environ:
             assert pages["report"] == "reports/r01/"
-            assert lines == ["人大代表履职公开", "代表：王明华　报告日期：2022年3月15日",
-                             "网址：https://deputies.example.org/reports/r01/"]
+            assert lines == [
+                "人大代表履职公开",
+                "代表：王明华　报告日期：2022年3月15日",
+                "网址：https://deputies.example.org/reports/r01/",
+            ]
         else:
             assert lines[1].startswith("代表：") and "报告日期：" in lines[1]
         assert lines[2] == "网址：" + url
@@ -508,7 +557,7 @@ def test_every_page_type_is_under_200_kb_on_first_load(browser, a11y_site, pages
         ctx = browser.new_context(viewport=PHONE, service_workers="block")  # empty cache
         page = ctx.new_page()
         responses = []
-        page.on("requestfinished", lambda r: responses.append(r))
+        page.on("requestfinished", responses.append)
         page.goto(base + pages[kind], wait_until="networkidle")
         _ready(page)
         sent = raw = 0

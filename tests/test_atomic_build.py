@@ -155,7 +155,7 @@ class DiskFull:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(file))
         return self.real(file, mode, *a, **k)
 
-    def install(self, monkeypatch) -> "DiskFull":
+    def install(self, monkeypatch) -> DiskFull:
         monkeypatch.setattr(builtins, "open", self)
         monkeypatch.setattr(io, "open", self)
         return self
@@ -266,7 +266,10 @@ def test_signal_mid_build_keeps_site(site, changed_data, sig):
     out, hashes = site
     proc = subprocess.Popen(
         [sys.executable, "-c", _SLOW_BUILD, str(changed_data), str(out)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         # a test run started in the background by a shell (`.ci/run &`) ignores SIGINT, and a
         # child inherits that: the build would then rightly ignore the signal this test sends
         preexec_fn=_default_signals,

@@ -5,10 +5,9 @@ and agree with the built site."""
 from __future__ import annotations
 
 import json
+import sys
 from argparse import Namespace
 from pathlib import Path
-
-import sys
 
 import pytest
 
@@ -37,7 +36,10 @@ def test_bench_on_the_tiny_package(tmp_path):
     assert result["deputies"] == 20
     assert result["validate"]["seconds"] > 0 and result["build"]["seconds"] > 0
     assert result["build"]["tree_rss_mb"] > 0
-    assert result["first_search_gzip_bytes"] == result["search"]["page_gzip_bytes"] + result["search"]["max_index_gzip_bytes"]
+    assert (
+        result["first_search_gzip_bytes"]
+        == result["search"]["page_gzip_bytes"] + result["search"]["max_index_gzip_bytes"]
+    )
     assert [q["query"] for q in result["search"]["queries"]][:5] == sitestats.FIXED_QUERIES
     # the package is reused on a second call (same seed, same demo code)
     pkg, generated = run.ensure_package(tmp_path / "cache", "tiny", 1)

@@ -15,8 +15,17 @@ from generator.problems import Problem, to_json
 ROOT = Path(__file__).resolve().parent.parent
 
 PROBLEMS = [
-    Problem("deputies.csv", 14, "gender", "not-in-enum", "error", "性别的值不在允许范围", "gender: value not allowed",
-            "改为以下之一：male, female", "use one of: male, female"),
+    Problem(
+        "deputies.csv",
+        14,
+        "gender",
+        "not-in-enum",
+        "error",
+        "性别的值不在允许范围",
+        "gender: value not allowed",
+        "改为以下之一：male, female",
+        "use one of: male, female",
+    ),
     Problem("reports.csv", 3, "", "report-overdue", "warning", "逾期未报告: 100%, a,b", "Report overdue"),
     Problem("", 0, "", "descriptor-missing", "error", "缺少数据包描述文件", "Descriptor missing"),
 ]

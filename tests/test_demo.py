@@ -54,28 +54,67 @@ def test_same_seed_is_byte_identical_and_another_seed_differs(tiny, tmp_path):
 def test_tiny_counts(tiny):
     counts = {t: len(rows(tiny, t)) for t in TABLES}
     assert counts == TINY_COUNTS
-    assert sorted(p.name for p in (tiny / "reports").iterdir()) == [f"r{i:04d}.md" for i in range(1, TINY_COUNTS["reports"] + 1)]
+    assert sorted(p.name for p in (tiny / "reports").iterdir()) == [
+        f"r{i:04d}.md" for i in range(1, TINY_COUNTS["reports"] + 1)
+    ]
 
 
-TABLES = ["areas", "congresses", "constituencies", "constituency_areas", "deputies", "mandates", "stations",
-          "station_members", "groups", "group_members", "plans", "activities", "attendance", "reports",
-          "suggestions", "suggestion_cosigners", "contacts"]
+TABLES = [
+    "areas",
+    "congresses",
+    "constituencies",
+    "constituency_areas",
+    "deputies",
+    "mandates",
+    "stations",
+    "station_members",
+    "groups",
+    "group_members",
+    "plans",
+    "activities",
+    "attendance",
+    "reports",
+    "suggestions",
+    "suggestion_cosigners",
+    "contacts",
+]
 TINY_COUNTS = {
-    "areas": 10, "congresses": 6, "constituencies": 15, "constituency_areas": 15, "deputies": 20, "mandates": 23,
-    "stations": 3, "station_members": 26, "groups": 3, "group_members": 23, "plans": 12, "activities": 77,
-    "attendance": 384, "reports": 19, "suggestions": 8, "suggestion_cosigners": 17, "contacts": 94,
+    "areas": 10,
+    "congresses": 6,
+    "constituencies": 15,
+    "constituency_areas": 15,
+    "deputies": 20,
+    "mandates": 23,
+    "stations": 3,
+    "station_members": 26,
+    "groups": 3,
+    "group_members": 23,
+    "plans": 12,
+    "activities": 77,
+    "attendance": 384,
+    "reports": 19,
+    "suggestions": 8,
+    "suggestion_cosigners": 17,
+    "contacts": 94,
 }
 
 
 def test_tiny_has_every_case_the_site_shows(tiny):
     mandates = rows(tiny, "mandates")
     assert Counter(m["congress_id"].split("-")[0][:3] for m in mandates) == Counter(
-        {"npc": 1, "pro": 1, "cit": 2, "cty": 6, "twn": 13})
+        {"npc": 1, "pro": 1, "cit": 2, "cty": 6, "twn": 13}
+    )
     assert [m["end_reason"] for m in mandates if m["end_date"]] == ["resigned"]
     reports = rows(tiny, "reports")
     assert {r["state"] for r in reports} == {"draft", "published"}
     assert {r["mode"] for r in reports} == {"oral", "meeting", "written"}
-    assert {s["status"] for s in rows(tiny, "suggestions")} == {"submitted", "in_progress", "resolved", "planned", "explained"}
+    assert {s["status"] for s in rows(tiny, "suggestions")} == {
+        "submitted",
+        "in_progress",
+        "resolved",
+        "planned",
+        "explained",
+    }
     assert {a["status"] for a in rows(tiny, "attendance")} == {"present", "excused", "absent"}
     assert Counter(g["kind"] for g in rows(tiny, "groups")) == {"five_level_joint": 1, "single_level": 2}
     deputies = rows(tiny, "deputies")
@@ -115,8 +154,10 @@ def test_committed_county_follows_the_bulletin():
     groups = rows(DATA, "groups")
     assert Counter(g["kind"] for g in groups) == {"five_level_joint": 7, "single_level": 70, "thematic": 2}
     contacts = [c for c in rows(DATA, "contacts") if c["year"] == "2023"]
-    totals = [sum(int(c[k]) for c in contacts) for k in
-              ("voters_visited", "people_received", "opinions_collected", "problems_resolved")]
+    totals = [
+        sum(int(c[k]) for c in contacts)
+        for k in ("voters_visited", "people_received", "opinions_collected", "problems_resolved")
+    ]
     assert totals == [23000, 2300, 723, 3251]
     activities = [a for a in rows(DATA, "activities") if a["date"].startswith("2023")]
     assert sum(1 for a in activities if a["group_id"]) == 650

@@ -44,10 +44,21 @@ def test_enum_meanings_and_popolo_mapping():
     pkg = read_package(DATA)
     assert dictionary.enum_labels(pkg.tables["deputies"].field("gender")) == {"male": "男", "female": "女"}
     assert dictionary.enum_labels(pkg.tables["congresses"].field("level")) == {
-        "national": "全国", "provincial": "省", "city": "市", "county": "县", "township": "乡镇"}
-    assert dictionary.enum_labels(pkg.tables["reports"].field("state")) == {"draft": "草稿（不发布）", "published": "已发布"}
+        "national": "全国",
+        "provincial": "省",
+        "city": "市",
+        "county": "县",
+        "township": "乡镇",
+    }
+    assert dictionary.enum_labels(pkg.tables["reports"].field("state")) == {
+        "draft": "草稿（不发布）",
+        "published": "已发布",
+    }
     assert dictionary.enum_labels(pkg.tables["deputies"].field("name")) == {}
-    assert dictionary.popolo_mapping(pkg.tables["areas"].description) == "Popolo Area: id, name, classification, parent_id."
+    assert (
+        dictionary.popolo_mapping(pkg.tables["areas"].description)
+        == "Popolo Area: id, name, classification, parent_id."
+    )
 
 
 def test_rules_section_follows_the_rules_file():
@@ -61,7 +72,8 @@ def test_site_page():
     site = SiteContext(load_dataset(TINY), dt.date(2026, 6, 1))
     docs = list(dictionary_page.pages(site))
     assert [(d.path, d.url, d.title, d.template) for d in docs] == [
-        ("data-dictionary.md", "data-dictionary/", "数据字典", "dictionary.html")]
+        ("data-dictionary.md", "data-dictionary/", "数据字典", "dictionary.html")
+    ]
     html = docs[0].html
     assert "<table>" in html and "<h2>数据表 / Tables</h2>" in html
     assert "<code>deputies</code>" in html and "<code>id_card_number</code>" in html

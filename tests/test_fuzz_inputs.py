@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from attacks.outputcheck import check_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attacks.outputcheck import check_site
 from generator.build import prepare, publish
 from generator.problems import Problem
 from generator.validate import validate_package
@@ -29,18 +29,95 @@ TINY = ROOT / "tests" / "fixtures" / "tiny"
 pytestmark = pytest.mark.slow
 
 ODD = [
-    "\x00", "\ufeff", "\u200b", "\u200d", "\u202e", "\u202d", "\u2066", "\u2028", "\u2029", "\r", "\n", "\t",
-    "\u0301", "\u0308\u0308\u0308", "𠀀", "𪚥", "😀", "👨‍👩‍👧", "🇨🇳", "ＡＢＣ１２３", "　", "﹤script﹥", "＜", "",
-    "مرحبا", "שלום", "e\u0301", "\ud7ff", "\U0010ffff", "\ufffd", "\ufffe", '"', "'", ",", ";", "；", "`", "<", ">", "&",
-    "[", "]", "(", ")", "*", "_", "#", "|", "\\", "---", "===", "    ", ">", "- ", "1. ", "<!--", "]]>", "{{", "{%", "=",
+    "\x00",
+    "\ufeff",
+    "\u200b",
+    "\u200d",
+    "\u202e",
+    "\u202d",
+    "\u2066",
+    "\u2028",
+    "\u2029",
+    "\r",
+    "\n",
+    "\t",
+    "\u0301",
+    "\u0308\u0308\u0308",
+    "𠀀",
+    "𪚥",
+    "😀",
+    "👨‍👩‍👧",
+    "🇨🇳",
+    "ＡＢＣ１２３",
+    "　",
+    "﹤script﹥",
+    "＜",
+    "",
+    "مرحبا",
+    "שלום",
+    "e\u0301",
+    "\ud7ff",
+    "\U0010ffff",
+    "\ufffd",
+    "\ufffe",
+    '"',
+    "'",
+    ",",
+    ";",
+    "；",
+    "`",
+    "<",
+    ">",
+    "&",
+    "[",
+    "]",
+    "(",
+    ")",
+    "*",
+    "_",
+    "#",
+    "|",
+    "\\",
+    "---",
+    "===",
+    "    ",
+    ">",
+    "- ",
+    "1. ",
+    "<!--",
+    "]]>",
+    "{{",
+    "{%",
+    "=",
 ]
 odd_text = st.lists(
     st.one_of(st.sampled_from(ODD), st.text(max_size=6), st.characters(codec="utf-8")), max_size=12
 ).map("".join)
 huge_text = st.sampled_from(["x" * 100_000, "代" * 50_000, "[" * 30_000, "\n" * 20_000, "😀" * 20_000, "a,b\n" * 5000])
 malformed = st.sampled_from(
-    ["", " ", "2025-02-30", "2025-13-01", "99999999999999999999", "-1", "1e309", "NaN", "true", "TRUE", "是",
-     "d99", "../../etc/passwd", "/abs", "a b", "d01\x00", "null", "None", "0x10", "１２", "2025/01/01"]
+    [
+        "",
+        " ",
+        "2025-02-30",
+        "2025-13-01",
+        "99999999999999999999",
+        "-1",
+        "1e309",
+        "NaN",
+        "true",
+        "TRUE",
+        "是",
+        "d99",
+        "../../etc/passwd",
+        "/abs",
+        "a b",
+        "d01\x00",
+        "null",
+        "None",
+        "0x10",
+        "１２",
+        "2025/01/01",
+    ]
 )
 cell_value = st.one_of(odd_text, malformed, huge_text)
 
@@ -49,6 +126,7 @@ COLUMNS: list[tuple[str, str]] = []
 for _p in sorted(TINY.glob("*.csv")):
     with _p.open(encoding="utf-8", newline="") as _fh:
         COLUMNS += [(_p.stem, c) for c in next(csv.reader(_fh))]
+
 
 def fuzz(n: int) -> settings:
     return settings(
@@ -115,8 +193,16 @@ def test_any_cell_value_gives_located_problems_never_a_crash(tmp_path, col, row,
             assert p.row >= 2, p
 
 
-FREE_TEXT = [("deputies", "name"), ("deputies", "biography"), ("stations", "address"), ("groups", "name"),
-             ("activities", "title"), ("suggestions", "response"), ("plans", "themes"), ("areas", "name")]
+FREE_TEXT = [
+    ("deputies", "name"),
+    ("deputies", "biography"),
+    ("stations", "address"),
+    ("groups", "name"),
+    ("activities", "title"),
+    ("suggestions", "response"),
+    ("plans", "themes"),
+    ("areas", "name"),
+]
 
 
 @fuzz(4)
@@ -128,8 +214,42 @@ def test_odd_unicode_in_text_fields_builds_a_clean_site(tmp_path, col, value):
 
 
 markdown_piece = st.sampled_from(
-    ["# ", "## ", "**", "*", "_", "`", "```", "    ", "> ", "- ", "1. ", "|", "|-|", "[", "]", "(", ")", "![", "<",
-     ">", "&", "&#", ";", "\n", "\n\n", "---", "===", "{: #x }", "<http://", "javascript:", "\\", "𠀀", "\u202e", "\x00"]
+    [
+        "# ",
+        "## ",
+        "**",
+        "*",
+        "_",
+        "`",
+        "```",
+        "    ",
+        "> ",
+        "- ",
+        "1. ",
+        "|",
+        "|-|",
+        "[",
+        "]",
+        "(",
+        ")",
+        "![",
+        "<",
+        ">",
+        "&",
+        "&#",
+        ";",
+        "\n",
+        "\n\n",
+        "---",
+        "===",
+        "{: #x }",
+        "<http://",
+        "javascript:",
+        "\\",
+        "𠀀",
+        "\u202e",
+        "\x00",
+    ]
 )
 broken_markdown = st.lists(st.one_of(markdown_piece, st.text(max_size=5)), max_size=40).map("".join)
 
@@ -150,8 +270,21 @@ def test_broken_markdown_bodies_never_crash(tmp_path, body):
 @given(
     table=st.sampled_from(sorted({t for t, _ in COLUMNS})),
     cut=st.integers(0, 10_000),
-    junk=st.sampled_from([b"\x00", b"\xff\xfe", b'"', b'"unterminated', b"\r", b"\n\n\n", b",,,,,,,,,,,,,", b"\xe4\xb8",
-                          b"\xef\xbb\xbf", b"a\x00b", b"\x1a"]),
+    junk=st.sampled_from(
+        [
+            b"\x00",
+            b"\xff\xfe",
+            b'"',
+            b'"unterminated',
+            b"\r",
+            b"\n\n\n",
+            b",,,,,,,,,,,,,",
+            b"\xe4\xb8",
+            b"\xef\xbb\xbf",
+            b"a\x00b",
+            b"\x1a",
+        ]
+    ),
 )
 def test_broken_csv_files_give_file_level_problems(tmp_path, table, cut, junk):
     pkg = _fresh(tmp_path)
@@ -164,11 +297,17 @@ def test_broken_csv_files_give_file_level_problems(tmp_path, table, cut, junk):
 
 def test_cli_never_prints_a_traceback_on_hostile_files(tmp_path):
     pkg = _fresh(tmp_path)
-    (pkg / "deputies.csv").write_bytes(b"\xff\xfe\x00garbage\x00\n\"")
+    (pkg / "deputies.csv").write_bytes(b'\xff\xfe\x00garbage\x00\n"')
     (pkg / "stations.csv").write_text("id,name\n" + "𠀀" * 100_000 + "\n", encoding="utf-8")
     (pkg / "reports" / "r01.md").write_bytes(b"\xff\xfe not utf-8 \x00")
-    for args in (["validate", str(pkg)], ["validate", str(pkg), "--json"], ["build", "--data", str(pkg), "--out", str(tmp_path / "site")]):
-        proc = subprocess.run([sys.executable, "-m", "generator", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    for args in (
+        ["validate", str(pkg)],
+        ["validate", str(pkg), "--json"],
+        ["build", "--data", str(pkg), "--out", str(tmp_path / "site")],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "generator", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
         assert proc.returncode == 1, (args, proc.stderr[-2000:])
         assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     assert not (tmp_path / "site").exists()

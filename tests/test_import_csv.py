@@ -33,8 +33,8 @@ def run(path: Path, out: Path) -> tuple[int, str]:
 @pytest.mark.parametrize(
     "data, expected",
     [
-        ("名字,abc\n".encode("utf-8"), ("名字,abc\n", "utf-8")),
-        (b"\xef\xbb\xbf" + "名字\n".encode("utf-8"), ("名字\n", "utf-8-sig")),
+        ("名字,abc\n".encode(), ("名字,abc\n", "utf-8")),
+        (b"\xef\xbb\xbf" + "名字\n".encode(), ("名字\n", "utf-8-sig")),
         ("名字,王明华\n".encode("gb18030"), ("名字,王明华\n", "gb18030")),
         (b"\x84\x31\x95\x33" + "名字\n".encode("gb18030"), ("名字\n", "gb18030")),
         ("ascii only\n".encode("gb18030"), ("ascii only\n", "utf-8")),

@@ -9,8 +9,7 @@ from openpyxl import load_workbook
 
 from generator.descriptor import read_package
 from generator.xlsx_import import match_header, match_table
-from generator.xlsx_templates import (NOTES_SHEET, TEMPLATE_PATH, build_workbook, sheet_cells, sheet_name,
-                                      workbook_bytes)
+from generator.xlsx_templates import NOTES_SHEET, TEMPLATE_PATH, build_workbook, sheet_cells, sheet_name, workbook_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = read_package(ROOT / "data")
@@ -50,14 +49,33 @@ def test_template_layout():
     ws = wb["代表"]
     header = [c.value for c in ws[1]]
     assert header[:3] == ["编号\nid", "姓名\nname", "性别\ngender"]
-    assert header[8:] == ["身份证号（不公开）\nid_card_number", "个人电话（不公开）\npersonal_phone", "家庭住址（不公开）\nhome_address"]
+    assert header[8:] == [
+        "身份证号（不公开）\nid_card_number",
+        "个人电话（不公开）\npersonal_phone",
+        "家庭住址（不公开）\nhome_address",
+    ]
     assert ws.max_row == 1  # blank
     assert _validations(wb)["代表"] == [("C2:C5000", '"男,女"')]
-    assert ('E2:E5000', '"是,否"') in _validations(wb)["代表资格"]
+    assert ("E2:E5000", '"是,否"') in _validations(wb)["代表资格"]
     assert ws.column_dimensions["I"].number_format == "@"  # ID-card numbers stay text
     assert wb["代表资格"].column_dimensions["H"].number_format == "yyyy-mm-dd"
-    notes = [r for r in wb[NOTES_SHEET].iter_rows(values_only=True) if r and r[1] == "deputies" and r[2] == "id_card_number"]
-    assert notes == [("代表", "deputies", "id_card_number", "身份证号（不公开）", "文本 string", "", "不公开", "", "", "Private. Staff only; never published.")]
+    notes = [
+        r for r in wb[NOTES_SHEET].iter_rows(values_only=True) if r and r[1] == "deputies" and r[2] == "id_card_number"
+    ]
+    assert notes == [
+        (
+            "代表",
+            "deputies",
+            "id_card_number",
+            "身份证号（不公开）",
+            "文本 string",
+            "",
+            "不公开",
+            "",
+            "",
+            "Private. Staff only; never published.",
+        )
+    ]
 
 
 def test_import_reads_every_template_header_and_sheet():

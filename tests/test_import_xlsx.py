@@ -86,7 +86,9 @@ def test_whole_package_round_trips(out, tmp_path):
         assert read_csv(out / t.path) == read_csv(TINY / t.path), t.name
     assert "共 0 个错误" in text
     n = len(read_csv(TINY / "deputies.csv")) - 1  # one gender per deputy, typed as 男/女
-    assert f"读取 read 代表 → deputies.csv: {n} 行 rows（{n} 个中文选项已转换为代码 / choices converted to codes）" in text
+    assert (
+        f"读取 read 代表 → deputies.csv: {n} 行 rows（{n} 个中文选项已转换为代码 / choices converted to codes）" in text
+    )
     assert "已写入 wrote" in text
     # CSV written as UTF-8 without BOM, LF line ends
     raw = (out / "deputies.csv").read_bytes()

@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from site_tree import tree
 
 from generator import cache
-
-from site_tree import tree
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
@@ -23,8 +22,26 @@ AS_OF = "2026-11-20"
 
 def build(data: Path, out: Path, cache_dir: str) -> str:
     env = dict(os.environ, DEPUTY_SITE_CACHE=cache_dir)
-    r = subprocess.run([sys.executable, "-m", "generator", "build", "--data", str(data), "--out", str(out),
-                        "--as-of", AS_OF, "--jobs", "1"], cwd=ROOT, capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "build",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF,
+            "--jobs",
+            "1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -47,8 +64,9 @@ def test_edit_one_report_then_rebuild_equals_clean_build(tmp_path):
     build(data, tmp_path / "clean", "off")
 
     assert tree(tmp_path / "site") == tree(tmp_path / "clean")
-    assert "补充说明" in "".join(v.decode("utf-8", "replace") for k, v in tree(tmp_path / "site").items()
-                               if k.endswith(".html"))
+    assert "补充说明" in "".join(
+        v.decode("utf-8", "replace") for k, v in tree(tmp_path / "site").items() if k.endswith(".html")
+    )
     reused = int(edited.split(" pages from cache")[0].rsplit(" ", 1)[-1])
     # the edited report's page (and pages quoting it) are rendered again; the rest are reused
     assert 0 < reused < n_pages
@@ -137,8 +155,10 @@ def test_edit_a_csv_cell_then_rebuild_equals_clean_build(tmp_path):
 def test_edit_rules_then_rebuild_equals_clean_build(tmp_path):
     def edit(data):
         p = data / "rules.yaml"
-        p.write_text(p.read_text(encoding="utf-8").replace("locality: 虚构县（演示）", "locality: 另一虚构县（演示）"),
-                     encoding="utf-8")
+        p.write_text(
+            p.read_text(encoding="utf-8").replace("locality: 虚构县（演示）", "locality: 另一虚构县（演示）"),
+            encoding="utf-8",
+        )
 
     _edit_then_compare(tmp_path, edit)
 
@@ -180,8 +200,16 @@ def test_module_docs_recompute_exactly_the_modules_whose_inputs_changed(tmp_path
         calls.append(name)
         if name == "reads_body":
             text = (root / "reports" / "r1.md").read_text(encoding="utf-8")
-            return [PageDoc(path="r/r1.md", title="报告", template="report.html", html=f"<p>{text}</p>",
-                            meta={"n": 1, "l": ["a"]}, search=SearchEntry(kind="report", title="报告", places=("甲",)))]
+            return [
+                PageDoc(
+                    path="r/r1.md",
+                    title="报告",
+                    template="report.html",
+                    html=f"<p>{text}</p>",
+                    meta={"n": 1, "l": ["a"]},
+                    search=SearchEntry(kind="report", title="报告", places=("甲",)),
+                )
+            ]
         if name == "reads_csv":
             return [PageDoc(path="c.md", title="表", template="", html=(root / "t.csv").read_text(), meta={})]
         if name == "has_tuple":  # a tuple in meta would come back as a list: never stored
@@ -219,7 +247,10 @@ def test_module_docs_recompute_exactly_the_modules_whose_inputs_changed(tmp_path
     assert calls == names
     # one entry per module is kept
     assert sorted(p.name.split("-")[0] for p in (tmp_path / "c" / "modules").iterdir()) == [
-        "plain", "reads_body", "reads_csv"]
+        "plain",
+        "reads_body",
+        "reads_csv",
+    ]
 
 
 @pytest.mark.slow
@@ -233,8 +264,20 @@ def test_a_body_edit_that_breaks_validation_is_refused_like_a_clean_build(tmp_pa
     with open(body, "a", encoding="utf-8") as f:
         f.write("\n\n<script>alert(1)</script>\n")
     env = dict(os.environ, DEPUTY_SITE_CACHE=cdir)
-    args = [sys.executable, "-m", "generator", "build", "--data", str(data), "--out", str(tmp_path / "site"),
-            "--as-of", AS_OF, "--jobs", "1"]
+    args = [
+        sys.executable,
+        "-m",
+        "generator",
+        "build",
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path / "site"),
+        "--as-of",
+        AS_OF,
+        "--jobs",
+        "1",
+    ]
     cached = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env)
     clean = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=dict(env, DEPUTY_SITE_CACHE="off"))
     assert cached.returncode == clean.returncode == 1

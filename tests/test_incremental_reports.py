@@ -14,11 +14,10 @@ import types
 from pathlib import Path
 
 import pytest
+from site_tree import tree
 
 from generator import cache
 from generator.pages import PageDoc
-
-from site_tree import tree
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
@@ -53,8 +52,11 @@ class _Module:
 
     def compute(self, name: str) -> list[PageDoc]:
         self.calls.append("all")
-        return [PageDoc(path="r/index.md", title="索引", template="", html="<p>r1 r2</p>"), self.page("r1"),
-                self.page("r2")]
+        return [
+            PageDoc(path="r/index.md", title="索引", template="", html="<p>r1 r2</p>"),
+            self.page("r1"),
+            self.page("r2"),
+        ]
 
     def pages_for_files(self, site, files: set[str]) -> list[PageDoc] | None:
         self.calls.append(sorted(Path(f).name for f in files))
@@ -199,7 +201,9 @@ def test_reports_pages_for_files_after_a_body_edit(tmp_path, monkeypatch):
     assert reports.pages_for_files(site, {r05}) is None
     r01 = os.path.realpath(data / "reports" / "r01.md")
     assert [d.path for d in reports.pages_for_files(site, {r01, os.path.realpath(data / "reports" / "r02.md")})] == [
-        "reports/r02.md", "reports/r01.md"]
+        "reports/r02.md",
+        "reports/r01.md",
+    ]
 
 
 def test_reports_real_body_paths_match_package_path(tmp_path):
@@ -217,9 +221,25 @@ def test_reports_real_body_paths_match_package_path(tmp_path):
     (root / "reports" / "out.md").symlink_to(tmp_path / "out.md")
     (root / "outdir").symlink_to(tmp_path, target_is_directory=True)
     real = _real_body_path(root)
-    cases = ["reports/a.md", "reports/b.md", "linked/a.md", "linked/b.md", "./reports//a.md", "reports/../reports/a.md",
-             "reports/out.md", "outdir/out.md", "../out.md", "/etc/passwd", "C:reports/a.md", "reports/none.md",
-             "a\x00b", "", None, "reports", "."]
+    cases = [
+        "reports/a.md",
+        "reports/b.md",
+        "linked/a.md",
+        "linked/b.md",
+        "./reports//a.md",
+        "reports/../reports/a.md",
+        "reports/out.md",
+        "outdir/out.md",
+        "../out.md",
+        "/etc/passwd",
+        "C:reports/a.md",
+        "reports/none.md",
+        "a\x00b",
+        "",
+        None,
+        "reports",
+        ".",
+    ]
     expected = []
     for rel in cases:
         p = sanitize.package_path(root, rel)
@@ -257,8 +277,27 @@ def _build(tmp_path, data: Path, out: Path, cache_dir: str) -> tuple[subprocess.
     record = tmp_path / "record.json"
     record.unlink(missing_ok=True)
     env = dict(os.environ, DEPUTY_SITE_CACHE=cache_dir)
-    r = subprocess.run([sys.executable, "-c", DRIVER, str(record), "build", "--data", str(data), "--out", str(out),
-                        "--as-of", AS_OF, "--jobs", "1"], cwd=ROOT, capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            DRIVER,
+            str(record),
+            "build",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF,
+            "--jobs",
+            "1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     return r, json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
 
 
@@ -314,7 +353,8 @@ def test_body_edits_and_report_changes_rebuild_as_a_clean_build(tmp_path):
     rows = (data / "reports.csv").read_text(encoding="utf-8")
     (data / "reports" / "r06.md").write_text("# 新增的报告\n\n新增报告的正文。\n", encoding="utf-8")
     (data / "reports.csv").write_text(
-        rows + "r06,d05,m06,2025-10-20,4,written,voters,,reports/r06.md,,,,,published\n", encoding="utf-8")
+        rows + "r06,d05,m06,2025-10-20,4,written,voters,,reports/r06.md,,,,,published\n", encoding="utf-8"
+    )
     r, rec = _build(tmp_path, data, site, cdir)
     assert r.returncode == 0, r.stderr
     assert rec["stats"]["computed"] == PAGE_MODULES and rec["stats"]["updated"] == {}

@@ -32,9 +32,20 @@ def test_county_deputy_gets_a_draft_with_the_five_parts(data, capsys):
     rows = _rows(data)
     assert rows[:-1] == before
     assert rows[-1] == {
-        "id": "r2026-d03", "deputy_id": "d03", "mandate_id": "m04", "date": "2026-10-20", "term_year": "5",
-        "mode": "meeting", "audience": "voters", "venue": "", "body": "reports/r2026-d03.md",
-        "attendees": "", "eval_satisfied": "", "eval_basic": "", "eval_unsatisfied": "", "state": "draft",
+        "id": "r2026-d03",
+        "deputy_id": "d03",
+        "mandate_id": "m04",
+        "date": "2026-10-20",
+        "term_year": "5",
+        "mode": "meeting",
+        "audience": "voters",
+        "venue": "",
+        "body": "reports/r2026-d03.md",
+        "attendees": "",
+        "eval_satisfied": "",
+        "eval_basic": "",
+        "eval_unsatisfied": "",
+        "state": "draft",
     }
     body = (data / "reports" / "r2026-d03.md").read_text(encoding="utf-8")
     heads = [line[3:] for line in body.splitlines() if line.startswith("## ")]

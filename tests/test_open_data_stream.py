@@ -20,8 +20,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 import test_open_data_stream_ref as ref
+
 from generator import cache
 from generator.build import command
 from generator.model import load_dataset
@@ -51,7 +51,9 @@ def data(tmp_path) -> Path:
     deputies = d / "deputies.csv"
     text = deputies.read_text(encoding="utf-8")
     assert ",虚构农业合作社理事长,," in text
-    deputies.write_text(text.replace(",虚构农业合作社理事长,,", ",虚构农业合作社理事长,photos/d01.jpg,", 1), encoding="utf-8")
+    deputies.write_text(
+        text.replace(",虚构农业合作社理事长,,", ",虚构农业合作社理事长,photos/d01.jpg,", 1), encoding="utf-8"
+    )
     body = d / "reports" / "r01.md"
     body.write_text(body.read_text(encoding="utf-8") + "\n" + _words(40_000, 1), encoding="utf-8")
     sugg = d / "suggestions.csv"
@@ -127,7 +129,10 @@ def test_staged_files_are_byte_identical_to_the_in_memory_code(data, tmp_path, m
         rows = {f"{r['name']}.csv": r["x-rows"] for r in descriptor["resources"]}
         for rel, staged in m.files.items():
             assert (staged.size, staged.sha256, staged.rows) == (
-                len(expected[rel]), hashlib.sha256(expected[rel]).hexdigest(), rows.get(rel)), rel
+                len(expected[rel]),
+                hashlib.sha256(expected[rel]).hexdigest(),
+                rows.get(rel),
+            ), rel
             assert os.path.samefile(m.folder / rel, out / "data" / rel), rel
         assert os.path.samefile(stage / "popolo" / "popolo.json", out / "data" / "popolo.json")
         assert popolo.size(site) == len(expected["popolo.json"])
@@ -166,14 +171,18 @@ def test_the_page_shows_the_sizes_of_the_published_files(data, tmp_path, monkeyp
     [page] = list(opendata.pages(site))
     html = page.html
     size = opendata.human_size
-    assert f'<a href="datapackage.zip" download>完整数据包（zip）</a>，{size(len(expected["datapackage.zip"]))}：' in html
+    assert (
+        f'<a href="datapackage.zip" download>完整数据包（zip）</a>，{size(len(expected["datapackage.zip"]))}：' in html
+    )
     assert f"数据包说明文件 datapackage.json</a>，{size(len(expected['datapackage.json']))}：" in html
     assert f"Popolo 格式（popolo.json）</a>，{size(len(expected['popolo.json']))}：" in html
     bodies = [rel for rel in expected if rel.startswith("reports/")]
     assert f"报告正文：{len(bodies)} 个 Markdown 文件，共 {size(sum(len(expected[b]) for b in bodies))}" in html
     assert "、1 张照片。" in html
-    assert (f'<td><a href="deputies.csv">deputies.csv</a></td><td class="sec-num">10</td>'
-            f'<td class="sec-num">{size(len(expected["deputies.csv"]))}</td>') in html
+    assert (
+        f'<td><a href="deputies.csv">deputies.csv</a></td><td class="sec-num">10</td>'
+        f'<td class="sec-num">{size(len(expected["deputies.csv"]))}</td>'
+    ) in html
     assert '<td><a href="contacts.csv">contacts.csv</a></td><td class="sec-num">0</td>' in html
     open_data.discard(site)
 
@@ -186,8 +195,11 @@ def test_a_table_is_streamed_in_chunks_with_the_same_bytes(tmp_path, monkeypatch
     lines = ["id,body,state,extra"]
     for i in range(5_000):
         body = rnd.choice(["=1+1", "+86", "-x", "@a", "普通文本", '含"引号"', "含,逗号", "多\n行"])
-        cells = [f"r{i}", f'"{body.replace(chr(34), chr(34) * 2)}"' if rnd.random() < 0.5 else body.replace("\n", " "),
-                 rnd.choice(["published", "draft", " published "])]
+        cells = [
+            f"r{i}",
+            f'"{body.replace(chr(34), chr(34) * 2)}"' if rnd.random() < 0.5 else body.replace("\n", " "),
+            rnd.choice(["published", "draft", " published "]),
+        ]
         lines.append(",".join(cells if i % 7 else cells[:2]))
     raw = tmp_path / "t.csv"
     raw.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
@@ -198,7 +210,12 @@ def test_a_table_is_streamed_in_chunks_with_the_same_bytes(tmp_path, monkeypatch
         assert len(want) > 10 * open_data._CHUNK
         staged, got_values = open_data._table(raw, header, text_fields, tmp_path / "out.csv", kept, "body")
         assert (tmp_path / "out.csv").read_bytes() == want
-        assert (staged.size, staged.sha256, staged.rows, got_values) == (len(want), hashlib.sha256(want).hexdigest(), n, values)
+        assert (staged.size, staged.sha256, staged.rows, got_values) == (
+            len(want),
+            hashlib.sha256(want).hexdigest(),
+            n,
+            values,
+        )
     raw.write_bytes(raw.read_bytes() + b"\xff,\xfe\r\n")
     want, n, values = ref._table(raw, header, text_fields, None, "body")
     staged, got_values = open_data._table(raw, header, text_fields, tmp_path / "out.csv", None, "body")
@@ -296,14 +313,17 @@ def test_a_big_package_is_staged_by_another_process(data, tmp_path, monkeypatch)
     assert stage.proc is None and m.folder == stage.dir / "data"  # joined, its files used
     assert _tree(m.folder) == {rel: b for rel, b in expected.items() if rel != "popolo.json"}
     assert {rel: (s.size, s.sha256) for rel, s in m.files.items()} == {
-        rel: (len(b), hashlib.sha256(b).hexdigest()) for rel, b in expected.items() if rel != "popolo.json"}
+        rel: (len(b), hashlib.sha256(b).hexdigest()) for rel, b in expected.items() if rel != "popolo.json"
+    }
     open_data.discard(site)
     assert _leftovers(tmp_path / "work") == []
 
 
 # what a staging process that dies half-way (killed for memory, say) leaves behind
-_DIES = ("import sys, pathlib; d = pathlib.Path(sys.argv[2]).parent / 'data'; d.mkdir(); "
-         "(d / 'deputies.csv').write_bytes(b'half'); sys.exit(1)")
+_DIES = (
+    "import sys, pathlib; d = pathlib.Path(sys.argv[2]).parent / 'data'; d.mkdir(); "
+    "(d / 'deputies.csv').write_bytes(b'half'); sys.exit(1)"
+)
 
 
 def test_a_failing_staging_process_falls_back_to_staging_here(data, tmp_path, monkeypatch):

@@ -5,18 +5,16 @@ every page in exactly one partition; stitching refuses a file produced twice."""
 from __future__ import annotations
 
 import datetime as dt
-import filecmp
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from site_tree import tree
 
 from generator import partition
 from generator.build import prepare, publish
-
-from site_tree import tree
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
@@ -75,10 +73,27 @@ def test_record_pages_belong_to_a_jurisdiction_and_index_pages_are_shared(tiny_p
 @pytest.mark.slow
 def test_two_partitions_in_separate_processes_stitch_to_the_single_build(single, tmp_path):
     procs = [
-        subprocess.Popen([sys.executable, "-m", "generator", "build", "--data", str(TINY), "--out",
-                          str(tmp_path / f"part-{k}"), "--as-of", AS_OF, "--partition", f"{k}/2"],
-                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env=dict(os.environ, DEPUTY_SITE_CACHE="off"))
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "build",
+                "--data",
+                str(TINY),
+                "--out",
+                str(tmp_path / f"part-{k}"),
+                "--as-of",
+                AS_OF,
+                "--partition",
+                f"{k}/2",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, DEPUTY_SITE_CACHE="off"),
+        )
         for k in (1, 2)
     ]
     for p in procs:
@@ -103,11 +118,18 @@ def test_local_parallel_build_and_spooled_bodies_match_the_single_build(single, 
     assert all(d.html == "" for d in light)
     try:
         reader = spool.reader()
-        publish(site, light, tmp_path / "spooled",  # workers read their bodies from the spool
-                render=lambda tmp: partition.build_parallel(site, light, tmp, 3, html_loader=reader))
-        publish(site, light, tmp_path / "loaded",  # any other loader: bodies go in the job files
-                render=lambda tmp: partition.build_parallel(site, light, tmp, 2,
-                                                            html_loader=lambda path: reader(path)))
+        publish(
+            site,
+            light,
+            tmp_path / "spooled",  # workers read their bodies from the spool
+            render=lambda tmp: partition.build_parallel(site, light, tmp, 3, html_loader=reader),
+        )
+        publish(
+            site,
+            light,
+            tmp_path / "loaded",  # any other loader: bodies go in the job files
+            render=lambda tmp: partition.build_parallel(site, light, tmp, 2, html_loader=lambda path: reader(path)),
+        )
     finally:
         spool.discard()
     assert_same(tmp_path / "spooled", single)

@@ -26,7 +26,10 @@ AS_OF = dt.date(2026, 6, 1)
 
 
 def _registry() -> Registry:
-    res = [(BASE + p.name, DRAFT3.create_resource(json.loads(p.read_text(encoding="utf-8")))) for p in SCHEMAS.glob("*.json")]
+    res = [
+        (BASE + p.name, DRAFT3.create_resource(json.loads(p.read_text(encoding="utf-8"))))
+        for p in SCHEMAS.glob("*.json")
+    ]
     return Registry().with_resources(res)
 
 
@@ -45,8 +48,14 @@ def export(tmp_path_factory):
     return text, json.loads(text)
 
 
-COLLECTIONS = {"persons": "person", "organizations": "organization", "memberships": "membership",
-               "posts": "post", "areas": "area", "events": "event"}
+COLLECTIONS = {
+    "persons": "person",
+    "organizations": "organization",
+    "memberships": "membership",
+    "posts": "post",
+    "areas": "area",
+    "events": "event",
+}
 
 
 def test_every_object_validates_against_its_popolo_schema(export):
@@ -104,8 +113,15 @@ def test_contents_of_the_tiny_fixture(export):
     assert classes == [("congress", "congress"), ("group", "deputy_group"), ("station", "liaison_station")]
     m01 = next(m for m in data["memberships"] if m["id"] == "mandate/m01")
     assert m01 == {
-        "id": "mandate/m01", "person_id": "d01", "organization_id": "congress/cn14", "post_id": "k-cn-1",
-        "role": "deputy", "label": "代表", "start_date": "2023-03-05", "official": False, "re_elected": False,
+        "id": "mandate/m01",
+        "person_id": "d01",
+        "organization_id": "congress/cn14",
+        "post_id": "k-cn-1",
+        "role": "deputy",
+        "label": "代表",
+        "start_date": "2023-03-05",
+        "official": False,
+        "re_elected": False,
         "identifiers": [{"identifier": "m01", "scheme": "data-package:mandates"}],
     }
     roles = sorted(m["role"] for m in data["memberships"] if m["id"].startswith("group_member/g01/"))

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from leakscan import scan, scan_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +63,9 @@ def _run(*args: str, cwd: Path = ROOT, cache: Path | None = None) -> subprocess.
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     if cache is not None:
         env["DEPUTY_SITE_CACHE"] = str(cache)
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -139,13 +140,15 @@ def test_public_fields_that_look_private_are_warned(tmp_path):
         for p in report["problems"]
         if p["code"] == "possible-private-data"
     )
-    assert got == sorted([
-        ("deputies.csv", 2, "biography", "warning"),
-        ("deputies.csv", 3, "occupation", "warning"),
-        ("deputies.csv", 4, "biography", "warning"),
-        ("reports/r01.md", body_lines, "", "warning"),
-        ("stations.csv", 2, "opening_hours", "warning"),
-    ])
+    assert got == sorted(
+        [
+            ("deputies.csv", 2, "biography", "warning"),
+            ("deputies.csv", 3, "occupation", "warning"),
+            ("deputies.csv", 4, "biography", "warning"),
+            ("reports/r01.md", body_lines, "", "warning"),
+            ("stations.csv", 2, "opening_hours", "warning"),
+        ]
+    )
     leaked = [phone, idn, "wang.minghua@163.com"] + values
     assert scan_text(proc.stdout + proc.stderr, leaked) == []
     text = _run("validate", str(pkg))

@@ -23,7 +23,9 @@ def test_finds_plain_json_escaped_gz_and_zip_members(tmp_path):
         z.writestr("inner.json.gz", gzip.compress(json.dumps([SECRET]).encode(), mtime=0))
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "data.zip").write_bytes(buf.getvalue())
-    (tmp_path / "ref.html").write_text("".join(f"&#x{ord(c):x};" if ord(c) > 127 else c for c in SECRET), encoding="ascii")
+    (tmp_path / "ref.html").write_text(
+        "".join(f"&#x{ord(c):x};" if ord(c) > 127 else c for c in SECRET), encoding="ascii"
+    )
     hits = scan(tmp_path, [SECRET, "不存在的值"])
     assert [(h.path, h.form) for h in hits] == [
         ("a.html", "utf-8"),

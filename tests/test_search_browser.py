@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browser_support import assert_clean, browser, built_tiny_site, open_page, site_url  # noqa: F401
 
 pytestmark = pytest.mark.browser

@@ -9,6 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
+from search_support import needs_node, run_js, run_queries
 
 from generator.model import load_dataset
 from generator.pages import SiteContext
@@ -35,8 +36,6 @@ from generator.search import (
 )
 from generator.search.finder import build_finder
 
-from search_support import NODE, needs_node, run_js, run_queries
-
 TINY = Path(__file__).resolve().parent / "fixtures/tiny"
 
 
@@ -48,14 +47,21 @@ def test_normalize_drops_middle_dots_and_folds_width_and_case():
     assert segments("关于“加装电梯”的建议，2024年") == ["关于", "加装电梯", "的建议", "2024年"]
 
 
-SAMPLES = ["买买提·艾力", "ＡＢＣ１２３　Ｇ３１８", "关于“加装电梯”的建议，2024年", "Ｅ-mail：x_y@z", "阿依古丽・吐尔逊", "〇一二三"]
+SAMPLES = [
+    "买买提·艾力",
+    "ＡＢＣ１２３　Ｇ３１８",
+    "关于“加装电梯”的建议，2024年",
+    "Ｅ-mail：x_y@z",
+    "阿依古丽・吐尔逊",
+    "〇一二三",
+]
 
 
 @needs_node
 def test_js_and_python_agree_on_normalize_segments_and_hash():
     js = run_js(
-        "{n: %s.map(S.normalize), s: %s.map(S.segments), h: %s.map(S.fnv1a)}"
-        % (json.dumps(SAMPLES), json.dumps(SAMPLES), json.dumps(["代表", "a", "买买", "艾"]))
+        f"{{n: {json.dumps(SAMPLES)}.map(S.normalize), s: {json.dumps(SAMPLES)}.map(S.segments), "
+        f"h: {json.dumps(['代表', 'a', '买买', '艾'])}.map(S.fnv1a)}}"
     )
     assert js == {
         "n": [normalize(s) for s in SAMPLES],
@@ -83,10 +89,22 @@ def test_doc_terms_fields_edges_and_unigrams_only_for_short_fields():
 
 def _docs() -> list[Doc]:
     return [
-        Doc("report", "王明华报告履职情况", "reports/r1/", person="王明华", date="2024-03-01",
-            text="我积极推动老旧小区加装电梯，督促医保基金监管。"),
-        Doc("deputy", "买买提·艾力", "deputies/d1/", person="买买提·艾力", text="维吾尔族 农民",
-            places=("甲镇", "东湖村", "甲镇人大代表联络站")),
+        Doc(
+            "report",
+            "王明华报告履职情况",
+            "reports/r1/",
+            person="王明华",
+            date="2024-03-01",
+            text="我积极推动老旧小区加装电梯，督促医保基金监管。",
+        ),
+        Doc(
+            "deputy",
+            "买买提·艾力",
+            "deputies/d1/",
+            person="买买提·艾力",
+            text="维吾尔族 农民",
+            places=("甲镇", "东湖村", "甲镇人大代表联络站"),
+        ),
         Doc("deputy", "王明华", "deputies/d2/", person="王明华", text="合作社理事长"),
         Doc("station", "甲镇人大代表联络站", "stations/s1/", places=("甲镇",), text="每周三接待选民"),
         Doc("report", "刘芳报告履职情况", "reports/r2/", person="刘芳", text="关于医保 基金的建议。代表 联络站"),
@@ -143,10 +161,26 @@ def test_common_terms_are_capped_by_impact(tmp_path, monkeypatch):
 @needs_node
 def test_js_queries_rank_names_places_and_phrases(tmp_path):
     build(_docs(), tmp_path)
-    res = {r["query"]: r for r in run_queries(tmp_path / "search/idx", [
-        "买买提艾力", "艾力", "买买提·艾力", "王明华", "王", "加装电梯", "医保基金", "代表联络站",
-        "\"代表联络站\"", "甲镇", "xyz", "芳",
-    ])}
+    res = {
+        r["query"]: r
+        for r in run_queries(
+            tmp_path / "search/idx",
+            [
+                "买买提艾力",
+                "艾力",
+                "买买提·艾力",
+                "王明华",
+                "王",
+                "加装电梯",
+                "医保基金",
+                "代表联络站",
+                '"代表联络站"',
+                "甲镇",
+                "xyz",
+                "芳",
+            ],
+        )
+    }
     urls = {q: r["urls"] for q, r in res.items()}
     assert urls == {
         "买买提艾力": ["deputies/d1/"],
@@ -157,16 +191,19 @@ def test_js_queries_rank_names_places_and_phrases(tmp_path):
         "加装电梯": ["reports/r1/"],
         "医保基金": ["reports/r1/"],  # r2 has 医保 and 基金 apart: not a phrase match
         "代表联络站": ["stations/s1/", "deputies/d1/"],  # r2 writes "代表 联络站" apart
-        "\"代表联络站\"": ["stations/s1/", "deputies/d1/"],
+        '"代表联络站"': ["stations/s1/", "deputies/d1/"],
         "甲镇": ["stations/s1/", "deputies/d1/"],
         "xyz": [],
         "芳": ["reports/r2/"],
     }
     ex = res["加装电梯"]["results"][0]["excerpt"]
-    assert ex["text"][ex["marks"][0][0]:ex["marks"][0][1]] == "加装电梯"
+    assert ex["text"][ex["marks"][0][0] : ex["marks"][0][1]] == "加装电梯"
     # a highlight maps back over the middle dot the reader sees
     assert run_js('S.excerpt("买买提·艾力，维吾尔族", ["提艾"])') == {
-        "text": "买买提·艾力，维吾尔族", "marks": [[2, 5]], "before": False, "after": False,
+        "text": "买买提·艾力，维吾尔族",
+        "marks": [[2, 5]],
+        "before": False,
+        "after": False,
     }
 
 
@@ -183,41 +220,62 @@ def test_finder_tiny_fixture_every_level_whole_and_part():
     ds = load_dataset(TINY)
     site = SiteContext(ds, dt.date(2026, 11, 20))
     index, shards = build_finder(site)
-    assert index == {"units": [["u0", "城关社区", "虚构县 / 城关社区", []], ["u1", "甲镇", "虚构县 / 甲镇", ["东湖村"]]]}
+    assert index == {
+        "units": [["u0", "城关社区", "虚构县 / 城关社区", []], ["u1", "甲镇", "虚构县 / 甲镇", ["东湖村"]]]
+    }
 
     def names(shard, ids):
-        return [(shard["deputies"][i]["name"], shard["deputies"][i]["level"], shard["deputies"][i]["status"]) for i in ids]
+        return [
+            (shard["deputies"][i]["name"], shard["deputies"][i]["level"], shard["deputies"][i]["status"]) for i in ids
+        ]
 
     town = shards["u1"]
     # the township: county deputies of its district and the city deputies of the whole county
     assert names(town, town["places"][0][2]) == [
-        ("张建国", "county", "reported"), ("赵磊", "county", "overdue"),
-        ("李秀英", "city", "overdue"), ("王明华", "city", "reported"),
+        ("张建国", "county", "reported"),
+        ("赵磊", "county", "overdue"),
+        ("李秀英", "city", "overdue"),
+        ("王明华", "city", "reported"),
     ]
     # the township deputies are elected in 东湖村 only: part of the township
     assert [(town["deputies"][i]["name"], places) for i, places in town["part"]] == [
-        ("吴娜", ["东湖村"]), ("周伟", ["东湖村"]), ("赵磊", ["东湖村"]), ("黄静", ["东湖村"]),
+        ("吴娜", ["东湖村"]),
+        ("周伟", ["东湖村"]),
+        ("赵磊", ["东湖村"]),
+        ("黄静", ["东湖村"]),
     ]
     assert town["places"][1][:2] == ["东湖村", "village"]
     assert names(town, town["places"][1][2]) == [
-        ("吴娜", "township", "not_yet_due"), ("周伟", "township", "not_yet_due"),
-        ("赵磊", "township", "overdue"), ("黄静", "township", "due"),
-        ("张建国", "county", "reported"), ("赵磊", "county", "overdue"),
-        ("李秀英", "city", "overdue"), ("王明华", "city", "reported"),
+        ("吴娜", "township", "not_yet_due"),
+        ("周伟", "township", "not_yet_due"),
+        ("赵磊", "township", "overdue"),
+        ("黄静", "township", "due"),
+        ("张建国", "county", "reported"),
+        ("赵磊", "county", "overdue"),
+        ("李秀英", "city", "overdue"),
+        ("王明华", "city", "reported"),
     ]
     zhang = next(e for e in town["deputies"] if e["name"] == "张建国")
     assert zhang == {
-        "name": "张建国", "url": "deputies/d03/", "level": "county", "level_zh": "县人大代表",
-        "congress": "虚构县第十八届人民代表大会", "constituency": "第一选区", "electing_unit": False,
+        "name": "张建国",
+        "url": "deputies/d03/",
+        "level": "county",
+        "level_zh": "县人大代表",
+        "congress": "虚构县第十八届人民代表大会",
+        "constituency": "第一选区",
+        "electing_unit": False,
         "status": "reported",
-        "status_zh": "已报告", "stations": [["甲镇人大代表联络站", "stations/s01/"]],
+        "status_zh": "已报告",
+        "stations": [["甲镇人大代表联络站", "stations/s01/"]],
     }
     assert next(e for e in town["deputies"] if e["name"] == "王明华")["electing_unit"] is True
     comm = shards["u0"]
     # 杨丽's mandate ended in 2023: not listed; the national deputy's unit has no area: not listed
     assert names(comm, comm["places"][0][2]) == [
-        ("刘芳", "county", "reported"), ("陈志强", "county", "reported"),
-        ("李秀英", "city", "overdue"), ("王明华", "city", "reported"),
+        ("刘芳", "county", "reported"),
+        ("陈志强", "county", "reported"),
+        ("李秀英", "city", "overdue"),
+        ("王明华", "city", "reported"),
     ]
     assert comm["part"] == []
 
@@ -253,9 +311,14 @@ def _random_docs(n: int, seed: int) -> list[Doc]:
         return "".join(rnd.choice(chars) for _ in range(k))
 
     return [
-        Doc(rnd.choice(kinds), word(rnd.randint(1, 8)), f"p/{i:05d}/", person=rnd.choice(["", word(3), "买买提·艾力"]),
+        Doc(
+            rnd.choice(kinds),
+            word(rnd.randint(1, 8)),
+            f"p/{i:05d}/",
+            person=rnd.choice(["", word(3), "买买提·艾力"]),
             text="，".join(word(rnd.randint(1, 12)) for _ in range(rnd.randint(0, 30))) + "代表" * rnd.randint(0, 300),
-            places=tuple(word(rnd.randint(2, 5)) for _ in range(rnd.randint(0, 3))))
+            places=tuple(word(rnd.randint(2, 5)) for _ in range(rnd.randint(0, 3))),
+        )
         for i in range(n)
     ]
 
@@ -304,10 +367,21 @@ def test_large_doc_id_gaps_and_term_frequencies_are_encoded(tmp_path):
     assert terms["代表"] == (1, False, [(0, F_TEXT, 255)])
 
 
-@pytest.mark.parametrize("text", [
-    *SAMPLES, "ｅ\u0301Ａ，（１）", "e\u0301 é ①②", "ΣΑΣ ΑΣ", "㈱㍻ ﬁ", "丽\u0301", "Ⅻ ｶﾞ", "買買提·艾力（維吾爾族）",
-    "\u00b7\u2022·abc·", "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *SAMPLES,
+        "ｅ\u0301Ａ，（１）",
+        "e\u0301 é ①②",
+        "ΣΑΣ ΑΣ",
+        "㈱㍻ ﬁ",
+        "丽\u0301",
+        "Ⅻ ｶﾞ",
+        "買買提·艾力（維吾爾族）",
+        "\u00b7\u2022·abc·",
+        "",
+    ],
+)
 def test_fast_normalize_equals_nfkc_normalize(text):
     assert normalize_fast(text) == normalize(text)
 

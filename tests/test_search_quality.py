@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from search_support import run_queries
 
 from generator.build import prepare
 from generator.demo import generate
 from generator.outputs.search_index import docs_from_pages
 from generator.search import build
-
-from search_support import run_queries
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = yaml.safe_load((ROOT / "tests/search_queries.yaml").read_text(encoding="utf-8"))

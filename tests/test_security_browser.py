@@ -10,7 +10,6 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-
 from attacks.attack_package import PWNED_URL_PART, build_attack_site, load_payloads
 from browser_support import _require_chromium, browser, serve  # noqa: F401  (browser is a fixture)
 
@@ -96,9 +95,21 @@ def test_no_payload_runs_on_any_page(served_attack_site, browser):
 
 
 QUERY_PAYLOADS = {
-    "script-tag", "img-onerror", "svg-onload", "attr-double-quote", "attr-single-quote", "attr-close-tag",
-    "title-break", "script-close", "js-string-break", "template-literal", "double-escaped", "url-javascript",
-    "mxss-noscript", "comment-break", "rtl-override",
+    "script-tag",
+    "img-onerror",
+    "svg-onload",
+    "attr-double-quote",
+    "attr-single-quote",
+    "attr-close-tag",
+    "title-break",
+    "script-close",
+    "js-string-break",
+    "template-literal",
+    "double-escaped",
+    "url-javascript",
+    "mxss-noscript",
+    "comment-break",
+    "rtl-override",
 }
 
 

@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from attacks.attack_package import BODY_FIELD, FIELDS, build_attack_site, load_payloads
 from attacks.outputcheck import check_csv, check_html, check_site, check_xml
 from leakscan import iter_files
@@ -36,7 +35,16 @@ def test_corpus_is_big_enough_and_covers_every_route():
     assert len(payloads) >= 30
     assert len({p.id for p in payloads}) == len(payloads)
     assert {p.route for p in payloads} >= {
-        "html", "attribute", "title", "front-matter", "json", "markdown", "xml", "svg", "csv", "unicode",
+        "html",
+        "attribute",
+        "title",
+        "front-matter",
+        "json",
+        "markdown",
+        "xml",
+        "svg",
+        "csv",
+        "unicode",
     }
     assert all("{tok}" in p.text for p in payloads)
 
@@ -63,7 +71,11 @@ def test_every_payload_reached_the_output_in_every_field(attack_site):
 def test_payloads_reached_the_svg_charts(attack_site):
     """Group and station names are chart labels: payloads are inside inline SVG, as text."""
     _pkg, out, _placed, _docs = attack_site
-    charts = [m.group(0) for p in out.rglob("*.html") for m in re.finditer(r"<svg\b.*?</svg>", p.read_text(encoding="utf-8"), re.S)]
+    charts = [
+        m.group(0)
+        for p in out.rglob("*.html")
+        for m in re.finditer(r"<svg\b.*?</svg>", p.read_text(encoding="utf-8"), re.S)
+    ]
     with_payload = [c for c in charts if re.search(r"zq\d\dx\d\d", c)]
     assert with_payload
     for c in with_payload:

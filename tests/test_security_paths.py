@@ -8,7 +8,6 @@ of bodies and photos, and photos in the Popolo export.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -47,7 +46,9 @@ def test_schema_rejects_unsafe_ids(tmp_path, bad, table_id):
     assert all(p.file for p in errors)
 
 
-@pytest.mark.parametrize("body", ["/etc/passwd", "../../../../../../etc/passwd", "reports/../../outside.md", "reports\\r01.md"])
+@pytest.mark.parametrize(
+    "body", ["/etc/passwd", "../../../../../../etc/passwd", "reports/../../outside.md", "reports\\r01.md"]
+)
 def test_schema_rejects_unsafe_body_paths(tmp_path, body):
     pkg = tmp_path / "data"
     shutil.copytree(TINY, pkg)
@@ -98,6 +99,18 @@ def test_package_path():
 def test_safe_page_path():
     for ok in ["index.md", "deputies/d01.md", "reports/2025.md", "coverage/level/city.md", "a_b/c-d.e.md"]:
         assert safe_page_path(ok), ok
-    for bad in ["../x.md", "deputies/../../x.md", "/abs.md", "stations//tmp/x.md", "a b.md", "a\\b.md", ".md",
-                "x.md\x00", "deputies/d01", "deputies/.hidden.md", "", "deputies/.."]:
+    for bad in [
+        "../x.md",
+        "deputies/../../x.md",
+        "/abs.md",
+        "stations//tmp/x.md",
+        "a b.md",
+        "a\\b.md",
+        ".md",
+        "x.md\x00",
+        "deputies/d01",
+        "deputies/.hidden.md",
+        "",
+        "deputies/..",
+    ]:
         assert not safe_page_path(bad), bad

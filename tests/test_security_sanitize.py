@@ -10,14 +10,16 @@ from generator.sanitize import (
     csv_cell,
     html_to_text,
     json_for_html,
-    markdown_to_safe_html as md,
     markdown_too_complex,
     safe_image_path,
     text,
 )
+from generator.sanitize import (
+    markdown_to_safe_html as md,
+)
 
 REL = 'rel="noopener noreferrer nofollow"'
-DEAD = f'<p><a {REL}>x</a></p>'  # an unsafe link keeps its words and loses its target
+DEAD = f"<p><a {REL}>x</a></p>"  # an unsafe link keeps its words and loses its target
 
 
 @pytest.mark.parametrize(
@@ -57,7 +59,10 @@ def test_unsafe_link_targets_are_dropped(src):
         ("[x][r]\n\n[r]: https://example.org", f'<p><a href="https://example.org" {REL}>x</a></p>'),
         ("<https://example.org>", f'<p><a href="https://example.org" {REL}>https://example.org</a></p>'),
         ("<rd@example.org>", f'<p><a href="mailto:rd@example.org" {REL}>rd@example.org</a></p>'),
-        ('[x](https://a.example "t\\" onclick=x")', f'<p><a href="https://a.example" title="t\\&quot; onclick=x" {REL}>x</a></p>'),
+        (
+            '[x](https://a.example "t\\" onclick=x")',
+            f'<p><a href="https://a.example" title="t\\&quot; onclick=x" {REL}>x</a></p>',
+        ),
     ],
 )
 def test_safe_links_keep_target_and_get_rel(src, out):
@@ -72,8 +77,14 @@ def test_safe_links_keep_target_and_get_rel(src, out):
         ("<img src=x onerror=alert(1)>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>"),
         ("<svg onload=alert(1)>", "<p>&lt;svg onload=alert(1)&gt;</p>"),
         ("<style>body{display:none}</style>", "<p>&lt;style&gt;body{display:none}&lt;/style&gt;</p>"),
-        ('<form action="https://evil"><input name=p></form>', '<p>&lt;form action="https://evil"&gt;&lt;input name=p&gt;&lt;/form&gt;</p>'),
-        ("<meta http-equiv=refresh content=0;url=https://evil>", "<p>&lt;meta http-equiv=refresh content=0;url=https://evil&gt;</p>"),
+        (
+            '<form action="https://evil"><input name=p></form>',
+            '<p>&lt;form action="https://evil"&gt;&lt;input name=p&gt;&lt;/form&gt;</p>',
+        ),
+        (
+            "<meta http-equiv=refresh content=0;url=https://evil>",
+            "<p>&lt;meta http-equiv=refresh content=0;url=https://evil&gt;</p>",
+        ),
         ("<div>\n<script>x</script>\n</div>", "<p>&lt;div&gt;\n&lt;script&gt;x&lt;/script&gt;\n&lt;/div&gt;</p>"),
         ("<!-- hidden --> shown", "<p>&lt;!-- hidden --&gt; shown</p>"),
         ("<javascript:alert(1)>", "<p>&lt;javascript:alert(1)&gt;</p>"),

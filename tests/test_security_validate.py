@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from attacks.attack_package import load_payloads, make_attack_package
+
 from generator.validate import validate_package
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,10 @@ def test_cli_build_of_the_attack_package_stops_at_validation(tmp_path):
     out = tmp_path / "site"
     proc = subprocess.run(
         [sys.executable, "-m", "generator", "build", "--data", str(pkg), "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 1
     assert "未发布" in proc.stderr and "Traceback" not in proc.stderr

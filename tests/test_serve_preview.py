@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from mkdocs.commands import build as mk_build
 from mkdocs.config import load_config
+from site_tree import tree
 
 from generator import site_adapter
 from generator.build import prepare
-
-from site_tree import tree
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"

@@ -32,8 +32,13 @@ MAX_PAGE = 100 * 1024
 
 # Sections built by other page modules: links into them are checked once their module is registered.
 SECTION_MODULE = {
-    "groups": "groups", "stations": "stations", "suggestions": "suggestions", "coverage": "coverage",
-    "methodology": "methodology", "search": "search", "data": "opendata",
+    "groups": "groups",
+    "stations": "stations",
+    "suggestions": "suggestions",
+    "coverage": "coverage",
+    "methodology": "methodology",
+    "search": "search",
+    "data": "opendata",
 }
 
 
@@ -70,10 +75,17 @@ def html_files(site: Path) -> list[Path]:
 def test_home_shows_figures_latest_reports_search_and_finder(site):
     b = body(site, "")
     text = visible(b)
-    for fact in ("全国人大代表 1 人", "市人大代表 2 人", "县人大代表 4 人", "乡镇人大代表 4 人",
-                 "本届已公开报告 4 篇", "本届报告覆盖率 40% 已报告 4 / 应报告 10 人次",
-                 "小组和联络站活动 6 次（2022年1月1日以来）", "走访选民 810 人次（2022年以来）",
-                 "议案建议办理完毕 3 件（共 5 件）"):
+    for fact in (
+        "全国人大代表 1 人",
+        "市人大代表 2 人",
+        "县人大代表 4 人",
+        "乡镇人大代表 4 人",
+        "本届已公开报告 4 篇",
+        "本届报告覆盖率 40% 已报告 4 / 应报告 10 人次",
+        "小组和联络站活动 6 次（2022年1月1日以来）",
+        "走访选民 810 人次（2022年以来）",
+        "议案建议办理完毕 3 件（共 5 件）",
+    ):
         assert fact in text, fact
     assert re.findall(r'<a href="reports/(r\d+)/">', b) == ["r04", "r03", "r02", "r01"]  # newest first, no draft r05
     assert '<form class="ds-search" action="search/" method="get" role="search">' in b
@@ -94,18 +106,28 @@ def test_directory_index_counts_by_level_and_place(site):
 
 def rows(b: str) -> list[tuple[str, str]]:
     """(deputy id, data-level) of each directory row, in page order."""
-    return [(m.group(2), m.group(1)) for m in re.finditer(r'<tr data-level="([^"]*)"[^>]*>\s*<td><a href="[^"]*?(d\d+)/"', b)]
+    return [
+        (m.group(2), m.group(1))
+        for m in re.finditer(r'<tr data-level="([^"]*)"[^>]*>\s*<td><a href="[^"]*?(d\d+)/"', b)
+    ]
 
 
 def test_area_page_lists_every_level_with_filter_attributes(site):
     b = body(site, "areas/a-town")
     assert rows(b) == [
-        ("d01", "national city"), ("d02", "city"), ("d03", "county"), ("d07", "county township"),
-        ("d10", "township"), ("d09", "township"), ("d08", "township"),
+        ("d01", "national city"),
+        ("d02", "city"),
+        ("d03", "county"),
+        ("d07", "county township"),
+        ("d10", "township"),
+        ("d09", "township"),
+        ("d08", "township"),
     ]
     row7 = re.search(r'<tr ([^>]*)>\s*<td><a href="../../deputies/d07/"', b).group(1)
-    assert row7 == ('data-level="county township" data-area="a-county a-town a-vil1" data-covers="a-town a-vil1" '
-                    'data-station="s01" data-group="g01 g02" data-status="overdue"')
+    assert row7 == (
+        'data-level="county township" data-area="a-county a-town a-vil1" data-covers="a-town a-vil1" '
+        'data-station="s01" data-group="g01 g02" data-status="overdue"'
+    )
     assert "data-filters hidden" in b and 'aria-live="polite"' in b
     assert '<option value="a-vil1" data-anc="a-county a-town">东湖村</option>' in b
 
@@ -128,13 +150,16 @@ def test_deputy_profile_performance_card(site):
     assert '<a href="../../methodology/#contacts">' in b
 
 
-@pytest.mark.parametrize("deputy, expected", [
-    ("d01", ["✓ 已报告"]),  # national mandate: no rule, not in the card
-    ("d02", ["✗ 逾期未报告"]),
-    ("d06", ["■ 资格已终止"]),
-    ("d08", ["● 本年度应报告"]),  # r05 is a draft
-    ("d09", ["○ 尚未到期"]),
-])
+@pytest.mark.parametrize(
+    "deputy, expected",
+    [
+        ("d01", ["✓ 已报告"]),  # national mandate: no rule, not in the card
+        ("d02", ["✗ 逾期未报告"]),
+        ("d06", ["■ 资格已终止"]),
+        ("d08", ["● 本年度应报告"]),  # r05 is a draft
+        ("d09", ["○ 尚未到期"]),
+    ],
+)
 def test_profile_status_of_each_kind(site, deputy, expected):
     b = body(site, f"deputies/{deputy}")
     card = visible(b.split('<h2 id="mandates">')[0])
@@ -160,7 +185,13 @@ def test_report_page(site):
     assert "共 60 票，满意和基本满意合计 97%。" in text
     assert '<a href="../../deputies/d03/">张建国</a>' in b
     assert '<a href="../../deputies/d03/#m-m04">虚构县第十八届人民代表大会</a>' in b
-    for part in ("一、遵守宪法和法律", "二、参加人民代表大会会议情况", "三、闭会期间履职情况", "四、联系人民群众情况", "五、其他情况"):
+    for part in (
+        "一、遵守宪法和法律",
+        "二、参加人民代表大会会议情况",
+        "三、闭会期间履职情况",
+        "四、联系人民群众情况",
+        "五、其他情况",
+    ):
         assert part in text
 
 
@@ -185,7 +216,8 @@ HREF = re.compile(r"""(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
 CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)""", re.I)
 # What makes a browser fetch something: src/srcset/poster/data, <link href>, form actions, CSS url().
 LOADS = re.compile(
-    r"""(?:\s(?:src|srcset|poster|data|action)\s*=\s*["']([^"']*)["'])|(?:<link\b[^>]*?\shref\s*=\s*["']([^"']*)["'])""", re.I
+    r"""(?:\s(?:src|srcset|poster|data|action)\s*=\s*["']([^"']*)["'])|(?:<link\b[^>]*?\shref\s*=\s*["']([^"']*)["'])""",
+    re.I,
 )
 
 
@@ -197,7 +229,11 @@ def test_every_relative_link_resolves(site):
             parts = urlsplit(html.unescape(link))
             if parts.scheme or parts.netloc or not parts.path:
                 continue
-            target = (f.parent / unquote(parts.path)).resolve() if not parts.path.startswith("/") else site / parts.path.lstrip("/")
+            target = (
+                (f.parent / unquote(parts.path)).resolve()
+                if not parts.path.startswith("/")
+                else site / parts.path.lstrip("/")
+            )
             if target.is_dir():
                 target = target / "index.html"
             if not target.exists():

@@ -5,7 +5,6 @@ their ancestors, keep a live count, and leave the full list when JavaScript is o
 from __future__ import annotations
 
 import pytest
-
 from browser_support import browser, built_tiny_site, open_page  # noqa: F401
 
 pytestmark = pytest.mark.browser

@@ -128,7 +128,11 @@ def test_search_entries(docs):
     assert (g.kind, g.title) == ("group", "城关五级人大代表联合小组")
     assert "加装电梯" in g.text and "虚构县 / 城关社区" in g.places
     s = docs["stations/s01.md"].search
-    assert (s.kind, s.title, s.places) == ("station", "甲镇人大代表联络站", ("虚构县 / 甲镇", "甲镇人大代表联络站", "甲镇人民政府一楼"))
+    assert (s.kind, s.title, s.places) == (
+        "station",
+        "甲镇人大代表联络站",
+        ("虚构县 / 甲镇", "甲镇人大代表联络站", "甲镇人民政府一楼"),
+    )
     sg = docs["suggestions/sg01.md"].search
     assert (sg.kind, sg.person, sg.date) == ("suggestion", "刘芳", "2025-01-10")
     for d in docs.values():
@@ -151,7 +155,10 @@ def test_group_page_facts(docs):
     assert "新任代表 5 连任代表 1 合计 6" in comp
     assert "职务代表 2 基层代表 4 合计 6" in comp
     plans = visible(section(page, "plans"))
-    assert plans == "年度计划与活动主题 2026年 ： 加装电梯 养老服务 2025年 ： 乡村振兴 医保基金监督 全年组织不少于四次活动。"
+    assert (
+        plans
+        == "年度计划与活动主题 2026年 ： 加装电梯 养老服务 2025年 ： 乡村振兴 医保基金监督 全年组织不少于四次活动。"
+    )
     acts = visible(section(page, "activities"))
     assert "2025年 8 2 2 0 12" in acts and "2026年 4 0 0 2 6" in acts
     assert "出席 4 人 · 请假 1 人 · 缺席 1 人（当日成员 6 人）" in acts
@@ -200,7 +207,10 @@ def test_station_page_facts(docs):
     page = docs["stations/s01.md"].html
     assert '<dt>办公电话</dt><dd><a href="tel:07301234567">0730-1234567</a></dd>' in page
     facts = visible(page.split('<h2 id="deputies">')[0])
-    assert "地址 甲镇人民政府一楼 开放时间 每周三 9:00-12:00 办公电话 0730-1234567 所在区域 虚构县 / 甲镇 设立日期 2021年6月1日" in facts
+    assert (
+        "地址 甲镇人民政府一楼 开放时间 每周三 9:00-12:00 办公电话 0730-1234567 所在区域 虚构县 / 甲镇 设立日期 2021年6月1日"
+        in facts
+    )
     deps = visible(section(page, "deputies"))
     assert "共 5 名代表" in deps
     assert "县人大代表（2 人） 张建国 、 赵磊 乡镇人大代表（3 人） 吴娜 、 周伟 、 黄静" in deps
@@ -215,7 +225,10 @@ def test_station_page_facts(docs):
 def test_station_index(docs):
     page = visible(docs["stations/index.md"].html)
     assert "共 2 个代表联络站" in page
-    assert "虚构县 / 甲镇 名称 地址 开放时间 办公电话 进站代表 甲镇人大代表联络站 甲镇人民政府一楼 每周三 9:00-12:00 0730-1234567 5" in page
+    assert (
+        "虚构县 / 甲镇 名称 地址 开放时间 办公电话 进站代表 甲镇人大代表联络站 甲镇人民政府一楼 每周三 9:00-12:00 0730-1234567 5"
+        in page
+    )
     assert "虚构县 名称" in page  # the community station is listed under the county
 
 
@@ -250,8 +263,16 @@ def test_suggestion_lists_are_paginated():
     ds = site.ds
     for i in range(450):
         ds.suggestions.append(
-            Suggestion(id=f"x{i:04d}", kind="suggestion", title=f"建议{i}", lead_deputy_id="d01", congress_id="ct18",
-                       date=dt.date(2024, 1, 1) + dt.timedelta(days=i % 300), topic="测试", status="resolved")
+            Suggestion(
+                id=f"x{i:04d}",
+                kind="suggestion",
+                title=f"建议{i}",
+                lead_deputy_id="d01",
+                congress_id="ct18",
+                date=dt.date(2024, 1, 1) + dt.timedelta(days=i % 300),
+                topic="测试",
+                status="resolved",
+            )
         )
     ds.index()
     pages = {d.path: d for d in suggestions.index_pages(site)}
@@ -263,7 +284,10 @@ def test_suggestion_lists_are_paginated():
         "suggestions/list/2024/resolved/2.md",
         "suggestions/list/2024/resolved/3.md",
     ]
-    rows = [len(re.findall(r"<tr><td>", pages[p].html)) for p in ("suggestions/list/2024/all.md", "suggestions/list/2024/all/2.md", "suggestions/list/2024/all/3.md")]
+    rows = [
+        len(re.findall(r"<tr><td>", pages[p].html))
+        for p in ("suggestions/list/2024/all.md", "suggestions/list/2024/all/2.md", "suggestions/list/2024/all/3.md")
+    ]
     assert rows == [200, 200, 50]
     assert '<a href="../">1</a>' in pages["suggestions/list/2024/all/2.md"].html
     for d in pages.values():
@@ -275,16 +299,21 @@ def test_suggestion_lists_are_paginated():
 
 def test_coverage_by_level_matches_fixture_statuses(docs):
     page = docs["coverage/index.md"].html
-    table = re.search(r"<caption>各层级、届内年度的报告状态（人）</caption>.*?<tbody>(.*?)</tbody>", page, re.S).group(1)
+    table = re.search(r"<caption>各层级、届内年度的报告状态（人）</caption>.*?<tbody>(.*?)</tbody>", page, re.S).group(
+        1
+    )
     assert [visible(r) for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)] == [
         "全国 4 1 1 本级无报告要求 不适用",
         "市 5 1 2 1 0 1 0 0 不适用",
         "县 5 1 5 3 0 1 0 1 40%（2/5）",
         "乡镇 2 1 4 0 1 1 2 0 0%（0/4）",
     ]
-    assert 'role="img"' in page and "<title id=\"coverage-by-level-t\">各层级代表报告履职情况</title>" in page
+    assert 'role="img"' in page and '<title id="coverage-by-level-t">各层级代表报告履职情况</title>' in page
     pending = visible(section(page, "pending"))
-    assert "逾期未报告（3 人） 虚构市第九届人民代表大会 （1 人） 李秀英 虚构县第十八届人民代表大会 （1 人） 赵磊 甲镇第八届人民代表大会 （1 人） 赵磊" in pending
+    assert (
+        "逾期未报告（3 人） 虚构市第九届人民代表大会 （1 人） 李秀英 虚构县第十八届人民代表大会 （1 人） 赵磊 甲镇第八届人民代表大会 （1 人） 赵磊"
+        in pending
+    )
     assert "本年度应报告（1 人） 甲镇第八届人民代表大会 （1 人） 黄静" in pending
     congresses = visible(section(page, "congresses"))
     assert "虚构县第十八届人民代表大会 5 5 3 0 1 0 1 40%（2/5） 已达到30%" in congresses
@@ -358,7 +387,11 @@ def test_methodology_follows_rules_file(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(TINY, data)
     rules = (data / "rules.yaml").read_text(encoding="utf-8")
-    rules = rules.replace("other: [3, 4]", "other: [3]").replace("minimum: 0.30", "minimum: 0.25").replace("minimum_activities: 3", "minimum_activities: 5")
+    rules = (
+        rules.replace("other: [3, 4]", "other: [3]")
+        .replace("minimum: 0.30", "minimum: 0.25")
+        .replace("minimum_activities: 3", "minimum_activities: 5")
+    )
     (data / "rules.yaml").write_text(rules, encoding="utf-8")
     page = visible(next(iter(methodology.pages(make_site(data)))).html)
     assert "其他代表 第3年 " in page
@@ -393,11 +426,23 @@ def test_every_user_text_is_escaped(tmp_path):
             w.writerows(rows)
 
     for name, column in [
-        ("deputies.csv", "name"), ("groups.csv", "name"), ("areas.csv", "name"), ("congresses.csv", "name"),
-        ("stations.csv", "name"), ("stations.csv", "address"), ("stations.csv", "opening_hours"),
-        ("plans.csv", "themes"), ("plans.csv", "summary"), ("activities.csv", "title"), ("activities.csv", "summary"),
-        ("activities.csv", "location"), ("suggestions.csv", "title"), ("suggestions.csv", "topic"),
-        ("suggestions.csv", "body"), ("suggestions.csv", "handling_unit"), ("suggestions.csv", "response"),
+        ("deputies.csv", "name"),
+        ("groups.csv", "name"),
+        ("areas.csv", "name"),
+        ("congresses.csv", "name"),
+        ("stations.csv", "name"),
+        ("stations.csv", "address"),
+        ("stations.csv", "opening_hours"),
+        ("plans.csv", "themes"),
+        ("plans.csv", "summary"),
+        ("activities.csv", "title"),
+        ("activities.csv", "summary"),
+        ("activities.csv", "location"),
+        ("suggestions.csv", "title"),
+        ("suggestions.csv", "topic"),
+        ("suggestions.csv", "body"),
+        ("suggestions.csv", "handling_unit"),
+        ("suggestions.csv", "response"),
     ]:
         poison(name, column)
     site = make_site(data)
@@ -410,11 +455,14 @@ def test_every_user_text_is_escaped(tmp_path):
     g = next(d for d in groups.pages(site) if d.path == "groups/g01.md")
     assert "王明华&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in g.html
     # the SVG title and desc carry the group name escaped
-    assert "<title id=\"g-g01-levels-t\">城关五级人大代表联合小组&lt;script&gt;" in g.html
+    assert '<title id="g-g01-levels-t">城关五级人大代表联合小组&lt;script&gt;' in g.html
     # the feed carries the name as text
     xml = feed.feed_bytes(site)
     assert b"<script" not in xml
-    titles = [e.findtext("{http://www.w3.org/2005/Atom}title") for e in ET.fromstring(xml).iter("{http://www.w3.org/2005/Atom}entry")]
+    titles = [
+        e.findtext("{http://www.w3.org/2005/Atom}title")
+        for e in ET.fromstring(xml).iter("{http://www.w3.org/2005/Atom}entry")
+    ]
     assert titles[0].startswith("陈志强" + EVIL + "代表报告履职情况")
 
 
@@ -447,7 +495,13 @@ def test_big_group_splits_activities_by_year():
         ds.deputies.append(d)
         ds.group_members.append(GroupMember("g01", d.id, "member", dt.date(2022, 3, 1)))
     for j in range(90):
-        a = Activity(id=f"ya{j:03d}", date=dt.date(2022, 4, 1) + dt.timedelta(days=12 * j), kind="study", title=f"学习{j}", group_id="g01")
+        a = Activity(
+            id=f"ya{j:03d}",
+            date=dt.date(2022, 4, 1) + dt.timedelta(days=12 * j),
+            kind="study",
+            title=f"学习{j}",
+            group_id="g01",
+        )
         ds.activities.append(a)
         for i in range(120):
             ds.attendance.append(Attendance(a.id, f"y{i:04d}", ("present", "excused", "absent")[(i + j) % 3]))
@@ -500,7 +554,12 @@ def test_open_data_is_deterministic_and_public_only(tmp_path):
     # drafts and their bodies are not published
     reports = list(csv.DictReader(io.StringIO(files["reports.csv"].decode("utf-8"))))
     assert [r["id"] for r in reports] == ["r01", "r02", "r03", "r04"]
-    assert sorted(n for n in files if n.startswith("reports/")) == ["reports/r01.md", "reports/r02.md", "reports/r03.md", "reports/r04.md"]
+    assert sorted(n for n in files if n.startswith("reports/")) == [
+        "reports/r01.md",
+        "reports/r02.md",
+        "reports/r03.md",
+        "reports/r04.md",
+    ]
     assert descriptor["x-as-of"] == "2026-11-20"
     assert files["datapackage.json"].decode("utf-8").count("虚构") > 0  # ensure_ascii=False
     res = {r["name"]: r for r in descriptor["resources"]}
@@ -522,7 +581,10 @@ def test_open_data_csv_is_valid_with_awkward_values(tmp_path):
 def test_open_data_page_lists_downloads_with_sizes(docs, site):
     page = docs["data/index.md"].html
     files = open_data.manifest(site).files
-    assert f'<a href="datapackage.zip" download>完整数据包（zip）</a>，{opendata.human_size(files["datapackage.zip"].size)}' in page
+    assert (
+        f'<a href="datapackage.zip" download>完整数据包（zip）</a>，{opendata.human_size(files["datapackage.zip"].size)}'
+        in page
+    )
     assert '<td><a href="deputies.csv">deputies.csv</a></td><td class="sec-num">10</td>' in page
     assert "Creative Commons Attribution 4.0" in page
     assert "身份证号" in visible(page)  # named as withheld, never a value
@@ -541,10 +603,18 @@ def test_feed_is_valid_atom(tmp_path, site):
     assert root.tag == f"{a}feed"
     assert root.findtext(f"{a}updated") == "2024-10-25T00:00:00+08:00"
     entries = root.findall(f"{a}entry")
-    assert [e.find(f"{a}link").get("href") for e in entries] == ["reports/r04/", "reports/r03/", "reports/r02/", "reports/r01/"]
+    assert [e.find(f"{a}link").get("href") for e in entries] == [
+        "reports/r04/",
+        "reports/r03/",
+        "reports/r02/",
+        "reports/r01/",
+    ]
     ids = [e.findtext(f"{a}id") for e in entries]
     assert len(set(ids)) == 4 and all(i.startswith("urn:uuid:") for i in ids)
-    assert entries[0].findtext(f"{a}title") == "陈志强代表报告履职情况（虚构县第十八届人民代表大会）：2024年10月25日，选民会议报告"
+    assert (
+        entries[0].findtext(f"{a}title")
+        == "陈志强代表报告履职情况（虚构县第十八届人民代表大会）：2024年10月25日，选民会议报告"
+    )
     assert entries[0].findtext(f"{a}author/{a}name") == "陈志强"
     for e in entries:
         assert e.find(f"{a}summary").get("type") == "text"
@@ -570,8 +640,17 @@ SECTION_DIRS = ("groups", "stations", "suggestions", "coverage", "methodology", 
 
 
 def test_built_site_has_section_pages_and_outputs(built):
-    for url in ("groups/", "groups/g01/", "stations/s01/", "suggestions/sg01/", "suggestions/list/2025/all/",
-                "coverage/", "coverage/congress/ct18/", "methodology/", "data/"):
+    for url in (
+        "groups/",
+        "groups/g01/",
+        "stations/s01/",
+        "suggestions/sg01/",
+        "suggestions/list/2025/all/",
+        "coverage/",
+        "coverage/congress/ct18/",
+        "methodology/",
+        "data/",
+    ):
         page = (built / url / "index.html").read_text(encoding="utf-8")
         assert '<link rel="alternate feed" type="application/atom+xml"' in page, url
         assert "assets/css/sections.css" in page, url
@@ -626,7 +705,12 @@ def test_many_stations_split_index_by_county():
         ds.stations.append(st)
     ds.index()
     pages = {d.path: d for d in stations.index_pages(site)}
-    assert sorted(pages) == ["stations/area/a-county.md", "stations/area/a-county/2.md", "stations/area/a-county/3.md", "stations/index.md"]
+    assert sorted(pages) == [
+        "stations/area/a-county.md",
+        "stations/area/a-county/2.md",
+        "stations/area/a-county/3.md",
+        "stations/index.md",
+    ]
     assert '<a href="area/a-county/">虚构县</a></td><td class="sec-num">452</td>' in pages["stations/index.md"].html
     for d in pages.values():
         assert len(d.html.encode()) < 60_000, d.path
@@ -668,6 +752,9 @@ def test_many_congresses_index_counts_per_level():
     docs = {d.path: d for d in coverage.pages(site)}
     index = docs["coverage/index.md"].html
     assert "代表大会较多，请按层级查看" in index
-    assert visible(section(index, "overdue")) == "逾期未报告（63 人） 市人大代表 ：1 人 县人大代表 ：1 人 乡镇人大代表 ：61 人 本年度应报告（1 人） 乡镇人大代表 ：1 人"
+    assert (
+        visible(section(index, "overdue"))
+        == "逾期未报告（63 人） 市人大代表 ：1 人 县人大代表 ：1 人 乡镇人大代表 ：61 人 本年度应报告（1 人） 乡镇人大代表 ：1 人"
+    )
     assert sorted(p for p in docs if p.startswith("coverage/level/township")) == ["coverage/level/township.md"]
     assert len(re.findall(r"<tr><td><a ", docs["coverage/level/township.md"].html)) == 61

@@ -108,6 +108,7 @@ def test_problem_never_raises_on_missing_params():
 
 # -- the command ---------------------------------------------------------------------
 
+
 def run_cli(capsys, *argv):
     rc = main(["validate", *argv])
     out, err = capsys.readouterr()
@@ -142,12 +143,22 @@ def test_cli_never_prints_a_traceback(capsys, tmp_path, all_outputs):
 
 def test_cli_subprocess_and_default_as_of(tmp_path):
     """The real entry point, with no --as-of (today): exit 0 on tiny, 1 on a bad fixture."""
-    r = subprocess.run([sys.executable, "-m", "generator", "validate", str(TINY)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", str(TINY)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     root = materialize("foreign-key", tmp_path / "pkg")
-    r = subprocess.run([sys.executable, "-m", "generator", "validate", str(root), "--json"], cwd=ROOT,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", str(root), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert [p["code"] for p in json.loads(r.stdout)["problems"] if p["severity"] == "error"] == ["foreign-key"]
 
@@ -156,6 +167,6 @@ def test_cli_subprocess_and_default_as_of(tmp_path):
 def test_odd_cells_give_located_problems_not_crashes(tmp_path, cell):
     root = materialize("bom-csv", tmp_path / "pkg")
     with (root / "activities.csv").open("a", encoding="utf-8") as fh:
-        fh.write(f'a99,g01,,2026-13-01,study,{cell},,,\n')
+        fh.write(f"a99,g01,,2026-13-01,study,{cell},,,\n")
     ps = validate_package(root, AS_OF)
     assert any(p.code == "bad-date" and p.file == "activities.csv" for p in ps)

@@ -20,8 +20,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from generator.validate import FAST_BYTES, resolve_engine, validate_package
-from generator.validate import fast_rows
+from generator.validate import FAST_BYTES, fast_rows, resolve_engine, validate_package
 from generator.validate.schema_checks import check_descriptor, frictionless_errors, map_errors, precheck_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -49,9 +48,14 @@ def _norm(e) -> tuple:
         m = re.search(r"position (\d+)", note)
         note = m.group(1) if m else "all-blank"
     cellish = e.type in ("extra-cell", "missing-cell", "type-error", "constraint-error")
-    return (e.type, getattr(e, "row_number", None), getattr(e, "field_name", "") or "",
-            getattr(e, "field_number", None) if cellish else None,
-            getattr(e, "cell", None) if cellish and e.type != "missing-cell" else None, note)
+    return (
+        e.type,
+        getattr(e, "row_number", None),
+        getattr(e, "field_name", "") or "",
+        getattr(e, "field_number", None) if cellish else None,
+        getattr(e, "cell", None) if cellish and e.type != "missing-cell" else None,
+        note,
+    )
 
 
 def _tables(root: Path):
@@ -109,14 +113,53 @@ SCHEMA = {
     ],
     "primaryKey": ["id", "n"],
 }
-CELLS = ["", " ", "a", "a1", "b", "ab", "A", "a/..", "0", "1", "01", " 7", "+3", "-1", "21", "1.5", "1e2", "NaN",
-         "x", "2024-02-29", "2023-02-29", "2024-2-3", " 2024-03-01", "20240301", "２０２４-03-01", "true", "是", "否",
-         "True", "1_0", "0.0", "Infinity", "ab\ncd", 'q"q', "a,b", "\u200b", "abc\n"]
+CELLS = [
+    "",
+    " ",
+    "a",
+    "a1",
+    "b",
+    "ab",
+    "A",
+    "a/..",
+    "0",
+    "1",
+    "01",
+    " 7",
+    "+3",
+    "-1",
+    "21",
+    "1.5",
+    "1e2",
+    "NaN",
+    "x",
+    "2024-02-29",
+    "2023-02-29",
+    "2024-2-3",
+    " 2024-03-01",
+    "20240301",
+    "２０２４-03-01",
+    "true",
+    "是",
+    "否",
+    "True",
+    "1_0",
+    "0.0",
+    "Infinity",
+    "ab\ncd",
+    'q"q',
+    "a,b",
+    "\u200b",
+    "abc\n",
+]
 cell_st = st.sampled_from(CELLS)
 # mostly full rows: frictionless takes the first row near the average width as the header,
 # and fast_rows leaves tables where that is not row 1 to frictionless
-row_st = st.one_of(st.lists(cell_st, min_size=7, max_size=7), st.lists(cell_st, min_size=7, max_size=7),
-                   st.lists(cell_st, min_size=0, max_size=9))
+row_st = st.one_of(
+    st.lists(cell_st, min_size=7, max_size=7),
+    st.lists(cell_st, min_size=7, max_size=7),
+    st.lists(cell_st, min_size=0, max_size=9),
+)
 
 
 def _write(tmp: Path, rows: list[list[str]], header: list[str]) -> None:
@@ -129,7 +172,9 @@ def _write(tmp: Path, rows: list[list[str]], header: list[str]) -> None:
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(rows=st.lists(row_st, min_size=0, max_size=12), order=st.permutations(range(7)), limit=st.sampled_from([3, 1000]))
+@given(
+    rows=st.lists(row_st, min_size=0, max_size=12), order=st.permutations(range(7)), limit=st.sampled_from([3, 1000])
+)
 def test_generated_tables(tmp_path_factory, rows, order, limit):
     tmp = tmp_path_factory.mktemp("gen")
     header = [SCHEMA["fields"][i]["name"] for i in order]
@@ -149,6 +194,7 @@ def test_generated_tables(tmp_path_factory, rows, order, limit):
 
 # -- the hashed primary-key store ------------------------------------------------------------
 
+
 def _dup_table(tmp: Path) -> tuple[dict, list[str]]:
     rows = [[f"k{i % 50}", str(i % 7)] for i in range(400)]
     _write(tmp, rows, ["id", "n"])
@@ -161,7 +207,9 @@ def test_hashed_keys_match_exact_keys(tmp_path):
     exact = fast_rows.check_table(str(tmp_path), resource, header, 1000, hashed_above=10**9)
     hashed = fast_rows.check_table(str(tmp_path), resource, header, 1000, hashed_above=0)
     assert [e.key() for e in hashed[0]] == [e.key() for e in exact[0]]
-    assert [_norm(e) for e in exact[0]] == [_norm(e) for e in frictionless_errors(str(tmp_path), resource, header, 1000)]
+    assert [_norm(e) for e in exact[0]] == [
+        _norm(e) for e in frictionless_errors(str(tmp_path), resource, header, 1000)
+    ]
 
 
 def test_a_hash_collision_falls_back_to_exact_keys(tmp_path, monkeypatch):
@@ -188,6 +236,7 @@ def test_the_county_demo_package_gives_the_same_row_problems():
 
 # -- attendance and contacts streamed (validate) or loaded (build keeps the dataset) ------------------------
 
+
 def _with_attendance_defects(tmp_path: Path) -> Path:
     """attendance-not-member plus references to nothing (attendance, contacts), a repeated key
     and a bad status."""
@@ -211,10 +260,15 @@ def test_streamed_attendance_gives_what_the_loaded_model_gives(name, tmp_path):
     assert streamed == loaded
     if name == "extra":
         codes = sorted((p.file, p.code) for p in streamed if p.file in ("attendance.csv", "contacts.csv"))
-        assert codes == [("attendance.csv", "attendance-not-member"), ("attendance.csv", "attendance-not-member"),
-                         ("attendance.csv", "duplicate-id"), ("attendance.csv", "foreign-key"),
-                         ("attendance.csv", "foreign-key"), ("attendance.csv", "not-in-enum"),
-                         ("contacts.csv", "foreign-key")]
+        assert codes == [
+            ("attendance.csv", "attendance-not-member"),
+            ("attendance.csv", "attendance-not-member"),
+            ("attendance.csv", "duplicate-id"),
+            ("attendance.csv", "foreign-key"),
+            ("attendance.csv", "foreign-key"),
+            ("attendance.csv", "not-in-enum"),
+            ("contacts.csv", "foreign-key"),
+        ]
 
 
 @pytest.mark.parametrize("name", ["body-raw-html", "body-missing", "body-not-utf8", "attendance-not-member"])
@@ -230,7 +284,9 @@ def test_a_cell_the_fast_engine_cannot_compare_is_left_to_frictionless(tmp_path)
     from generator.validate.schema_checks import frictionless_table, table_problems
 
     _write(tmp_path, [["a", "sNaN"], ["b", "2"]], ["id", "x"])
-    schema = {"fields": [{"name": "id", "type": "string"}, {"name": "x", "type": "number", "constraints": {"minimum": 1}}]}
+    schema = {
+        "fields": [{"name": "id", "type": "string"}, {"name": "x", "type": "number", "constraints": {"minimum": 1}}]
+    }
     resource = {"name": "t", "path": "t.csv", "schema": schema}
     want = frictionless_table(str(tmp_path), resource, ["id", "x"])
     assert [p.code for p in want] == ["table-error"]

@@ -60,7 +60,9 @@ def title(site: SiteContext, r: Report) -> str:
     m = site.ds.mandate.get(r.mandate_id)
     c = site.ds.congress.get(m.congress_id) if m else None
     where = f"（{c.name}）" if c else ""
-    return f"{name}代表报告履职情况{where}：{r.date.year}年{r.date.month}月{r.date.day}日，{MODE_ZH.get(r.mode, r.mode)}"
+    return (
+        f"{name}代表报告履职情况{where}：{r.date.year}年{r.date.month}月{r.date.day}日，{MODE_ZH.get(r.mode, r.mode)}"
+    )
 
 
 def feed_bytes(site: SiteContext) -> bytes:
@@ -78,7 +80,11 @@ def feed_bytes(site: SiteContext) -> bytes:
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "zh-CN"})
     sub(feed, "id", _id(pkg_name, "feed", "reports"))
     sub(feed, "title", "人大代表报告履职情况：最新发布")
-    sub(feed, "subtitle", f"最新发布的{ENTRIES}份代表报告履职情况" + (f"（{ds.rules.locality}）" if ds.rules.locality else ""))
+    sub(
+        feed,
+        "subtitle",
+        f"最新发布的{ENTRIES}份代表报告履职情况" + (f"（{ds.rules.locality}）" if ds.rules.locality else ""),
+    )
     sub(feed, "updated", _stamp(reports[0].date if reports else site.as_of))
     sub(feed, "link", rel="self", type="application/atom+xml", href=FEED)
     sub(feed, "link", rel="alternate", type="text/html", href="reports/")

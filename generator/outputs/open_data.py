@@ -120,8 +120,9 @@ class _Sink:
         return Staged(self.size, self.h.hexdigest(), rows)
 
 
-def _table(path: Path, header: list[str], text_fields: set[str], dest: Path, keep=None,
-           collect: str | None = None) -> tuple[Staged, list[str]]:
+def _table(
+    path: Path, header: list[str], text_fields: set[str], dest: Path, keep=None, collect: str | None = None
+) -> tuple[Staged, list[str]]:
     """Read one raw CSV and write only the `header` columns (an allow-list), in file order, to
     `dest`. `keep(row_by_name)` filters rows. Returns what was staged (with the rows kept) and
     the values of the `collect` column. Rows are streamed to the file about a megabyte at a
@@ -181,7 +182,7 @@ def _table(path: Path, header: list[str], text_fields: set[str], dest: Path, kee
     return sink.close(n), collected
 
 
-def _copy(src: Path, dest: Path, store: "_Store | None") -> Staged:
+def _copy(src: Path, dest: Path, store: _Store | None) -> Staged:
     data = src.read_bytes()  # one body or photo: small
     staged = Staged(len(data), hashlib.sha256(data).hexdigest())
     if store is None or not store.link_file(staged.sha256, data, dest):
@@ -213,7 +214,7 @@ class _Store:
         self.used: set[str] = set()
 
     @staticmethod
-    def open(root: Path | None) -> "_Store | None":
+    def open(root: Path | None) -> _Store | None:
         return None if root is None else _Store(Path(root))
 
     def _put(self, path: Path, data: bytes) -> None:
@@ -297,7 +298,9 @@ class _Recorder:
 def _public_schema(schema: dict, private: set[str]) -> dict:
     """The schema without private fields, and without keys that name one."""
     s = copy.deepcopy(schema)
-    s["fields"] = [{k: v for k, v in f.items() if k != "private"} for f in s.get("fields", []) if f.get("name") not in private]
+    s["fields"] = [
+        {k: v for k, v in f.items() if k != "private"} for f in s.get("fields", []) if f.get("name") not in private
+    ]
 
     def names(x) -> list[str]:
         return [x] if isinstance(x, str) else list(x or [])
@@ -335,9 +338,14 @@ def _stage_package(package, root: Path, as_of, folder: Path, cache: Path | None 
         header = [f.name for f in spec.fields if not f.private]
         # Free text only: ids, enums and patterned fields cannot start with a formula sign in
         # validated data, and skipping them keeps million-row tables fast.
-        fk_fields = {n for fk in spec.foreign_keys for n in ([fk.get("fields")] if isinstance(fk.get("fields"), str) else fk.get("fields") or [])}
+        fk_fields = {
+            n
+            for fk in spec.foreign_keys
+            for n in ([fk.get("fields")] if isinstance(fk.get("fields"), str) else fk.get("fields") or [])
+        }
         text_fields = {
-            f.name for f in spec.fields
+            f.name
+            for f in spec.fields
             if f.type == "string" and f.enum is None and "pattern" not in f.constraints and f.name not in fk_fields
         }
         keep = (lambda r: r.get("state", "").strip() == "published") if name == "reports" else None
@@ -371,7 +379,9 @@ def _stage_package(package, root: Path, as_of, folder: Path, cache: Path | None 
             files[rel] = _copy(p, dest, store)
     descriptor["resources"] = resources
     descriptor["x-as-of"] = as_of.isoformat()
-    descriptor["x-report-bodies"] = "reports/<id>.md: Markdown bodies of the published reports (drafts are not published)"
+    descriptor["x-report-bodies"] = (
+        "reports/<id>.md: Markdown bodies of the published reports (drafts are not published)"
+    )
     text = json.dumps(descriptor, ensure_ascii=False, sort_keys=True, indent=2, default=str) + "\n"
     sink = _Sink(folder / DESCRIPTOR)
     sink.write(text.encode("utf-8"))
@@ -535,18 +545,21 @@ def start(site: SiteContext) -> None:
         return
     st = _stage(site)
     job = st.dir / "job.pickle"  # our own object, read back only by _child
-    job.write_bytes(pickle.dumps((site.ds.package, Path(site.ds.root).resolve(), site.as_of, st.dir,
-                                  _store_root(site))))
+    job.write_bytes(
+        pickle.dumps((site.ds.package, Path(site.ds.root).resolve(), site.as_of, st.dir, _store_root(site)))
+    )
     try:
-        st.proc = subprocess.Popen([sys.executable, "-c", _CHILD_CODE, str(_CODE_ROOT), str(job)],
-                                   stdin=subprocess.DEVNULL)
+        st.proc = subprocess.Popen(
+            [sys.executable, "-c", _CHILD_CODE, str(_CODE_ROOT), str(job)], stdin=subprocess.DEVNULL
+        )
     except OSError:
         st.proc = None  # staged here on first use, as a small package is
 
 
 _CODE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding this generator package
-_CHILD_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
-               "from generator.outputs.open_data import _child; _child(sys.argv[2])")
+_CHILD_CODE = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from generator.outputs.open_data import _child; _child(sys.argv[2])"
+)
 
 
 def _child(job: str) -> None:

@@ -23,8 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 from ..pages import PageDoc, SiteContext
 
@@ -66,42 +67,48 @@ def _sections(site: SiteContext) -> dict[str, list[tuple[str, Callable[[Any], di
     ds = site.ds
 
     def person(d) -> dict[str, Any]:
-        return _clean({
-            "id": d.id,
-            "name": d.name,
-            "gender": d.gender,
-            "image": _image(ds.root, d.image),
-            "biography": d.biography,
-            "ethnicity": d.ethnicity,
-            "party": d.party,
-            "occupation": d.occupation,
-        })
+        return _clean(
+            {
+                "id": d.id,
+                "name": d.name,
+                "gender": d.gender,
+                "image": _image(ds.root, d.image),
+                "biography": d.biography,
+                "ethnicity": d.ethnicity,
+                "party": d.party,
+                "occupation": d.occupation,
+            }
+        )
 
     def congress(c) -> dict[str, Any]:
-        return _clean({
-            "id": f"congress/{c.id}",
-            "name": c.name,
-            "classification": "congress",
-            "area_id": c.area_id,
-            "founding_date": _date(c.start_date),
-            "dissolution_date": _date(c.end_date),
-            "identifiers": _ident("congresses", c.id),
-            "jurisdiction": c.jurisdiction,
-            "level": c.level,
-            "term": c.term,
-        })
+        return _clean(
+            {
+                "id": f"congress/{c.id}",
+                "name": c.name,
+                "classification": "congress",
+                "area_id": c.area_id,
+                "founding_date": _date(c.start_date),
+                "dissolution_date": _date(c.end_date),
+                "identifiers": _ident("congresses", c.id),
+                "jurisdiction": c.jurisdiction,
+                "level": c.level,
+                "term": c.term,
+            }
+        )
 
     def group(g) -> dict[str, Any]:
-        return _clean({
-            "id": f"group/{g.id}",
-            "name": g.name,
-            "classification": "deputy_group",
-            "parent_id": f"congress/{g.congress_id}" if g.congress_id in ds.congress else None,
-            "area_id": g.area_id,
-            "founding_date": _date(g.founding_date),
-            "identifiers": _ident("groups", g.id),
-            "kind": g.kind,
-        })
+        return _clean(
+            {
+                "id": f"group/{g.id}",
+                "name": g.name,
+                "classification": "deputy_group",
+                "parent_id": f"congress/{g.congress_id}" if g.congress_id in ds.congress else None,
+                "area_id": g.area_id,
+                "founding_date": _date(g.founding_date),
+                "identifiers": _ident("groups", g.id),
+                "kind": g.kind,
+            }
+        )
 
     def station(s) -> dict[str, Any]:
         contacts = []
@@ -109,68 +116,78 @@ def _sections(site: SiteContext) -> dict[str, list[tuple[str, Callable[[Any], di
             contacts.append({"type": "address", "label": "地址", "value": s.address})
         if s.office_phone:
             contacts.append({"type": "voice", "label": "办公电话", "value": s.office_phone})
-        return _clean({
-            "id": f"station/{s.id}",
-            "name": s.name,
-            "classification": "liaison_station",
-            "area_id": s.area_id,
-            "founding_date": _date(s.founding_date),
-            "contact_details": contacts,
-            "identifiers": _ident("stations", s.id),
-            "opening_hours": s.opening_hours,
-        })
+        return _clean(
+            {
+                "id": f"station/{s.id}",
+                "name": s.name,
+                "classification": "liaison_station",
+                "area_id": s.area_id,
+                "founding_date": _date(s.founding_date),
+                "contact_details": contacts,
+                "identifiers": _ident("stations", s.id),
+                "opening_hours": s.opening_hours,
+            }
+        )
 
     def mandate(m) -> dict[str, Any]:
-        return _clean({
-            "id": f"mandate/{m.id}",
-            "person_id": m.deputy_id,
-            "organization_id": f"congress/{m.congress_id}",
-            "post_id": m.constituency_id,
-            "role": "deputy",
-            "label": "代表",
-            "start_date": _date(m.start_date),
-            "end_date": _date(m.end_date),
-            "identifiers": _ident("mandates", m.id),
-            "re_elected": m.re_elected,
-            "official": m.official,
-            "post_title": m.post_title,
-            "end_reason": m.end_reason,
-        })
+        return _clean(
+            {
+                "id": f"mandate/{m.id}",
+                "person_id": m.deputy_id,
+                "organization_id": f"congress/{m.congress_id}",
+                "post_id": m.constituency_id,
+                "role": "deputy",
+                "label": "代表",
+                "start_date": _date(m.start_date),
+                "end_date": _date(m.end_date),
+                "identifiers": _ident("mandates", m.id),
+                "re_elected": m.re_elected,
+                "official": m.official,
+                "post_title": m.post_title,
+                "end_reason": m.end_reason,
+            }
+        )
 
     def group_member(gm) -> dict[str, Any]:
-        return _clean({
-            "id": f"group_member/{gm.group_id}/{gm.deputy_id}",
-            "person_id": gm.deputy_id,
-            "organization_id": f"group/{gm.group_id}",
-            "role": gm.role,
-            "label": GROUP_ROLE_ZH.get(gm.role, gm.role),
-            "start_date": _date(gm.start_date),
-            "end_date": _date(gm.end_date),
-        })
+        return _clean(
+            {
+                "id": f"group_member/{gm.group_id}/{gm.deputy_id}",
+                "person_id": gm.deputy_id,
+                "organization_id": f"group/{gm.group_id}",
+                "role": gm.role,
+                "label": GROUP_ROLE_ZH.get(gm.role, gm.role),
+                "start_date": _date(gm.start_date),
+                "end_date": _date(gm.end_date),
+            }
+        )
 
     def station_member(sm) -> dict[str, Any]:
-        return _clean({
-            "id": f"station_member/{sm.station_id}/{sm.deputy_id}",
-            "person_id": sm.deputy_id,
-            "organization_id": f"station/{sm.station_id}",
-            "role": "member",
-            "label": "进站代表",
-            "start_date": _date(sm.start_date),
-            "end_date": _date(sm.end_date),
-        })
+        return _clean(
+            {
+                "id": f"station_member/{sm.station_id}/{sm.deputy_id}",
+                "person_id": sm.deputy_id,
+                "organization_id": f"station/{sm.station_id}",
+                "role": "member",
+                "label": "进站代表",
+                "start_date": _date(sm.start_date),
+                "end_date": _date(sm.end_date),
+            }
+        )
 
     def post(k) -> dict[str, Any]:
         areas = sorted(ca.area_id for ca in ds.areas_of_constituency.get(k.id, []))
-        return _clean({
-            "id": k.id,
-            "label": k.name,
-            "role": "代表",
-            "organization_id": f"congress/{k.congress_id}",
-            "area_id": areas[0] if len(areas) == 1 else None,
-            "area_ids": areas,
-            "kind": k.kind,
-            "seats": k.seats,
-        })
+        return _clean(
+            {
+                "id": k.id,
+                "label": k.name,
+                "role": "代表",
+                "organization_id": f"congress/{k.congress_id}",
+                "area_id": areas[0] if len(areas) == 1 else None,
+                "area_ids": areas,
+                "kind": k.kind,
+                "seats": k.seats,
+            }
+        )
 
     def area(a) -> dict[str, Any]:
         return _clean({"id": a.id, "name": a.name, "classification": a.classification, "parent_id": a.parent_id})
@@ -182,39 +199,43 @@ def _sections(site: SiteContext) -> dict[str, list[tuple[str, Callable[[Any], di
     def activity(a) -> dict[str, Any]:
         org = f"group/{a.group_id}" if a.group_id else f"station/{a.station_id}" if a.station_id else None
         present = sorted(x.deputy_id for x in ds.attendance_at.get(a.id, []) if x.status == "present")
-        return _clean({
-            "id": f"activity/{a.id}",
-            "name": a.title,
-            "description": a.summary,
-            "start_date": _date(a.date),
-            "location": a.location,
-            "classification": a.kind,
-            "organization_id": org,
-            "attendees": [attendee(p) for p in present],
-            "identifiers": [{"scheme": "data-package:activities", "identifier": a.id}],
-            "people_received": a.people_received,
-        })
+        return _clean(
+            {
+                "id": f"activity/{a.id}",
+                "name": a.title,
+                "description": a.summary,
+                "start_date": _date(a.date),
+                "location": a.location,
+                "classification": a.kind,
+                "organization_id": org,
+                "attendees": [attendee(p) for p in present],
+                "identifiers": [{"scheme": "data-package:activities", "identifier": a.id}],
+                "people_received": a.people_received,
+            }
+        )
 
     def report(r) -> dict[str, Any]:
         m = ds.mandate.get(r.mandate_id)
         d = ds.deputy.get(r.deputy_id)
-        return _clean({
-            "id": f"report/{r.id}",
-            "name": f"{d.name if d else r.deputy_id}报告履职情况",
-            "start_date": _date(r.date),
-            "location": r.venue,
-            "classification": "duty_report",
-            "organization_id": f"congress/{m.congress_id}" if m else None,
-            "attendees": [attendee(r.deputy_id)],
-            "identifiers": [{"scheme": "data-package:reports", "identifier": r.id}],
-            "mode": r.mode,
-            "audience": r.audience,
-            "term_year": r.term_year,
-            "attendance_count": r.attendees,
-            "eval_satisfied": r.eval_satisfied,
-            "eval_basic": r.eval_basic,
-            "eval_unsatisfied": r.eval_unsatisfied,
-        })
+        return _clean(
+            {
+                "id": f"report/{r.id}",
+                "name": f"{d.name if d else r.deputy_id}报告履职情况",
+                "start_date": _date(r.date),
+                "location": r.venue,
+                "classification": "duty_report",
+                "organization_id": f"congress/{m.congress_id}" if m else None,
+                "attendees": [attendee(r.deputy_id)],
+                "identifiers": [{"scheme": "data-package:reports", "identifier": r.id}],
+                "mode": r.mode,
+                "audience": r.audience,
+                "term_year": r.term_year,
+                "attendance_count": r.attendees,
+                "eval_satisfied": r.eval_satisfied,
+                "eval_basic": r.eval_basic,
+                "eval_unsatisfied": r.eval_unsatisfied,
+            }
+        )
 
     def by_id(*kinds) -> list:
         """kinds: (id of a record as its object has it, make, records)."""
@@ -226,17 +247,21 @@ def _sections(site: SiteContext) -> dict[str, list[tuple[str, Callable[[Any], di
     events = [r for r in ds.published_reports() if r.mode in REPORT_EVENT_MODES]
     return {
         "persons": by_id((own, person, ds.deputies)),
-        "organizations": by_id((lambda c: f"congress/{c.id}", congress, ds.congresses),
-                               (lambda g: f"group/{g.id}", group, ds.groups),
-                               (lambda s: f"station/{s.id}", station, ds.stations)),
-        "memberships": by_id((lambda m: f"mandate/{m.id}", mandate, ds.mandates),
-                             (lambda gm: f"group_member/{gm.group_id}/{gm.deputy_id}", group_member, ds.group_members),
-                             (lambda sm: f"station_member/{sm.station_id}/{sm.deputy_id}", station_member,
-                              ds.station_members)),
+        "organizations": by_id(
+            (lambda c: f"congress/{c.id}", congress, ds.congresses),
+            (lambda g: f"group/{g.id}", group, ds.groups),
+            (lambda s: f"station/{s.id}", station, ds.stations),
+        ),
+        "memberships": by_id(
+            (lambda m: f"mandate/{m.id}", mandate, ds.mandates),
+            (lambda gm: f"group_member/{gm.group_id}/{gm.deputy_id}", group_member, ds.group_members),
+            (lambda sm: f"station_member/{sm.station_id}/{sm.deputy_id}", station_member, ds.station_members),
+        ),
         "posts": by_id((own, post, ds.constituencies)),
         "areas": by_id((own, area, ds.areas)),
-        "events": by_id((lambda a: f"activity/{a.id}", activity, ds.activities),
-                        (lambda r: f"report/{r.id}", report, events)),
+        "events": by_id(
+            (lambda a: f"activity/{a.id}", activity, ds.activities), (lambda r: f"report/{r.id}", report, events)
+        ),
     }
 
 

@@ -21,8 +21,9 @@ def docs_from_pages(pages: list[PageDoc]) -> list[Doc]:
         kind = s.kind
         if kind == "page" and p.url.startswith("areas/"):
             kind = "area"  # area pages list a place's deputies: ranked like a record, not a section page
-        out.append(Doc(kind=kind, title=s.title, url=p.url, person=s.person, date=s.date, text=s.text,
-                       places=tuple(s.places)))
+        out.append(
+            Doc(kind=kind, title=s.title, url=p.url, person=s.person, date=s.date, text=s.text, places=tuple(s.places))
+        )
     return out
 
 

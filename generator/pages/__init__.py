@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable, Iterator
 
 from ..model import Dataset
 from ..sanitize import safe_page_path
@@ -74,7 +74,19 @@ class SiteContext:
             self.__dict__.pop(name, None)
 
 
-PAGE_MODULES: list[str] = ["home", "deputies", "reports", "dictionary", "groups", "stations", "suggestions", "coverage", "methodology", "opendata", "search"]  # filled as page modules land, e.g. "deputies", "reports"
+PAGE_MODULES: list[str] = [
+    "home",
+    "deputies",
+    "reports",
+    "dictionary",
+    "groups",
+    "stations",
+    "suggestions",
+    "coverage",
+    "methodology",
+    "opendata",
+    "search",
+]  # filled as page modules land, e.g. "deputies", "reports"
 
 
 class UnsafePagePath(ValueError):

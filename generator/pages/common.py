@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence, TypeVar
+from typing import TypeVar
 
 import jinja2
 from markupsafe import Markup
 
 from .. import schedule
-from ..model import LEVELS, Area, Congress, Dataset, Deputy, Mandate
-from . import SiteContext, urls
+from ..model import LEVELS, Area, Deputy, Mandate
+from . import SiteContext
 
 T = TypeVar("T")
 
@@ -52,8 +53,12 @@ SUGGESTION_STATUS_ZH = {
 HANDLED_STATUSES = ("resolved", "planned", "explained")
 AWARD_ZH = {"well_raised": "提得好", "well_supervised": "督得好", "both": "提得好、督得好"}
 AREA_CLASS_ZH = {
-    "province": "省", "city": "市", "county": "县（区）", "township": "乡镇（街道）",
-    "village": "村", "community": "社区",
+    "province": "省",
+    "city": "市",
+    "county": "县（区）",
+    "township": "乡镇（街道）",
+    "village": "村",
+    "community": "社区",
 }
 # Status is never shown by colour alone: each has a text label and an icon character.
 STATUS_ICON = {
@@ -73,7 +78,12 @@ STATUS_HTML = {
     for code, icon in STATUS_ICON.items()
 }
 STATUS_ORDER = (
-    schedule.OVERDUE, schedule.DUE, schedule.NOT_YET_DUE, schedule.REPORTED, schedule.ENDED, schedule.NOT_REQUIRED,
+    schedule.OVERDUE,
+    schedule.DUE,
+    schedule.NOT_YET_DUE,
+    schedule.REPORTED,
+    schedule.ENDED,
+    schedule.NOT_REQUIRED,
 )
 LEVEL_ORDER = {lv: i for i, lv in enumerate(LEVELS)}
 
@@ -259,14 +269,20 @@ class Core:
         cons = tuple(
             dict.fromkeys(ds.constituency[m.constituency_id].name for m in ms if m.constituency_id in ds.constituency)
         )
-        stations = tuple(dict.fromkeys(sm.station_id for sm in ds.stations_of.get(d.id, ()) if not _ended(sm.end_date, self.as_of)))
-        groups = tuple(dict.fromkeys(gm.group_id for gm in ds.groups_of.get(d.id, ()) if not _ended(gm.end_date, self.as_of)))
+        stations = tuple(
+            dict.fromkeys(sm.station_id for sm in ds.stations_of.get(d.id, ()) if not _ended(sm.end_date, self.as_of))
+        )
+        groups = tuple(
+            dict.fromkeys(gm.group_id for gm in ds.groups_of.get(d.id, ()) if not _ended(gm.end_date, self.as_of))
+        )
         statuses = tuple(dict.fromkeys(self.site.statuses[m.id].status for m in ms if m.id in self.site.statuses))
         return Row(d, levels, cons, tuple(areas), tuple(covers), stations, groups, statuses)
 
     def rows_sorted(self, ids: Iterable[str]) -> list[Row]:
         rows = [self.rows[i] for i in ids if i in self.rows]
-        return sorted(rows, key=lambda r: (LEVEL_ORDER.get(r.levels[0], 9) if r.levels else 9, r.deputy.name, r.deputy.id))
+        return sorted(
+            rows, key=lambda r: (LEVEL_ORDER.get(r.levels[0], 9) if r.levels else 9, r.deputy.name, r.deputy.id)
+        )
 
     def report_level(self, r) -> str:
         m = self.ds.mandate.get(r.mandate_id)
@@ -286,7 +302,8 @@ class Core:
         ids = self.__dict__.get("_area_page_ids")
         if ids is None:  # computed once: every profile asks (a scan of all areas per page is quadratic)
             ids = self.__dict__["_area_page_ids"] = [
-                a.id for a in self.ds.areas if a.classification in ("province", "city", "county", "township")]
+                a.id for a in self.ds.areas if a.classification in ("province", "city", "county", "township")
+            ]
         return list(ids)
 
     def area_page_set(self) -> frozenset[str]:
@@ -318,7 +335,9 @@ def filter_options(core_: Core, rows: Sequence[Row]) -> dict[str, list[tuple[str
         present["station"].update(r.stations)
         present["group"].update(r.groups)
         present["status"].update(r.statuses)
-    areas = [a for a in ds.areas if a.id in present["area"] and a.classification in ("township", "village", "community")]
+    areas = [
+        a for a in ds.areas if a.id in present["area"] and a.classification in ("township", "village", "community")
+    ]
     if len(areas) > MAX_AREA_OPTIONS:  # keep the form small: townships only
         areas = [a for a in areas if a.classification == "township"]
     areas.sort(key=lambda a: (a.classification != "township", a.name, a.id))

@@ -9,7 +9,7 @@ shows counts only; names are on one page per congress, split further when a cong
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from .. import charts
 from ..figures import Rate, coverage
@@ -21,8 +21,8 @@ from .sections_common import (
     LEVEL_ZH,
     chunks,
     deputy_name,
-    pager,
     paged_url,
+    pager,
     render,
 )
 
@@ -118,7 +118,13 @@ def _reports_by_year(site: SiteContext, mandates: list[Mandate]) -> list[dict]:
         if r.published and r.mandate_id in ids:
             by_year[r.term_year][r.mode] += 1
     return [
-        {"year": y, "meeting": c.get("meeting", 0), "oral": c.get("oral", 0), "written": c.get("written", 0), "n": sum(c.values())}
+        {
+            "year": y,
+            "meeting": c.get("meeting", 0),
+            "oral": c.get("oral", 0),
+            "written": c.get("written", 0),
+            "n": sum(c.values()),
+        }
         for y, c in sorted(by_year.items())
     ]
 
@@ -126,10 +132,14 @@ def _reports_by_year(site: SiteContext, mandates: list[Mandate]) -> list[dict]:
 def congress_pages(site: SiteContext, fig: dict) -> list[PageDoc]:
     c = fig["c"]
     here = congress_url(c.id)
-    lists = [
-        {"status": s, "label": STATUS_ZH[s], "ids": _names(site, fig["mandates"], s), "href": None, "pages": []}
-        for s in STATUSES
-    ] if fig["required"] else []
+    lists = (
+        [
+            {"status": s, "label": STATUS_ZH[s], "ids": _names(site, fig["mandates"], s), "href": None, "pages": []}
+            for s in STATUSES
+        ]
+        if fig["required"]
+        else []
+    )
     ctx = dict(
         here=here,
         ds=site.ds,
@@ -189,7 +199,11 @@ def congress_pages(site: SiteContext, fig: dict) -> list[PageDoc]:
                 "kind": "coverage_congress",
                 "congress_id": c.id,
                 "description": f"{c.name}代表报告履职情况：代表资格{fig['n']}个，"
-                + ("，".join(f"{STATUS_ZH[s]}{v}" for s, v in zip(STATUSES, fig["counts"])) if fig["required"] else "本级无报告要求")
+                + (
+                    "，".join(f"{STATUS_ZH[s]}{v}" for s, v in zip(STATUSES, fig["counts"]))
+                    if fig["required"]
+                    else "本级无报告要求"
+                )
                 + f"（截至{site.as_of.isoformat()}）。",
             },
             source="reports.csv",
@@ -215,7 +229,9 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
     for f in running:
         by_level[(f["c"].level, f["term_year"])].append(f)
     level_rows = []
-    for (level, year), fs in sorted(by_level.items(), key=lambda kv: (LEVELS.index(kv[0][0]) if kv[0][0] in LEVELS else 9, kv[0][0], kv[0][1])):
+    for (level, year), fs in sorted(
+        by_level.items(), key=lambda kv: (LEVELS.index(kv[0][0]) if kv[0][0] in LEVELS else 9, kv[0][0], kv[0][1])
+    ):
         agg = _aggregate(fs)
         level_rows.append(
             dict(
@@ -234,7 +250,8 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
             "coverage-by-level",
             "各层级代表报告履职情况",
             "；".join(
-                f"{r['level']}（届内第{r['term_year']}年）n={r['n']}：" + "，".join(f"{s}{v}" for s, v in zip(statuses, r["counts"]))
+                f"{r['level']}（届内第{r['term_year']}年）n={r['n']}："
+                + "，".join(f"{s}{v}" for s, v in zip(statuses, r["counts"]))
                 for r in chart_rows
             ),
             statuses,
@@ -294,7 +311,9 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
                 methodology=urls.rel(INDEX, "methodology/"),
             ),
             meta={"kind": "coverage_index"},
-            search=SearchEntry(kind="page", title="报告履职情况", text="代表报告履职情况 已报告 应报告 逾期 会议报告比例 覆盖"),
+            search=SearchEntry(
+                kind="page", title="报告履职情况", text="代表报告履职情况 已报告 应报告 逾期 会议报告比例 覆盖"
+            ),
             source="reports.csv",
         )
     )
@@ -308,7 +327,8 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
             out.append(
                 PageDoc(
                     path=urls.src(here),
-                    title=f"{LEVEL_ZH.get(level, level)}人大代表报告履职情况" + (f"（第{n}页）" if len(parts) > 1 else ""),
+                    title=f"{LEVEL_ZH.get(level, level)}人大代表报告履职情况"
+                    + (f"（第{n}页）" if len(parts) > 1 else ""),
                     template="coverage.html",
                     html=render(
                         "sec_coverage_level.html",

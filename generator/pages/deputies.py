@@ -15,16 +15,28 @@ core_deputy.html.j2 (see `profile_context`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .. import schedule
 from ..figures import attendance_in_group
 from ..model import LEVELS, Deputy
 from . import PageDoc, SearchEntry, SiteContext, urls
 from .common import (
-    AREA_CLASS_ZH, END_REASON_ZH, HANDLED_STATUSES, LEVEL_DEPUTY_ZH, LEVEL_ZH, STATUS_ICON, SUGGESTION_KIND_ZH,
-    AWARD_ZH, Core, chunks, core, filter_options, page_url, render,
+    AREA_CLASS_ZH,
+    AWARD_ZH,
+    END_REASON_ZH,
+    HANDLED_STATUSES,
+    LEVEL_DEPUTY_ZH,
+    LEVEL_ZH,
+    STATUS_ICON,
+    SUGGESTION_KIND_ZH,
+    Core,
+    chunks,
+    core,
+    filter_options,
+    page_url,
+    render,
 )
 from .home import MAX_PLACE_LINKS
 
@@ -44,8 +56,12 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         ids = level_ids.get(lv, [])
         if ids and len(ids) <= LEVEL_PAGE_MAX:
             yield from _list_pages(
-                c, level_url(lv), f"{LEVEL_DEPUTY_ZH[lv]}名录",
-                f"本届{LEVEL_DEPUTY_ZH[lv]}共 {len(ids):,} 人。", c.rows_sorted(ids), crumbs=[("代表名录", "deputies/")],
+                c,
+                level_url(lv),
+                f"{LEVEL_DEPUTY_ZH[lv]}名录",
+                f"本届{LEVEL_DEPUTY_ZH[lv]}共 {len(ids):,} 人。",
+                c.rows_sorted(ids),
+                crumbs=[("代表名录", "deputies/")],
             )
     for area_id in c.area_page_ids():
         yield from _area_pages(c, area_id)
@@ -61,21 +77,45 @@ def _level_members(c: Core) -> dict[str, list[str]]:
     return out
 
 
-def _list_pages(c: Core, base: str, heading: str, intro: str, rows, *, crumbs=(), children=(), kind="directory",
-                search: SearchEntry | None = None) -> Iterable[PageDoc]:
+def _list_pages(
+    c: Core,
+    base: str,
+    heading: str,
+    intro: str,
+    rows,
+    *,
+    crumbs=(),
+    children=(),
+    kind="directory",
+    search: SearchEntry | None = None,
+) -> Iterable[PageDoc]:
     parts = chunks(rows)
     page_urls = [page_url(base, i + 1) for i in range(len(parts))]
     for i, part in enumerate(parts):
         here = page_urls[i]
         title = heading if i == 0 else f"{heading}（第 {i + 1} 页）"
         html = render(
-            "core_list.html.j2", here, heading=title, intro=intro, rows=part, total=len(part),
-            all_total=len(rows), options=filter_options(c, part), pages=page_urls, current=i + 1,
-            crumbs=list(crumbs), children=list(children),
+            "core_list.html.j2",
+            here,
+            heading=title,
+            intro=intro,
+            rows=part,
+            total=len(part),
+            all_total=len(rows),
+            options=filter_options(c, part),
+            pages=page_urls,
+            current=i + 1,
+            crumbs=list(crumbs),
+            children=list(children),
         )
         yield PageDoc(
-            path=urls.src(here), title=title, template=f"{kind}.html", html=html,
-            meta={"hide": ["toc"]}, search=search if i == 0 else None, source="mandates.csv",
+            path=urls.src(here),
+            title=title,
+            template=f"{kind}.html",
+            html=html,
+            meta={"hide": ["toc"]},
+            search=search if i == 0 else None,
+            source="mandates.csv",
         )
 
 
@@ -83,7 +123,8 @@ def _directory(site: SiteContext, c: Core, level_ids: dict[str, list[str]]) -> P
     ds = site.ds
     level_counts = [
         (lv, LEVEL_DEPUTY_ZH[lv], len(level_ids[lv]), level_url(lv) if len(level_ids[lv]) <= LEVEL_PAGE_MAX else "")
-        for lv in LEVELS if level_ids.get(lv)
+        for lv in LEVELS
+        if level_ids.get(lv)
     ]
     towns = c.townships()
     if towns and len(towns) <= MAX_PLACE_LINKS:
@@ -98,22 +139,37 @@ def _directory(site: SiteContext, c: Core, level_ids: dict[str, list[str]]) -> P
         anc = {p.id for p in ds.area_path(a.parent_id)}
         for i in ids:
             # count a person at each level where that mandate represents this place
-            lvs = {c.level_of(m) for m in c.current_mandates(i)
-                   if a.id in c.up_of.get(m.constituency_id, ()) or anc.intersection(c.covers_of.get(m.constituency_id, ()))}
+            lvs = {
+                c.level_of(m)
+                for m in c.current_mandates(i)
+                if a.id in c.up_of.get(m.constituency_id, ())
+                or anc.intersection(c.covers_of.get(m.constituency_id, ()))
+            }
             for lv in lvs:
                 per_level[lv] += 1
         parent = ds.area.get(a.parent_id or "")
         place_rows.append((a, parent.name if parent else "", [per_level[lv] for lv in LEVELS], len(ids)))
     shown_levels = [lv for lv in LEVELS if level_ids.get(lv)]
     html = render(
-        "core_directory.html.j2", "deputies/", level_counts=level_counts, place_kind=place_kind,
-        place_rows=place_rows, levels=LEVELS, shown_levels=shown_levels, level_zh=LEVEL_ZH,
-        total=len([r for r in c.rows.values() if r.levels]), urls=urls,
+        "core_directory.html.j2",
+        "deputies/",
+        level_counts=level_counts,
+        place_kind=place_kind,
+        place_rows=place_rows,
+        levels=LEVELS,
+        shown_levels=shown_levels,
+        level_zh=LEVEL_ZH,
+        total=len([r for r in c.rows.values() if r.levels]),
+        urls=urls,
     )
     return PageDoc(
-        path="deputies/index.md", title="代表", template="directory.html", html=html,
+        path="deputies/index.md",
+        title="代表",
+        template="directory.html",
+        html=html,
         meta={"hide": ["toc"], "description": "各级人大代表名录：按层级和区域查找代表。"},
-        search=SearchEntry(kind="page", title="代表名录", text="代表名录 按层级 按区域"), source="mandates.csv",
+        search=SearchEntry(kind="page", title="代表名录", text="代表名录 按层级 按区域"),
+        source="mandates.csv",
     )
 
 
@@ -129,19 +185,35 @@ def _area_pages(c: Core, area_id: str) -> Iterable[PageDoc]:
         ids = c.deputies_for_area(area_id)
     rows = c.rows_sorted(ids)
     with_page = c.area_page_set()
-    crumbs = [("代表名录", "deputies/")] + [(p.name, urls.area(p.id)) for p in ds.area_path(a.parent_id) if p.id in with_page]
-    children = [(ch.name, urls.area(ch.id)) for ch in sorted(ds.area_children.get(a.id, ()), key=lambda x: (x.name, x.id))
-                if ch.id in with_page]
+    crumbs = [("代表名录", "deputies/")] + [
+        (p.name, urls.area(p.id)) for p in ds.area_path(a.parent_id) if p.id in with_page
+    ]
+    children = [
+        (ch.name, urls.area(ch.id))
+        for ch in sorted(ds.area_children.get(a.id, ()), key=lambda x: (x.name, x.id))
+        if ch.id in with_page
+    ]
     path_names = "".join(p.name for p in ds.area_path(a.id))
     kind = AREA_CLASS_ZH.get(a.classification, a.classification)
     if broad:
-        intro = f"以下是由{path_names}（{kind}）整体选出的本届各级人大代表，共 {len(rows):,} 人；" \
-                "下辖各地选出的代表请见下辖区域的页面。"
+        intro = (
+            f"以下是由{path_names}（{kind}）整体选出的本届各级人大代表，共 {len(rows):,} 人；"
+            "下辖各地选出的代表请见下辖区域的页面。"
+        )
     else:
-        intro = f"以下是本届代表{path_names}（{kind}）选民的各级人大代表，共 {len(rows):,} 人：" \
-                "包括选区覆盖本地的代表，以及由本地所属上级行政区域选出的代表。"
+        intro = (
+            f"以下是本届代表{path_names}（{kind}）选民的各级人大代表，共 {len(rows):,} 人："
+            "包括选区覆盖本地的代表，以及由本地所属上级行政区域选出的代表。"
+        )
     yield from _list_pages(
-        c, urls.area(a.id), f"{a.name}的人大代表", intro, rows, crumbs=crumbs, children=children, kind="area",
+        c,
+        urls.area(a.id),
+        f"{a.name}的人大代表",
+        intro,
+        rows,
+        crumbs=crumbs,
+        children=children,
+        kind="area",
         search=SearchEntry(kind="page", title=f"{a.name}的人大代表", text=f"{path_names} 人大代表", places=(a.name,)),
     )
 
@@ -173,29 +245,54 @@ def profile_context(site: SiteContext, c: Core, d: Deputy) -> dict:
             a = ds.area.get(aid)
             if a:
                 areas.append((a.name, urls.area(a.id) if a.id in with_page else ""))
-        mandates.append(MandateView(
-            mandate=m, congress=ds.congress.get(m.congress_id), level=c.level_of(m), constituency=k, areas=areas,
-            status=site.statuses.get(m.id), current=c.is_current(m),
-            end_reason=END_REASON_ZH.get(m.end_reason or "", m.end_reason or ""),
-        ))
+        mandates.append(
+            MandateView(
+                mandate=m,
+                congress=ds.congress.get(m.congress_id),
+                level=c.level_of(m),
+                constituency=k,
+                areas=areas,
+                status=site.statuses.get(m.id),
+                current=c.is_current(m),
+                end_reason=END_REASON_ZH.get(m.end_reason or "", m.end_reason or ""),
+            )
+        )
     groups = []
     for gm in sorted(ds.groups_of.get(d.id, ()), key=lambda g: (g.start_date, g.group_id)):
         g = ds.group.get(gm.group_id)
         att = attendance_in_group(ds, d.id, gm.group_id, site.as_of)
         groups.append((gm, g, att))
-    stations = [(sm, ds.station.get(sm.station_id)) for sm in sorted(ds.stations_of.get(d.id, ()), key=lambda s: (s.start_date, s.station_id))]
+    stations = [
+        (sm, ds.station.get(sm.station_id))
+        for sm in sorted(ds.stations_of.get(d.id, ()), key=lambda s: (s.start_date, s.station_id))
+    ]
     reports = [r for r in ds.reports_of.get(d.id, ()) if r.published]
     led = sorted(ds.suggestions_led.get(d.id, ()), key=lambda s: (s.date, s.id), reverse=True)
     cosigned = sorted(
         (ds.suggestion[x.suggestion_id] for x in ds.cosigned_by.get(d.id, ()) if x.suggestion_id in ds.suggestion),
-        key=lambda s: (s.date, s.id), reverse=True,
+        key=lambda s: (s.date, s.id),
+        reverse=True,
     )
     contacts = sorted(ds.contacts_of.get(d.id, ()), key=lambda x: x.year, reverse=True)
     return dict(
-        d=d, mandates=mandates, groups=groups, stations=stations, reports=reports, led=led, cosigned=cosigned,
-        contacts=contacts, as_of=site.as_of, min_acts=ds.rules.attendance_minimum_activities,
-        min_rate=ds.rules.attendance_minimum_rate, c=c, urls=urls, end_reason_zh=END_REASON_ZH,
-        sugg_kind_zh=SUGGESTION_KIND_ZH, award_zh=AWARD_ZH, handled=HANDLED_STATUSES, status_icon=STATUS_ICON,
+        d=d,
+        mandates=mandates,
+        groups=groups,
+        stations=stations,
+        reports=reports,
+        led=led,
+        cosigned=cosigned,
+        contacts=contacts,
+        as_of=site.as_of,
+        min_acts=ds.rules.attendance_minimum_activities,
+        min_rate=ds.rules.attendance_minimum_rate,
+        c=c,
+        urls=urls,
+        end_reason_zh=END_REASON_ZH,
+        sugg_kind_zh=SUGGESTION_KIND_ZH,
+        award_zh=AWARD_ZH,
+        handled=HANDLED_STATUSES,
+        status_icon=STATUS_ICON,
         schedule=schedule,
     )
 
@@ -205,7 +302,7 @@ def _profile(site: SiteContext, c: Core, d: Deputy) -> PageDoc:
     ctx = profile_context(site, c, d)
     html = render("core_deputy.html.j2", here, **ctx)
     row = c.rows.get(d.id)
-    ds = site.ds
+
     places: list[str] = []
     for mv in ctx["mandates"]:
         places.extend(n for n, _u in mv.areas)
@@ -215,11 +312,19 @@ def _profile(site: SiteContext, c: Core, d: Deputy) -> PageDoc:
     places.extend(g.name for _gm, g, _a in ctx["groups"] if g)
     levels = "、".join(LEVEL_DEPUTY_ZH[lv] for lv in (row.levels if row else ()))
     return PageDoc(
-        path=urls.src(here), title=d.name, template="deputy.html", html=html,
-        meta={"hide": ["toc"], "description": f"{d.name}，{levels or '人大代表'}：代表资格、报告履职情况、小组活动出席、议案建议和联系群众情况。",
-              "deputy_id": d.id},
+        path=urls.src(here),
+        title=d.name,
+        template="deputy.html",
+        html=html,
+        meta={
+            "hide": ["toc"],
+            "description": f"{d.name}，{levels or '人大代表'}：代表资格、报告履职情况、小组活动出席、议案建议和联系群众情况。",
+            "deputy_id": d.id,
+        },
         search=SearchEntry(
-            kind="deputy", title=d.name, person=d.name,
+            kind="deputy",
+            title=d.name,
+            person=d.name,
             text=" ".join(x for x in (levels, d.occupation or "", d.party or "", d.biography or "") if x),
             places=tuple(dict.fromkeys(places)),
         ),

@@ -6,7 +6,7 @@ Template theme/dictionary.html reads only `page.content` (the prerendered, sanit
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..dictionary import render_markdown, table_zh
 from ..sanitize import markdown_to_safe_html

@@ -8,25 +8,25 @@ level; attendance uses generator/figures.py so the page agrees with the validato
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from .. import charts
 from ..figures import attendance_in_group
 from ..model import LEVELS, Activity, Dataset, Group, GroupMember
 from . import PageDoc, SearchEntry, SiteContext, urls
 from .sections_common import (
-    activity_rows,
-    place_activities,
     GROUP_KIND_ZH,
     LEVEL_ZH,
     ROLE_ZH,
+    activity_rows,
     area_label,
     chunks,
     current_mandates,
     is_current,
     level_of,
-    pager,
     paged_url,
+    pager,
+    place_activities,
     primary_mandate,
     render,
     zh,
@@ -113,7 +113,9 @@ def _member_rows(site: SiteContext, g: Group, members: list[GroupMember]) -> lis
                 "levels": "、".join(x for x in levels if x) or NO_MANDATE,
                 "att": att,
                 "rate": rate.percent() if (rate and show_rate) else None,
-                "low": bool(show_rate and rate and rate.value is not None and rate.value < rules.attendance_minimum_rate),
+                "low": bool(
+                    show_rate and rate and rate.value is not None and rate.value < rules.attendance_minimum_rate
+                ),
             }
         )
     return out
@@ -132,8 +134,22 @@ def group_page(site: SiteContext, g: Group) -> list[PageDoc]:
     comp = composition(site, current)
     cid = f"g-{g.id}"
     comp_charts = [
-        (title, charts.bar_chart(f"{cid}-{key}", f"{g.name}：{title}", f"当前成员{comp['n']}人，" + "，".join(f"{k}{v}人" for k, v in comp[key]) + "。", comp[key], "人"), comp[key])
-        for key, title in (("levels", "按层级（每人按最高层级计）"), ("renew", "新任与连任"), ("post", "职务代表与基层代表"))
+        (
+            title,
+            charts.bar_chart(
+                f"{cid}-{key}",
+                f"{g.name}：{title}",
+                f"当前成员{comp['n']}人，" + "，".join(f"{k}{v}人" for k, v in comp[key]) + "。",
+                comp[key],
+                "人",
+            ),
+            comp[key],
+        )
+        for key, title in (
+            ("levels", "按层级（每人按最高层级计）"),
+            ("renew", "新任与连任"),
+            ("post", "职务代表与基层代表"),
+        )
     ]
     acts = ds.activities_of_group.get(g.id, [])
     act_rows = _activity_rows(site, g, acts)
@@ -275,7 +291,9 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
             path=INDEX + "index.md",
             title="代表小组",
             template="listing.html",
-            html=render("sec_group_index.html", here=INDEX, ds=ds, sections=sections, total=len(ds.groups), split=split),
+            html=render(
+                "sec_group_index.html", here=INDEX, ds=ds, sections=sections, total=len(ds.groups), split=split
+            ),
             meta={"kind": "group_index"},
             search=SearchEntry(kind="page", title="代表小组", text="代表小组 五级人大代表联合小组 小组活动 考勤"),
             source="groups.csv",

@@ -7,8 +7,8 @@ Template context (core_home.html.j2): `figures` (list of Figure), `latest` (repo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .. import schedule
 from ..model import LEVELS
@@ -36,11 +36,16 @@ def figures(site: SiteContext) -> list[Figure]:
         n = len({m.deputy_id for m in ds.mandates if c.is_current(m) and c.level_of(m) == lv})
         if n:
             out.append(Figure(LEVEL_DEPUTY_ZH[lv], f"{n:,}", "人"))
-    reports = [r for r in ds.reports if r.published and (m := ds.mandate.get(r.mandate_id)) and m.congress_id in current]
+    reports = [
+        r for r in ds.reports if r.published and (m := ds.mandate.get(r.mandate_id)) and m.congress_id in current
+    ]
     out.append(Figure("本届已公开报告", f"{len(reports):,}", "篇", "report-status"))
     required = [
-        st for m in ds.mandates if m.congress_id in current
-        for st in [site.statuses[m.id]] if st.status not in (schedule.NOT_REQUIRED, schedule.ENDED)
+        st
+        for m in ds.mandates
+        if m.congress_id in current
+        for st in [site.statuses[m.id]]
+        if st.status not in (schedule.NOT_REQUIRED, schedule.ENDED)
     ]
     reported = sum(1 for st in required if st.status == schedule.REPORTED)
     pct = f"{round(100 * reported / len(required))}%" if required else "—"
@@ -80,9 +85,16 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
     kind, groups = places(site)
     here = ""
     html = render(
-        "core_home.html.j2", here,
-        figures=figures(site), latest=latest, place_kind=kind, place_groups=groups, core=c,
-        as_of=site.as_of, locality=ds.rules.locality, urls=urls,
+        "core_home.html.j2",
+        here,
+        figures=figures(site),
+        latest=latest,
+        place_kind=kind,
+        place_groups=groups,
+        core=c,
+        as_of=site.as_of,
+        locality=ds.rules.locality,
+        urls=urls,
     )
     yield PageDoc(
         path="index.md",

@@ -7,7 +7,7 @@ attendance, contacts, groups, stations, suggestions, sources.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..schedule import KIND_ZH, STATUS_ZH
 from . import PageDoc, SearchEntry, SiteContext
@@ -26,7 +26,18 @@ from .sections_common import (
 )
 
 PATH = "methodology/index.md"
-ANCHORS = ("report-status", "report-windows", "overdue", "meeting-share", "attendance", "contacts", "groups", "stations", "suggestions", "sources")
+ANCHORS = (
+    "report-status",
+    "report-windows",
+    "overdue",
+    "meeting-share",
+    "attendance",
+    "contacts",
+    "groups",
+    "stations",
+    "suggestions",
+    "sources",
+)
 
 STATUS_EXPLAINED = {
     "reported": "本届已公开至少一份报告履职情况的报告（草稿不算）。",
@@ -89,7 +100,10 @@ def context(site: SiteContext) -> dict:
         precedence=precedence_zh,
         windows=windows,
         not_required=not_required,
-        statuses=[(STATUS_ZH[k], STATUS_EXPLAINED[k]) for k in ("reported", "due", "overdue", "not_yet_due", "ended", "not_required")],
+        statuses=[
+            (STATUS_ZH[k], STATUS_EXPLAINED[k])
+            for k in ("reported", "due", "overdue", "not_yet_due", "ended", "not_required")
+        ],
         share_levels=_join(LEVEL_ZH.get(lvl, lvl) for lvl in rules.meeting_share_levels),
         share_minimum=_pct(rules.meeting_share_minimum),
         att_rate=_pct(rules.attendance_minimum_rate),
@@ -106,7 +120,12 @@ def context(site: SiteContext) -> dict:
         licences=licences,
         tables=[(t.title or t.name, t.name) for t in pkg.tables.values()],
         private_titles=list(
-            dict.fromkeys(f.title.replace("（不公开）", "").strip() or f.name for t in pkg.tables.values() for f in t.fields if f.private)
+            dict.fromkeys(
+                f.title.replace("（不公开）", "").strip() or f.name
+                for t in pkg.tables.values()
+                for f in t.fields
+                if f.private
+            )
         ),
     )
 

@@ -4,7 +4,7 @@ generator/outputs/open_data.py and linked into the site, so the sizes shown are 
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..outputs import open_data
 from . import PageDoc, SearchEntry, SiteContext

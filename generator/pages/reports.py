@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from .. import sanitize
 from ..model import LEVELS, Report
@@ -43,8 +43,16 @@ def evaluation(r: Report) -> dict | None:
     s, b, u = (v or 0 for v in votes)
     total = s + b + u
     pct = (lambda n: f"{round(100 * n / total)}%") if total else (lambda n: "—")
-    return {"satisfied": s, "basic": b, "unsatisfied": u, "total": total,
-            "satisfied_pct": pct(s), "basic_pct": pct(b), "unsatisfied_pct": pct(u), "approval_pct": pct(s + b)}
+    return {
+        "satisfied": s,
+        "basic": b,
+        "unsatisfied": u,
+        "total": total,
+        "satisfied_pct": pct(s),
+        "basic_pct": pct(b),
+        "unsatisfied_pct": pct(u),
+        "approval_pct": pct(s + b),
+    }
 
 
 def pages(site: SiteContext) -> Iterable[PageDoc]:
@@ -96,8 +104,14 @@ def _real_body_path(root):
 
     def real(rel: str | None) -> str | None:
         parts = [x for x in (rel or "").split("/") if x not in ("", ".")]
-        if not parts or ".." in parts or "\x00" in rel or rel.startswith(("/", "\\")) or rel[1:2] == ":" \
-                or base == os.sep:
+        if (
+            not parts
+            or ".." in parts
+            or "\x00" in rel
+            or rel.startswith(("/", "\\"))
+            or rel[1:2] == ":"
+            or base == os.sep
+        ):
             return slow(rel)
         folder = "/".join(parts[:-1])
         if folder not in folders:
@@ -121,13 +135,25 @@ def _index(c, published, by_year) -> PageDoc:
         cells = [[counts[(year, lv, mode)] for mode in MODES] for lv in levels]
         table.append((year, year_url(year), cells, len(by_year[year])))
     html = render(
-        "core_reports_index.html.j2", "reports/", table=table, levels=levels, modes=MODES,
-        level_zh=LEVEL_DEPUTY_ZH, mode_zh=MODE_SHORT_ZH, total=len(published), latest=published[:20], core=c,
+        "core_reports_index.html.j2",
+        "reports/",
+        table=table,
+        levels=levels,
+        modes=MODES,
+        level_zh=LEVEL_DEPUTY_ZH,
+        mode_zh=MODE_SHORT_ZH,
+        total=len(published),
+        latest=published[:20],
+        core=c,
     )
     return PageDoc(
-        path="reports/index.md", title="报告", template="directory.html", html=html,
+        path="reports/index.md",
+        title="报告",
+        template="directory.html",
+        html=html,
         meta={"hide": ["toc"], "description": "人大代表向原选区选民和原选举单位报告履职情况：按年度、层级和方式。"},
-        search=SearchEntry(kind="page", title="代表报告履职情况", text="报告履职情况 按年度 层级 方式"), source="reports.csv",
+        search=SearchEntry(kind="page", title="代表报告履职情况", text="报告履职情况 按年度 层级 方式"),
+        source="reports.csv",
     )
 
 
@@ -142,11 +168,26 @@ def _year_pages(c, year: int, reports: list[Report]) -> Iterable[PageDoc]:
         options = {"level": [(lv, LEVEL_DEPUTY_ZH[lv]) for lv in levels], "mode": [(mo, MODE_ZH[mo]) for mo in modes]}
         title = f"{year}年的报告" + (f"（第 {i + 1} 页）" if i else "")
         html = render(
-            "core_list_reports.html.j2", here, heading=title, year=year, rows=part, total=len(part),
-            all_total=len(reports), options=options, pages=page_urls, current=i + 1, core=c,
+            "core_list_reports.html.j2",
+            here,
+            heading=title,
+            year=year,
+            rows=part,
+            total=len(part),
+            all_total=len(reports),
+            options=options,
+            pages=page_urls,
+            current=i + 1,
+            core=c,
         )
-        yield PageDoc(path=urls.src(here), title=title, template="directory.html", html=html,
-                      meta={"hide": ["toc"]}, source="reports.csv")
+        yield PageDoc(
+            path=urls.src(here),
+            title=title,
+            template="directory.html",
+            html=html,
+            meta={"hide": ["toc"]},
+            source="reports.csv",
+        )
 
 
 def _report(site: SiteContext, c, r: Report) -> PageDoc:
@@ -161,15 +202,39 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
     name = d.name if d else r.deputy_id
     title = f"{name}报告履职情况（{date_zh(r.date)}）"
     html = render(
-        "core_report.html.j2", here, r=r, d=d, name=name, mandate=mandate, congress=congress, level=level,
-        body=md(body), evaluation=evaluation(r), urls=urls, title=title,
+        "core_report.html.j2",
+        here,
+        r=r,
+        d=d,
+        name=name,
+        mandate=mandate,
+        congress=congress,
+        level=level,
+        body=md(body),
+        evaluation=evaluation(r),
+        urls=urls,
+        title=title,
         constituency=ds.constituency.get(mandate.constituency_id) if mandate else None,
     )
     return PageDoc(
-        path=urls.src(here), title=title, template="report.html", html=html,
-        meta={"hide": ["toc"], "description": f"{name}（{LEVEL_ZH.get(level, '')}人大代表）{date_zh(r.date)}报告履职情况。",
-              "deputy_id": r.deputy_id, "date": r.date.isoformat(), "deputy_name": name},
-        search=SearchEntry(kind="report", title=title, person=name, date=r.date.isoformat(),
-                           text=sanitize.html_to_text(body), places=tuple(x for x in (r.venue or "",) if x)),
+        path=urls.src(here),
+        title=title,
+        template="report.html",
+        html=html,
+        meta={
+            "hide": ["toc"],
+            "description": f"{name}（{LEVEL_ZH.get(level, '')}人大代表）{date_zh(r.date)}报告履职情况。",
+            "deputy_id": r.deputy_id,
+            "date": r.date.isoformat(),
+            "deputy_name": name,
+        },
+        search=SearchEntry(
+            kind="report",
+            title=title,
+            person=name,
+            date=r.date.isoformat(),
+            text=sanitize.html_to_text(body),
+            places=tuple(x for x in (r.venue or "",) if x),
+        ),
         source=r.body,
     )

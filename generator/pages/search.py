@@ -6,7 +6,7 @@ Template "search.html" reads only page.content (this body) and loads search.js.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from . import PageDoc, SiteContext, urls
 
@@ -41,4 +41,10 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         stations=link("stations/"),
         suggestions=link("suggestions/"),
     )
-    yield PageDoc(path=urls.src(URL), title="搜索", template="search.html", html=html, meta={"description": "全文搜索本站的代表、履职报告、代表小组、联络站和议案建议。"})
+    yield PageDoc(
+        path=urls.src(URL),
+        title="搜索",
+        template="search.html",
+        html=html,
+        meta={"description": "全文搜索本站的代表、履职报告、代表小组、联络站和议案建议。"},
+    )

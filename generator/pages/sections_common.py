@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence, TypeVar
+from typing import TypeVar
 
 import jinja2
 from markupsafe import Markup
 
 from ..model import LEVELS, Activity, Dataset, Mandate
 from . import urls
+
 # Labels shared with the core pages (one source, so a status reads the same everywhere).
 from .common import (
     AUDIENCE_ZH,
@@ -97,10 +99,11 @@ def paged_url(base: str, n: int) -> str:
 
 def pager(here_base: str, n: int, total: int, here: str) -> list[dict]:
     """Links to every page of a listing (small: listings have few pages)."""
-    return [
-        {"n": i, "href": urls.rel(here, paged_url(here_base, i)), "current": i == n}
-        for i in range(1, total + 1)
-    ] if total > 1 else []
+    return (
+        [{"n": i, "href": urls.rel(here, paged_url(here_base, i)), "current": i == n} for i in range(1, total + 1)]
+        if total > 1
+        else []
+    )
 
 
 def is_current(start: dt.date | None, end: dt.date | None, as_of: dt.date) -> bool:
@@ -144,7 +147,7 @@ def deputy_name(ds: Dataset, deputy_id: str) -> str:
 
 
 def area_label(ds: Dataset, area_id: str | None) -> str:
-    """"某县 / 某镇 / 某村" style path of an area."""
+    """ "某县 / 某镇 / 某村" style path of an area."""
     return " / ".join(a.name for a in ds.area_path(area_id))
 
 
@@ -202,10 +205,14 @@ def activity_blocks(rows: list[dict]) -> dict[int, Markup]:
     by_year: dict[int, list[dict]] = defaultdict(list)
     for r in rows:
         by_year[r["a"].date.year].append(r)
-    return {y: Markup(render("sec_activity_year.html", year=y, act_rows=by_year[y])) for y in sorted(by_year, reverse=True)}
+    return {
+        y: Markup(render("sec_activity_year.html", year=y, act_rows=by_year[y])) for y in sorted(by_year, reverse=True)
+    }
 
 
-def place_activities(here: str, rows: list[dict], render_page, kind: str, title: str, template: str, source: str, meta: dict, owner) -> tuple[str, list]:
+def place_activities(
+    here: str, rows: list[dict], render_page, kind: str, title: str, template: str, source: str, meta: dict, owner
+) -> tuple[str, list]:
     """Render a record page with its activities inline, or, when that would pass the body
     budget, with links to one sub-page per year. Returns (page HTML, sub-page PageDocs)."""
     from . import PageDoc  # late: avoids an import cycle at module load
@@ -267,4 +274,3 @@ def env() -> jinja2.Environment:
 
 def render(template: str, **context) -> str:
     return env().get_template(template).render(**context).strip() + "\n"
-

@@ -4,7 +4,7 @@ public office phone, deputies who work from it by level, activities and receptio
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from .. import charts
 from ..model import LEVELS, Dataset, Station
@@ -13,14 +13,14 @@ from .sections_common import (
     LEVEL_DEPUTY_ZH,
     LIST_PAGE_ROWS,
     activity_rows,
-    place_activities,
     area_label,
     chunks,
     deputy_name,
     is_current,
     level_of,
-    pager,
     paged_url,
+    pager,
+    place_activities,
     primary_mandate,
     render,
     tel_href,
@@ -51,7 +51,11 @@ def _local_area(ds: Dataset, st: Station) -> str | None:
 def _region(ds: Dataset, st: Station) -> str | None:
     """The county (or else city, or top area) used to split very large indexes."""
     path = ds.area_path(st.area_id)
-    return _ancestor(ds, st.area_id, ("county",)) or _ancestor(ds, st.area_id, ("city",)) or (path[0].id if path else st.area_id)
+    return (
+        _ancestor(ds, st.area_id, ("county",))
+        or _ancestor(ds, st.area_id, ("city",))
+        or (path[0].id if path else st.area_id)
+    )
 
 
 def _by_level(site: SiteContext, members) -> list[tuple[str, list[str]]]:
@@ -157,7 +161,11 @@ def station_page(site: SiteContext, st: Station) -> list[PageDoc]:
 
 def _row(site: SiteContext, st: Station, here: str) -> dict:
     ds = site.ds
-    current = {sm.deputy_id for sm in ds.members_of_station.get(st.id, ()) if is_current(sm.start_date, sm.end_date, site.as_of)}
+    current = {
+        sm.deputy_id
+        for sm in ds.members_of_station.get(st.id, ())
+        if is_current(sm.start_date, sm.end_date, site.as_of)
+    }
     return {"st": st, "href": urls.rel(here, urls.station(st.id)), "n": len(current), "tel": tel_href(st.office_phone)}
 
 
@@ -191,7 +199,9 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
         for key in sorted(by_region, key=lambda k: (area_label(ds, k), k)):
             sts = sorted(by_region[key], key=lambda s: (_local_area(ds, s) or "", s.name, s.id))
             base = area_list_url(key or "none")
-            regions.append({"area": area_label(ds, key) or "未注明区域", "count": len(sts), "href": urls.rel(INDEX, base)})
+            regions.append(
+                {"area": area_label(ds, key) or "未注明区域", "count": len(sts), "href": urls.rel(INDEX, base)}
+            )
             parts = chunks(sts)
             for n, part in enumerate(parts, 1):
                 here = paged_url(base, n)

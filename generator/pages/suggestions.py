@@ -4,7 +4,7 @@ LIST_PAGE_ROWS rows per year (and per year and status), and one page per motion/
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..model import Suggestion
 from . import PageDoc, SearchEntry, SiteContext, urls
@@ -16,8 +16,8 @@ from .sections_common import (
     SUGGESTION_STATUS_ZH,
     chunks,
     deputy_name,
-    pager,
     paged_url,
+    pager,
     paragraphs,
     render,
     zh,
@@ -79,7 +79,16 @@ def suggestion_page(site: SiteContext, s: Suggestion) -> PageDoc:
             person=deputy_name(ds, s.lead_deputy_id),
             date=s.date.isoformat(),
             text=" ".join(
-                x for x in (zh(SUGGESTION_KIND_ZH, s.kind), s.topic, s.body or "", s.handling_unit or "", zh(SUGGESTION_STATUS_ZH, s.status), s.response or "") if x
+                x
+                for x in (
+                    zh(SUGGESTION_KIND_ZH, s.kind),
+                    s.topic,
+                    s.body or "",
+                    s.handling_unit or "",
+                    zh(SUGGESTION_STATUS_ZH, s.status),
+                    s.response or "",
+                )
+                if x
             ),
         ),
         source="suggestions.csv",

@@ -22,10 +22,10 @@ import re
 import unicodedata
 from array import array
 from collections import Counter, deque
-from itertools import chain, compress, count, islice, repeat
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain, compress, count, islice, repeat
 from pathlib import Path
-from typing import Iterable, Sequence
 
 FORMAT_VERSION = 1
 
@@ -157,8 +157,9 @@ def _field_terms(value: str, bit: int, edges: bool, seg_edges: int) -> list[tupl
             out.append((g, bits))
         if n > 1 or len(seg) > 1:
             for ci, ch in enumerate(seg):
-                out.append((ch, bit | (F_START if first and ci == 0 else 0) | (
-                    F_END if last and ci == len(seg) - 1 else 0)))
+                out.append(
+                    (ch, bit | (F_START if first and ci == 0 else 0) | (F_END if last and ci == len(seg) - 1 else 0))
+                )
     return out
 
 
@@ -292,7 +293,9 @@ def _term_block(term: str, postings: array, pruned: int = 0) -> bytes:
 
 def _prune(postings: array) -> array:
     """The POSTING_CAP postings of a list that _cap would keep, as a new list in doc order."""
-    docs, bts = _cap(list(map(operator.rshift, postings, repeat(16))), list(map(operator.and_, postings, repeat(0xFFFF))))
+    docs, bts = _cap(
+        list(map(operator.rshift, postings, repeat(16))), list(map(operator.and_, postings, repeat(0xFFFF)))
+    )
     return array("q", map(operator.or_, map(operator.lshift, docs, repeat(16)), bts))
 
 

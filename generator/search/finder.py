@@ -94,7 +94,7 @@ def build_finder(site: SiteContext) -> tuple[dict, dict[str, dict]]:
         entries: list[dict] = []
         entry_ix: dict[str, int] = {}
 
-        def ref(m) -> int:
+        def ref(m, entries=entries, entry_ix=entry_ix) -> int:
             if m.id in entry_ix:
                 return entry_ix[m.id]
             d = ds.deputy.get(m.deputy_id)
@@ -106,18 +106,20 @@ def build_finder(site: SiteContext) -> tuple[dict, dict[str, dict]]:
                 s = ds.station.get(sm.station_id)
                 if s and is_current(sm.start_date, sm.end_date, as_of):
                     stations.append([s.name, urls.station(s.id)])
-            entries.append({
-                "name": d.name if d else m.deputy_id,
-                "url": urls.deputy(m.deputy_id),
-                "level": c.level,
-                "level_zh": LEVEL_DEPUTY_ZH.get(c.level, c.level),
-                "congress": c.name,
-                "constituency": k.name if k else "",
-                "electing_unit": bool(k and k.kind == "electing_unit"),
-                "status": st.status if st else "",
-                "status_zh": st.status_zh if st else "",
-                "stations": stations,
-            })
+            entries.append(
+                {
+                    "name": d.name if d else m.deputy_id,
+                    "url": urls.deputy(m.deputy_id),
+                    "level": c.level,
+                    "level_zh": LEVEL_DEPUTY_ZH.get(c.level, c.level),
+                    "congress": c.name,
+                    "constituency": k.name if k else "",
+                    "electing_unit": bool(k and k.kind == "electing_unit"),
+                    "status": st.status if st else "",
+                    "status_zh": st.status_zh if st else "",
+                    "stations": stations,
+                }
+            )
             entry_ix[m.id] = len(entries) - 1
             return entry_ix[m.id]
 
@@ -141,8 +143,9 @@ def build_finder(site: SiteContext) -> tuple[dict, dict[str, dict]]:
                 if m.id not in whole_of_unit:
                     part.setdefault(m.id, []).append(p.name)
                     part_m[m.id] = m
-        part_rows = [[ref(part_m[mid]), names] for mid, names in
-                     sorted(part.items(), key=lambda kv: sort_key(part_m[kv[0]]))]
+        part_rows = [
+            [ref(part_m[mid]), names] for mid, names in sorted(part.items(), key=lambda kv: sort_key(part_m[kv[0]]))
+        ]
         label = " / ".join(a.name for a in ds.area_path(u.id))
         fname = f"u{n}"
         shards[fname] = {"name": u.name, "path": label, "deputies": entries, "places": place_rows, "part": part_rows}
@@ -165,4 +168,3 @@ def write_finder(site: SiteContext, out_dir: Path, prefix: str = "finder") -> li
 
 def _json(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-

@@ -85,13 +85,24 @@ def _streamable(pkg, unreadable: set[str]) -> set[str]:
             ref = fk.get("reference") if isinstance(fk, dict) else None
             if isinstance(ref, dict):
                 targets.add(ref.get("resource") or spec.name)
-    unique = {str(r.get("name")) for r in pkg.raw.get("resources", [])
-              if isinstance(r, dict) and isinstance(r.get("schema"), dict) and r["schema"].get("uniqueKeys")}
+    unique = {
+        str(r.get("name"))
+        for r in pkg.raw.get("resources", [])
+        if isinstance(r, dict) and isinstance(r.get("schema"), dict) and r["schema"].get("uniqueKeys")
+    }
     return {n for n in STREAMED if n in pkg.tables and n not in unreadable and n not in targets | unique}
 
 
-def _model_tiers(root: Path, pkg, rules, rules_ok: bool, unreadable: set[str], as_of: dt.date,
-                 keep: dict | None = None, bodies: bool = True) -> list[Problem]:
+def _model_tiers(
+    root: Path,
+    pkg,
+    rules,
+    rules_ok: bool,
+    unreadable: set[str],
+    as_of: dt.date,
+    keep: dict | None = None,
+    bodies: bool = True,
+) -> list[Problem]:
     streamed = set() if keep is not None else _streamable(pkg, unreadable)
     small = dataclasses.replace(pkg, tables={n: t for n, t in pkg.tables.items() if n not in streamed})
     ds = load_dataset(root, package=small, rules=rules)
@@ -154,8 +165,13 @@ def _stream_checks(ds, name: str, unreadable: set[str]) -> list[Problem]:
     return out
 
 
-def validate_package(data_dir: Path | str, as_of: dt.date | None = None, workers: int | None = None,
-                     engine: str = "auto", keep: dict | None = None) -> list[Problem]:
+def validate_package(
+    data_dir: Path | str,
+    as_of: dt.date | None = None,
+    workers: int | None = None,
+    engine: str = "auto",
+    keep: dict | None = None,
+) -> list[Problem]:
     """Every problem in the package, sorted by file, row, field, code. Never raises for bad data.
     `engine`: auto, fast or frictionless (tier 1 rows; the same problems either way)."""
     root = Path(data_dir)
@@ -236,8 +252,19 @@ def _table(files: list[Path], root: str, resource: dict, header: list[str], engi
 
 # codes only table_problems emits (used to drop partial results before a serial retry)
 _TIER1_ROW_CODES = {
-    "blank-row", "missing-cell", "extra-cell", "type-error", "bad-date", "required", "not-in-enum",
-    "unsafe-id", "pattern-mismatch", "out-of-range", "duplicate-id", "table-error", "too-many-errors",
+    "blank-row",
+    "missing-cell",
+    "extra-cell",
+    "type-error",
+    "bad-date",
+    "required",
+    "not-in-enum",
+    "unsafe-id",
+    "pattern-mismatch",
+    "out-of-range",
+    "duplicate-id",
+    "table-error",
+    "too-many-errors",
 }
 
 
@@ -261,12 +288,16 @@ def command(args) -> int:
         print("内存不足，无法完成校验 / out of memory while validating", file=sys.stderr)
         return 2
     except Exception as e:  # noqa: BLE001 - a bug must not print a traceback that may quote data
-        print(f"校验程序内部错误（请报告此问题）/ internal validator error (please report it): {type(e).__name__}",
-              file=sys.stderr)
+        print(
+            f"校验程序内部错误（请报告此问题）/ internal validator error (please report it): {type(e).__name__}",
+            file=sys.stderr,
+        )
         return 2
     if getattr(args, "json", False):
         _print(to_json(problems))
     else:
-        _print(f"校验 {args.data_dir}（截至 {as_of.isoformat()}）/ validating {args.data_dir} as of {as_of.isoformat()}")
+        _print(
+            f"校验 {args.data_dir}（截至 {as_of.isoformat()}）/ validating {args.data_dir} as of {as_of.isoformat()}"
+        )
         _print(to_text(problems))
     return 1 if count(problems, ERROR) else 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..model import Dataset
 from ..problems import Problem
@@ -26,7 +26,9 @@ FIVE_PARTS = (
     ("联系人民群众", "contact with the people", ("联系群众", "联系人民群众", "联系选民", "联络站", "公益")),
     ("其他", "anything else", ("其他", "其它")),
 )
-_HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s|[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[）)]|\*\*)")
+_HEADING = re.compile(
+    r"^\s{0,3}(?:#{1,6}\s|[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[）)]|\*\*)"
+)
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _CODE_SPAN = re.compile(r"`[^`]*`")
 _TAG = re.compile(r"<(/?[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])|<(!--|!\[CDATA\[|![A-Za-z]|\?)")
@@ -88,14 +90,27 @@ def scan_body(relpath: str, text: str) -> Iterator[Problem]:
             # the site shows only images inside the package (generator/sanitize.py drops others)
             if not safe_image_path(u):
                 s = _scheme(u)
-                yield problem("body-unsafe-link", relpath, no, "", what_zh="图片地址（只显示数据包内的图片）",
-                              what_en="image address (only images inside the package are shown)",
-                              scheme=f"{s}:" if s else "//" if u.startswith("//") else u[:40])
+                yield problem(
+                    "body-unsafe-link",
+                    relpath,
+                    no,
+                    "",
+                    what_zh="图片地址（只显示数据包内的图片）",
+                    what_en="image address (only images inside the package are shown)",
+                    scheme=f"{s}:" if s else "//" if u.startswith("//") else u[:40],
+                )
                 break
         am = _ATTR_LIST.search(plain)
         if am:
-            yield problem("body-unsafe-link", relpath, no, "", what_zh="属性（事件处理）", what_en="attribute (event handler)",
-                          scheme=am.group(1).lower()[:20])
+            yield problem(
+                "body-unsafe-link",
+                relpath,
+                no,
+                "",
+                what_zh="属性（事件处理）",
+                what_en="attribute (event handler)",
+                scheme=am.group(1).lower()[:20],
+            )
 
 
 def bodies(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
@@ -117,15 +132,23 @@ def bodies(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            yield problem("body-encoding", r.body, data.count(b"\n", 0, e.start) + 1, "", line=data.count(b"\n", 0, e.start) + 1)
+            yield problem(
+                "body-encoding", r.body, data.count(b"\n", 0, e.start) + 1, "", line=data.count(b"\n", 0, e.start) + 1
+            )
             continue
         yield from scan_body(r.body, text)
         found = find_parts(text)
         if not all(found):
             miss = [i for i, ok in enumerate(found) if not ok]
-            yield problem("body-parts-missing", r.body, 0, "", parts="、".join(str(i + 1) for i in miss),
-                          names_zh="；".join(FIVE_PARTS[i][0] for i in miss),
-                          names_en="; ".join(FIVE_PARTS[i][1] for i in miss))
+            yield problem(
+                "body-parts-missing",
+                r.body,
+                0,
+                "",
+                parts="、".join(str(i + 1) for i in miss),
+                names_zh="；".join(FIVE_PARTS[i][0] for i in miss),
+                names_en="; ".join(FIVE_PARTS[i][1] for i in miss),
+            )
         yield from scan_text(r.body, text, ds.rules, "body")
 
 

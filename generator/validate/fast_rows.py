@@ -41,10 +41,11 @@ import operator
 import re
 from array import array
 from bisect import bisect_right
+from collections.abc import Callable
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 SAMPLE_LINES = 100  # frictionless' csv sniffing sample (text lines)
 SAMPLE_ROWS = 100  # frictionless' parser sample (records), read when the table opens
@@ -62,8 +63,17 @@ CONSTRAINTS = {
     "boolean": ("required", "enum"),
 }
 # field properties that change how frictionless reads a cell and that we do not implement
-UNSUPPORTED_PROPS = {"missingValues", "bareNumber", "floatNumber", "groupChar", "decimalChar", "arrayItem",
-                     "delimiter", "itemType", "fieldsMatch"}
+UNSUPPORTED_PROPS = {
+    "missingValues",
+    "bareNumber",
+    "floatNumber",
+    "groupChar",
+    "decimalChar",
+    "arrayItem",
+    "delimiter",
+    "itemType",
+    "fieldsMatch",
+}
 _BOUNDS = {"minimum": operator.ge, "maximum": operator.le}
 
 
@@ -76,8 +86,15 @@ class RowError:
 
     __slots__ = ("type", "row_number", "field_name", "field_number", "cell", "note")
 
-    def __init__(self, type: str, row_number: int | None, field_name: str = "", field_number: int = 0,
-                 cell: str = "", note: str = ""):
+    def __init__(
+        self,
+        type: str,
+        row_number: int | None,
+        field_name: str = "",
+        field_number: int = 0,
+        cell: str = "",
+        note: str = "",
+    ):
         self.type = type
         self.row_number = row_number
         self.field_name = field_name
@@ -93,6 +110,7 @@ class RowError:
 
 
 # -- readers: frictionless' value readers, for cells (str) and for constraint values ----------
+
 
 def _read_string(v: Any):
     return v if isinstance(v, str) else None
@@ -174,8 +192,9 @@ class Field:
         cons = spec.get("constraints") or {}
         if not isinstance(cons, dict) or "unique" in cons:
             raise Unsupported(self.name)
-        self.read = {"string": _read_string, "integer": _read_integer, "number": _read_number,
-                     "date": _read_date}.get(t) or _bool_reader(spec)
+        self.read = {"string": _read_string, "integer": _read_integer, "number": _read_number, "date": _read_date}.get(
+            t
+        ) or _bool_reader(spec)
         self.required = False
         self.checks: list[tuple[str, Callable[[Any], bool]]] = []
         self.enum = None
@@ -204,7 +223,7 @@ class Field:
             if not isinstance(c, str):
                 raise Unsupported(self.name)
             try:
-                rx = re.compile("^{0}$".format(c))
+                rx = re.compile(f"^{c}$")
             except re.error:
                 raise Unsupported(self.name) from None  # frictionless reports it its own way
             self.pattern = rx
@@ -253,6 +272,7 @@ class Field:
 
 
 # -- primary-key stores ---------------------------------------------------------------------
+
 
 class ExactKeys:
     """Key tuple → latest row number (what frictionless keeps)."""
@@ -319,6 +339,7 @@ class HashedKeys:
 
 
 # -- the table -------------------------------------------------------------------------------
+
 
 def _open_text(path: Path):
     # frictionless: declared utf-8 becomes utf-8-sig when the file starts with a BOM
@@ -416,7 +437,7 @@ class _Table:
 
     def _fast_source(self) -> str:
         """The per-row loop as Python source: one expression decides that a row is clean."""
-        conds, pre = [], []
+        conds = []
         any_required = False
         for i, f in enumerate(self.fields):
             x = f"c{i}"
@@ -441,13 +462,15 @@ class _Table:
         if self.pk_idx:
             parts = [f"c{i}" if self.fields[i].type == "string" else f"C{i}(c{i})" for i in self.pk_idx]
             key = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
-            pk = (f"                prev = add({key}, rn)\n"
-                  f"                if prev:\n"
-                  f"                    errs = []\n"
-                  f"                    dup(rn, prev, keys, errs)\n"
-                  f"                    errors.extend(errs)\n"
-                  f"                    if len(errors) >= limit:\n"
-                  f"                        return rn, None\n")
+            pk = (
+                f"                prev = add({key}, rn)\n"
+                f"                if prev:\n"
+                f"                    errs = []\n"
+                f"                    dup(rn, prev, keys, errs)\n"
+                f"                    errors.extend(errs)\n"
+                f"                    if len(errors) >= limit:\n"
+                f"                        return rn, None\n"
+            )
         else:
             pk = ""
         cond = " and ".join(conds) or "True"
@@ -539,7 +562,7 @@ class _Table:
             if err is not None:
                 self.errors.append(RowError("source-error", None, note=str(err)))
         if len(self.errors) > self.limit:
-            del self.errors[self.limit:]
+            del self.errors[self.limit :]
         return self.errors
 
     def confirm(self) -> bool:
@@ -565,8 +588,9 @@ class _Table:
         return all(r in got and p in got and got[r] == got[p] for r, p in self.candidates)
 
 
-def check_table(root: str | Path, resource: dict, header: list[str], limit: int,
-                hashed_above: int = 50_000) -> tuple[list[RowError], Callable[[int | None, int], int]] | None:
+def check_table(
+    root: str | Path, resource: dict, header: list[str], limit: int, hashed_above: int = 50_000
+) -> tuple[list[RowError], Callable[[int | None, int], int]] | None:
     """(frictionless-shaped errors, row → file line) for one table, or None when the table
     uses something this engine does not implement (then use frictionless)."""
     path = Path(root) / resource["path"]

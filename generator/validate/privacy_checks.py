@@ -9,7 +9,7 @@ hold free text and are skipped.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..model import TABLE_CLASSES, Dataset
 from ..problems import Problem
@@ -64,9 +64,16 @@ def free_text_fields(spec) -> list[str]:
     for fk in spec.foreign_keys:
         f = fk.get("fields") if isinstance(fk, dict) else None
         refs.update([f] if isinstance(f, str) else (f or []))
-    return [f.name for f in spec.fields
-            if not f.private and f.type == "string" and f.enum is None
-            and "pattern" not in f.constraints and f.name not in refs and f.name != "id"]
+    return [
+        f.name
+        for f in spec.fields
+        if not f.private
+        and f.type == "string"
+        and f.enum is None
+        and "pattern" not in f.constraints
+        and f.name not in refs
+        and f.name != "id"
+    ]
 
 
 def record_problems(path: str, cand: list[str], r, line: int, rules: Rules) -> Iterator[Problem]:

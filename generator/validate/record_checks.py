@@ -6,7 +6,7 @@ already said what is wrong), and tables that could not be read at all are left o
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..model import TABLE_CLASSES, Dataset
 from ..problems import Problem
@@ -123,8 +123,16 @@ def dates_in_order(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
         for r in getattr(ds, name):
             s, e = getattr(r, a, None), getattr(r, b, None)
             if s is not None and e is not None and e < s:
-                yield problem("dates-out-of-order", path, ds.line(r), b, start_field=a, end_field=b,
-                              start=s.isoformat(), end=e.isoformat())
+                yield problem(
+                    "dates-out-of-order",
+                    path,
+                    ds.line(r),
+                    b,
+                    start_field=a,
+                    end_field=b,
+                    start=s.isoformat(),
+                    end=e.isoformat(),
+                )
 
 
 def single_records(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
@@ -133,11 +141,23 @@ def single_records(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
         path = tables["activities"].path
         for a in ds.activities:
             if a.group_id and a.station_id:
-                yield problem("activity-organiser", path, ds.line(a), "group_id",
-                              detail_zh="两者都填了", detail_en="both are filled in")
+                yield problem(
+                    "activity-organiser",
+                    path,
+                    ds.line(a),
+                    "group_id",
+                    detail_zh="两者都填了",
+                    detail_en="both are filled in",
+                )
             elif not a.group_id and not a.station_id:
-                yield problem("activity-organiser", path, ds.line(a), "group_id",
-                              detail_zh="两者都为空", detail_en="both are empty")
+                yield problem(
+                    "activity-organiser",
+                    path,
+                    ds.line(a),
+                    "group_id",
+                    detail_zh="两者都为空",
+                    detail_en="both are empty",
+                )
     if "suggestions" not in unreadable and "suggestions" in tables:
         path = tables["suggestions"].path
         for s in ds.suggestions:
@@ -148,8 +168,14 @@ def single_records(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
         for r in ds.reports:
             votes = [v for v in (r.eval_satisfied, r.eval_basic, r.eval_unsatisfied) if v is not None]
             if r.attendees is not None and votes and sum(votes) > r.attendees:
-                yield problem("evaluation-exceeds-attendees", path, ds.line(r), "attendees",
-                              votes=sum(votes), attendees=r.attendees)
+                yield problem(
+                    "evaluation-exceeds-attendees",
+                    path,
+                    ds.line(r),
+                    "attendees",
+                    votes=sum(votes),
+                    attendees=r.attendees,
+                )
 
 
 CHECKS = (foreign_keys, unique_keys, dates_in_order, single_records)

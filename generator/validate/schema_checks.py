@@ -33,12 +33,32 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 ERROR_LIMIT = 1000  # per table; beyond this frictionless stops and we say so
 
-TYPE_ZH = {"integer": "整数", "number": "数字", "boolean": "是/否值", "date": "日期", "string": "文本",
-           "datetime": "日期时间", "year": "年份"}
-TYPE_EN = {"integer": "a whole number", "number": "a number", "boolean": "a yes/no value", "date": "a date",
-           "string": "text", "datetime": "a date and time", "year": "a year"}
-TYPE_EXAMPLE = {"integer": "12", "number": "3.5", "date": "2024-03-15", "datetime": "2024-03-15T09:00:00",
-                "year": "2024", "string": "文本"}
+TYPE_ZH = {
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "是/否值",
+    "date": "日期",
+    "string": "文本",
+    "datetime": "日期时间",
+    "year": "年份",
+}
+TYPE_EN = {
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "a yes/no value",
+    "date": "a date",
+    "string": "text",
+    "datetime": "a date and time",
+    "year": "a year",
+}
+TYPE_EXAMPLE = {
+    "integer": "12",
+    "number": "3.5",
+    "date": "2024-03-15",
+    "datetime": "2024-03-15T09:00:00",
+    "year": "2024",
+    "string": "文本",
+}
 
 
 def _detail(s: str, limit: int = 160) -> str:
@@ -54,6 +74,7 @@ def _safe_relpath(p: Any) -> bool:
 
 
 # -- step 1: the descriptor -------------------------------------------------------------
+
 
 def check_descriptor(root: Path) -> tuple[Package | None, list]:
     """(package or None, problems). None means nothing else can be checked."""
@@ -81,10 +102,14 @@ def check_descriptor(root: Path) -> tuple[Package | None, list]:
         problems.append(problem("descriptor-invalid", fname, detail=_detail(note)))
     for t in pkg.tables.values():
         if not _safe_relpath(t.path):
-            problems.append(problem("descriptor-invalid", fname, detail=_detail(f"resource {t.name}: unsafe path {t.path!r}")))
+            problems.append(
+                problem("descriptor-invalid", fname, detail=_detail(f"resource {t.name}: unsafe path {t.path!r}"))
+            )
             fatal = True
         elif not t.path.endswith(".csv"):
-            problems.append(problem("descriptor-invalid", fname, detail=_detail(f"resource {t.name}: path must be a .csv file")))
+            problems.append(
+                problem("descriptor-invalid", fname, detail=_detail(f"resource {t.name}: path must be a .csv file"))
+            )
             fatal = True
     for name in TABLE_CLASSES:
         if name not in pkg.tables:
@@ -107,6 +132,7 @@ def _dedupe(problems: list) -> list:
 
 
 # -- step 2: encoding, emptiness, header --------------------------------------------------
+
 
 @dataclass
 class FileCheck:
@@ -163,11 +189,16 @@ def precheck_file(root: Path, name: str, relpath: str, field_names: list[str]) -
     bad = first_bad_utf8_line(path)
     if bad is not None:
         gb = _looks_gb18030(path)
-        fc.problems.append(problem(
-            "file-encoding", relpath, bad, line=bad,
-            guess_zh="，看起来是 GBK/GB18030 编码（Excel 默认的“CSV（逗号分隔）”）" if gb else "",
-            guess_en=", it looks like GBK/GB18030 (Excel's default \"CSV (Comma delimited)\")" if gb else "",
-        ))
+        fc.problems.append(
+            problem(
+                "file-encoding",
+                relpath,
+                bad,
+                line=bad,
+                guess_zh="，看起来是 GBK/GB18030 编码（Excel 默认的“CSV（逗号分隔）”）" if gb else "",
+                guess_en=', it looks like GBK/GB18030 (Excel\'s default "CSV (Comma delimited)")' if gb else "",
+            )
+        )
         fc.readable = False
         return fc
     with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -202,6 +233,7 @@ def precheck_file(root: Path, name: str, relpath: str, field_names: list[str]) -
 
 # -- step 3: frictionless ----------------------------------------------------------------
 
+
 def _line_map(path: Path, wanted: set[int]) -> dict[int, int]:
     """frictionless row number (header = 1, blank lines counted) → file line where it starts."""
     out: dict[int, int] = {}
@@ -232,8 +264,9 @@ _POSITION_RE = re.compile(r"position (\d+)")
 ENGINES = ("auto", "fast", "frictionless")
 
 
-def table_problems(root: str, resource: dict, header: list[str], engine: str = "frictionless",
-                   limit: int = ERROR_LIMIT) -> list:
+def table_problems(
+    root: str, resource: dict, header: list[str], engine: str = "frictionless", limit: int = ERROR_LIMIT
+) -> list:
     """One table's row problems by the chosen engine ("fast" falls back to frictionless for a
     table that uses something fast_rows does not implement). Picklable arguments so it can
     run in a worker process."""
@@ -260,7 +293,9 @@ def frictionless_table(root: str, resource: dict, header: list[str], limit: int 
     except frictionless.FrictionlessException as e:
         return [problem("table-error", relpath, 0, detail=_detail(getattr(e.error, "type", "error")))]
     except re.error:
-        return [problem("table-error", relpath, 0, detail="a pattern in the descriptor is not a valid regular expression")]
+        return [
+            problem("table-error", relpath, 0, detail="a pattern in the descriptor is not a valid regular expression")
+        ]
     except Exception as e:  # noqa: BLE001 - a reader crash must become a located problem
         return [problem("table-error", relpath, 0, detail=type(e).__name__)]
 
@@ -341,8 +376,20 @@ def map_errors(errors: list, resource: dict, line_of, limit: int = ERROR_LIMIT) 
                 example = TYPE_EXAMPLE.get(ftype, "")
                 if ftype == "boolean":
                     example = f"{(spec.get('trueValues') or ['true'])[0]} / {(spec.get('falseValues') or ['false'])[0]}"
-                out.append(problem("type-error", relpath, line, fname, col=fname, title=title, value=value,
-                                   type_zh=TYPE_ZH.get(ftype, ftype), type_en=TYPE_EN.get(ftype, ftype), example=example))
+                out.append(
+                    problem(
+                        "type-error",
+                        relpath,
+                        line,
+                        fname,
+                        col=fname,
+                        title=title,
+                        value=value,
+                        type_zh=TYPE_ZH.get(ftype, ftype),
+                        type_en=TYPE_EN.get(ftype, ftype),
+                        example=example,
+                    )
+                )
         elif t == "constraint-error":
             m = _CONSTRAINT_RE.search(e.note or "")
             kind = m.group(1) if m else ""
@@ -351,18 +398,39 @@ def map_errors(errors: list, resource: dict, line_of, limit: int = ERROR_LIMIT) 
                 out.append(problem("required", relpath, line, fname, col=fname, title=title))
             elif kind == "enum":
                 allowed = ", ".join(str(x) for x in cons.get("enum", []))
-                out.append(problem("not-in-enum", relpath, line, fname, col=fname, title=title, value=value, allowed=allowed))
+                out.append(
+                    problem("not-in-enum", relpath, line, fname, col=fname, title=title, value=value, allowed=allowed)
+                )
             elif kind == "pattern":
                 if fname == "id" or fname.endswith("_id") or fname in pk:
                     out.append(problem("unsafe-id", relpath, line, fname, col=fname, value=value))
                 else:
-                    out.append(problem("pattern-mismatch", relpath, line, fname, col=fname, title=title, value=value,
-                                       pattern=cons.get("pattern", "")))
+                    out.append(
+                        problem(
+                            "pattern-mismatch",
+                            relpath,
+                            line,
+                            fname,
+                            col=fname,
+                            title=title,
+                            value=value,
+                            pattern=cons.get("pattern", ""),
+                        )
+                    )
             elif kind == "unique":
                 out.append(problem("duplicate-key", relpath, line, fname, col=fname, other="?"))
             else:
-                out.append(problem("out-of-range", relpath, line, fname, col=fname, title=title,
-                                   constraint=f"{kind} {cons.get(kind, '')}".strip()))
+                out.append(
+                    problem(
+                        "out-of-range",
+                        relpath,
+                        line,
+                        fname,
+                        col=fname,
+                        title=title,
+                        constraint=f"{kind} {cons.get(kind, '')}".strip(),
+                    )
+                )
         elif t == "primary-key":
             m = _POSITION_RE.search(e.note or "")
             if not m:

@@ -130,7 +130,9 @@ def make_attack_package(src: Path, dst: Path, payloads: list[Payload] | None = N
             fi = field_index(table, column)
             for r, row in enumerate(rows):
                 # formula payloads first: a spreadsheet only evaluates a cell's leading "="
-                mine = sorted((p for p in payloads if p.index % len(rows) == r), key=lambda p: (p.route != "csv", p.index))
+                mine = sorted(
+                    (p for p in payloads if p.index % len(rows) == r), key=lambda p: (p.route != "csv", p.index)
+                )
                 row[column] = " ".join(p.with_token(token(p.index, fi)) for p in mine)
                 for p in mine:
                     placed[token(p.index, fi)] = (p.id, table, column)

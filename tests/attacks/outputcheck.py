@@ -23,7 +23,26 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
-URL_ATTRS = {"href", "src", "action", "formaction", "data", "poster", "background", "xlink:href", "cite", "srcset", "ping", "manifest", "codebase", "longdesc", "usemap", "icon", "lowsrc", "dynsrc"}
+URL_ATTRS = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "data",
+    "poster",
+    "background",
+    "xlink:href",
+    "cite",
+    "srcset",
+    "ping",
+    "manifest",
+    "codebase",
+    "longdesc",
+    "usemap",
+    "icon",
+    "lowsrc",
+    "dynsrc",
+}
 FORBIDDEN_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet", "portal", "foreignobject"}
 _BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|data|file|blob|filesystem):", re.I)
 _STRIP = re.compile(r"[\x00-\x20\x7f]+")
@@ -63,7 +82,9 @@ class _Checker(HTMLParser):
                 self.bad(f"<{tag}> has event attribute {k}={v!r}")
             if k in URL_ATTRS or k.endswith(":href"):
                 u = _url_value(v or "")
-                if _BAD_SCHEME.match(u) and not (tag == "img" and k == "src" and u.startswith("data:image/") and "svg" not in u[:20]):
+                if _BAD_SCHEME.match(u) and not (
+                    tag == "img" and k == "src" and u.startswith("data:image/") and "svg" not in u[:20]
+                ):
                     self.bad(f"<{tag} {k}={v!r}> uses a script/data URL")
                 if "pwned" in u.lower() and not (tag == "a" and k == "href"):
                     self.bad(f"<{tag} {k}={v!r}> loads the pwned URL")
@@ -77,7 +98,11 @@ class _Checker(HTMLParser):
             self.bad(f"forbidden element <{tag}>")
         if tag == "link" and "stylesheet" in a.get("rel", "") and _is_remote(a.get("href", "")):
             self.bad(f"<link> stylesheet from another host: {a.get('href')!r}")
-        if tag == "link" and a.get("rel", "").lower() in ("import", "preload", "prefetch", "modulepreload") and _is_remote(a.get("href", "")):
+        if (
+            tag == "link"
+            and a.get("rel", "").lower() in ("import", "preload", "prefetch", "modulepreload")
+            and _is_remote(a.get("href", ""))
+        ):
             self.bad(f"<link rel={a.get('rel')}> from another host")
         if tag == "meta" and a.get("http-equiv", "").lower() in ("refresh", "set-cookie", "content-security-policy"):
             self.bad(f"<meta http-equiv={a.get('http-equiv')!r}>")
@@ -88,7 +113,21 @@ class _Checker(HTMLParser):
         if tag == "style":
             self._style = True
             self._style_text = []
-        if tag not in ("br", "img", "hr", "meta", "link", "input", "source", "wbr", "area", "col", "embed", "param", "track"):
+        if tag not in (
+            "br",
+            "img",
+            "hr",
+            "meta",
+            "link",
+            "input",
+            "source",
+            "wbr",
+            "area",
+            "col",
+            "embed",
+            "param",
+            "track",
+        ):
             self.stack.append(tag)
 
     def handle_startendtag(self, tag, attrs):
@@ -247,7 +286,7 @@ def check_file(name: str, data: bytes, kind_from: str | None = None) -> list[str
 
 
 def _kind_name(name: str) -> str:
-    """"a.xml.gz!gunzip" → "a.xml"; "d.zip!x.csv" → "x.csv"."""
+    """ "a.xml.gz!gunzip" → "a.xml"; "d.zip!x.csv" → "x.csv"."""
     if name.endswith("!gunzip"):
         base = name[: -len("!gunzip")].split("!")[-1]
         return base[:-3] if base.endswith(".gz") else base
