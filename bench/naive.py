@@ -29,10 +29,10 @@ MKDOCS_YML = {
 
 
 def write_project(data_dir: Path, project: Path) -> int:
-    from generator.build import prepare
+    from generator.pipeline import pages
     from generator.site_adapter import in_nav
 
-    _site, docs = prepare(data_dir, validate=False)
+    _site, docs = pages(data_dir, validate=False)
     if project.exists():
         shutil.rmtree(project)
     docs_dir = project / "docs"

@@ -1,7 +1,7 @@
 """`python -m generator …`: one entry point, each command in its own module.
 
-Commands import their module lazily so `validate` does not pay for mkdocs, and a missing
-optional piece fails only its own command.
+It only parses: the arguments become one Options object (generator/options.py) for the
+pipeline, or the arguments of a staff tool.
 """
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
+
+from .options import DEFAULT_CACHE, Options, from_env
 
 
 def _date(s: str) -> dt.date:
@@ -39,9 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--data", default="data")
     b.add_argument("--out", default="site")
     b.add_argument("--as-of", type=_date, default=None)
-    b.add_argument("--jobs", default="auto", help="build processes (auto: 2 for large sites) / 进程数")
+    b.add_argument("--jobs", type=_jobs, default="auto", help="build processes (auto: 2 for large sites) / 进程数")
     b.add_argument(
         "--partition",
+        type=_partition,
         default=None,
         metavar="K/N",
         help="build only partition K of N (stitch the parts with `stitch`) / 只构建第 K 个分区",
@@ -74,23 +78,67 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _partition(text: str | None) -> tuple[int, int] | None:
+    """ "K/N" (1-based K, as CI matrices count) → (k, n) with 0-based k."""
+    if text is None:
+        return None
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"partition must be K/N, e.g. 1/4: {text!r}") from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError(f"partition K/N needs 1 <= K <= N: {text!r}")
+    return k - 1, n
+
+
+def _jobs(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        return max(1, int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs takes a number or auto: {text!r}") from None
+
+
+def options(args: argparse.Namespace) -> Options:
+    """The one Options object of a build or preview, from the arguments and the documented
+    environment overrides."""
+    kw = {"data_dir": Path(args.data), "cache_dir": DEFAULT_CACHE}
+    if getattr(args, "out", None):
+        kw["out"] = Path(args.out)
+    for name in ("as_of", "jobs", "partition"):
+        if getattr(args, name, None) is not None:
+            kw[name] = getattr(args, name)
+    return from_env(Options(**kw))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Each command's module is imported only when it runs: `validate` does not pay for mkdocs,
+    # and a missing optional piece fails only its own command.
     try:
         if args.command == "validate":
             from .validate import command
-        elif args.command == "build":
-            from .build import command
-        elif args.command == "stitch":
-            from .partition import stitch_command as command
-        elif args.command == "serve":
-            from .serve import command
-        elif args.command == "demo":
-            from .demo import command
+
+            return int(command(args) or 0)
+        if args.command == "build":
+            from .pipeline.run import command
+
+            return command(options(args))
+        if args.command == "stitch":
+            from .pipeline.parallel import stitch_command
+
+            return stitch_command([Path(p) for p in args.parts], Path(args.out), args.copy)
+        if args.command == "serve":
+            from .pipeline.serve import command
+
+            return command(options(args), args.addr)
+        if args.command == "demo":
+            from .staff.demo import command
         elif args.command == "import":
-            from .xlsx_import import command
+            from .staff.xlsx_import import command
         elif args.command == "new-report":
-            from .new_report import command
+            from .staff.new_report import command
         else:  # pragma: no cover - argparse rejects it first
             return 2
         return int(command(args) or 0)

@@ -14,10 +14,12 @@ from typing import Any
 
 import yaml
 
+from .errors import GeneratorError
+
 DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
 
 
-class DescriptorError(Exception):
+class DescriptorError(GeneratorError):
     """The descriptor is missing or malformed; `str()` is safe to show to users."""
 
 

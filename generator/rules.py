@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from .errors import GeneratorError
+
 RULES_FILE = "rules.yaml"
 
 
@@ -59,7 +61,7 @@ class Rules:
         return "other"
 
 
-class RulesError(Exception):
+class RulesError(GeneratorError):
     """Raised by `parse_rules` with a message safe to show (no file contents)."""
 
 

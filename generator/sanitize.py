@@ -188,18 +188,6 @@ def _plain_paragraphs(text: str) -> str:
 
 
 def markdown_to_safe_html(text: str, image_url: Callable[[str], str | None] | None = None) -> str:
-    """`_markdown_to_safe_html`, reused from .cache/ for text converted before (generator/cache.py;
-    a pure function of the text and the generator's source)."""
-    if image_url is None:
-        from .cache import str_memo
-
-        memo = str_memo("markdown")
-        if memo is not None:
-            return memo.get(text or "", lambda: _markdown_to_safe_html(text))
-    return _markdown_to_safe_html(text, image_url)
-
-
-def _markdown_to_safe_html(text: str, image_url: Callable[[str], str | None] | None = None) -> str:
     """Report Markdown → sanitized HTML. `<h1>` is reserved for the page, so `#` becomes `<h2>`.
 
     Raw HTML in the source is shown as text (not dropped, so a reader sees what was written;

@@ -1,21 +1,20 @@
-"""The one module that knows about mkdocs: PageDocs in, a built site out.
+"""The one module that knows about mkdocs: PageDocs in, rendered pages out.
 
 Everything else in the generator is mkdocs-free; moving to another static site generator
-means rewriting this file only.
+means rewriting this file (and the thin entry point generator/plugin.py) only.
 
-- `DeputySitePlugin` (entry point `deputy-site`) adds every PageDoc as a `File.generated`
-  page. Section index pages ("index.md", "deputies/index.md", …) are in the nav; record
-  pages (deputies, reports, areas, …) are `NOT_IN_NAV`, which keeps the nav — rendered into
-  every page — small. The pages out of the nav are rendered after mkdocs' own, each with a
+- `SitePlugin` adds every PageDoc as a `File.generated` page. Section index pages
+  ("index.md", "deputies/index.md", …) are in the nav; record pages (deputies, reports,
+  areas, …) get only an excluded File and are rendered after mkdocs' own pages, each with a
   File and Page made for it and dropped once written, so memory does not grow with the
-  number of pages (`_render_lazy`); under `serve` those unchanged since the previous
-  rebuild are written from memory instead (`_serve_memo`).
+  number of pages (`_render_lazy`).
 - Generated pages skip mkdocs' Markdown step: each gets a `PrerenderedPage` whose
   `read_source`/`render` take the PageDoc's HTML, title and meta as they are. mkdocs would
   otherwise build a new Markdown converter per page and parse the body's first lines as YAML
   front matter (a name written by a person must never become page metadata).
 - Build dates come from the as-of date, so two builds of the same data are byte-identical.
-- `build_site` / `serve` are what generator/build.py and generator/serve.py call.
+- `build_site` renders into a folder; it reads nothing but what it is given (no data, no
+  cache): the pipeline (generator/pipeline) decides what to render.
 """
 
 from __future__ import annotations
@@ -24,29 +23,28 @@ import datetime as dt
 import logging
 import os
 import posixpath
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as urlquote
 from urllib.parse import urljoin, urlsplit
 
 import jinja2
+from mkdocs.commands import build as mk_build
 from mkdocs.config import base as config_base
 from mkdocs.config import config_options as c
+from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import MkDocsException
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
+from .errors import GeneratorError
 from .pages import PageDoc, SiteContext
 
 log = logging.getLogger("mkdocs.plugins.deputy_site")
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG_FILE = ROOT / "mkdocs.yml"
-DATA_ENV = "DEPUTY_SITE_DATA"  # `serve --data DIR` passes the data folder to the plugin this way
 
 # Order of the top-level nav; section index pages not listed here follow, sorted by path.
 NAV_ORDER = (
@@ -62,14 +60,6 @@ NAV_ORDER = (
     "methodology/index.md",
 )
 
-
-WRITES_IN_FLIGHT = 64  # rendered pages queued for the writer threads at most
-
-# While `serve()` runs: the pages out of the nav rendered by the previous preview build, by
-# cache.page_key (which covers the page, the theme, content/, mkdocs.yml, the nav and the
-# site URL); a rebuild writes those unchanged from here instead of rendering them again.
-_serve_memo: dict[str, str] | None = None
-SERVE_MEMO_PAGES = 20000  # above this many pages the memo would cost too much memory
 
 SKIP_TEMPLATE = "ds-skip.html"  # an empty template: mkdocs writes nothing for such a page
 
@@ -118,25 +108,18 @@ class _PluginConfig(config_base.Config):
     validate_data = c.Type(bool, default=True)  # ("validate" would shadow Config.validate)
 
 
-class DeputySitePlugin(BasePlugin[_PluginConfig]):
-    """Adds the generated pages to an mkdocs build.
-
-    `generator/build.py` hands over pages it already computed (`preload`); `mkdocs build` or
-    `mkdocs serve` with mkdocs.yml make the plugin load the data package itself."""
+class SitePlugin(BasePlugin[_PluginConfig]):
+    """Renders the PageDocs it is given (`preload`) into an mkdocs build. The mkdocs entry
+    point (generator/plugin.py) extends it to load the data itself under `mkdocs build`."""
 
     def __init__(self) -> None:
         super().__init__()
         self.site: SiteContext | None = None
         self.docs: list[PageDoc] | None = None
-        self.threaded_writes = False  # set by build_site and _load: pages written by a thread pool
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: deque[Future] = deque()
         self.render_only: set[str] | None = None  # generated pages to render (None: all)
-        self.html_loader = None  # path -> body HTML, when PageDocs keep html="" (generator/partition.py)
+        self.html_loader = None  # path -> body HTML, when PageDocs keep html="" (spooled bodies)
         self._registered: dict[str, File] = {}  # generated pages given to mkdocs, by path
         self._lazy: list[PageDoc] = []  # pages out of the nav this process renders (`_render_lazy`)
-        self._plan = None  # generator.partition.BuildPlan of a standalone load (`_load`)
-        self._last_output: str | None = None
         self._files: Files | None = None
         self._env = None
         self._nav_obj = None
@@ -151,8 +134,7 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if self.docs is None:
-            self._load(config)
-        assert self.site is not None and self.docs is not None
+            raise SiteBuildError("deputy-site: no pages were handed to the plugin")
         if config.nav is None:
             config.nav = self._nav(config)
         return config
@@ -210,114 +192,32 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         context["pages"] = pages
         return context
 
-    def on_pre_build(self, config: MkDocsConfig) -> None:
-        if self.threaded_writes:
-            # Writing ~3,000 small files is mostly mkdir/open syscalls, which release the GIL.
-            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="deputy-site-write")
-            self._pending = deque()
-
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         if self.html_loader is not None and isinstance(page, PrerenderedPage):
             page.content = ""  # the body was read back for this render only
-        if _serve_memo is not None:
-            self._last_output = output  # kept for the next preview build (`_render_lazy`)
-        if self._pool is None or not isinstance(page, PrerenderedPage) or not output.strip():
-            return output
-        self._queue_write(page.file.abs_dest_path, output)
-        return ""  # written by the pool; mkdocs skips empty output
-
-    def _queue_write(self, path: str, output: str) -> None:
-        data = output.encode("utf-8", errors="xmlcharrefreplace")
-        if self._pool is None:
-            _write(path, data)
-            return
-        pending = self._pending
-        # At most WRITES_IN_FLIGHT pages wait for the disk: an unbounded queue held ~100 MB of
-        # page bytes and a Future per page (~1 KB each) when rendering outran the disk.
-        while len(pending) >= WRITES_IN_FLIGHT:
-            pending.popleft().result()
-        pending.append(self._pool.submit(_write, path, data))
+        return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        try:
-            self._render_lazy(config)
-            self._finish_writes()
-        finally:
-            self._close_plan()
+        self._render_lazy(config)
 
     def _render_lazy(self, config: MkDocsConfig) -> None:
         """Render the pages left out of mkdocs' files (`on_files`) as mkdocs renders its own
         (same events, same template context), one transient File and Page at a time."""
-        from mkdocs.commands import build as mk_build
-
         if not self._lazy:
             return
         files, env, nav = self._files, self._env, self._nav_obj
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
         date = self.site.as_of.isoformat()
         lazy, self._lazy = self._lazy, []
-        memo = _serve_memo if len(lazy) <= SERVE_MEMO_PAGES else None
-        if memo is not None:
-            from . import cache
-
-            skey = cache.site_key(self.site, self.docs) + "|" + (config.site_url or "")
-            kept: dict[str, str] = {}
         for doc in lazy:
             f = File.generated(config, doc.path, content=doc.html, inclusion=InclusionLevel.NOT_IN_NAV)
-            if memo is not None:
-                key = cache.page_key(skey, doc, self.html_loader(doc.path) if self.html_loader else doc.html)
-                out = memo.get(key)
-                if out is not None:  # unchanged since the previous preview build
-                    kept[key] = out
-                    self._queue_write(f.abs_dest_path, out)
-                    continue
             page = PrerenderedPage(doc, f, config, date)
-            self._last_output = None
             mk_build._populate_page(page, config, files)
             mk_build._build_page(page, config, doc_files, nav, env)
             page.content = None  # the written page's body is not kept
             f.page = None
-            if memo is not None and self._last_output is not None:
-                kept[key] = self._last_output
-        if memo is not None:
-            memo.clear()
-            memo.update(kept)
-
-    def on_build_error(self, error: Exception) -> None:
-        try:
-            self._finish_writes(raise_errors=False)
-        finally:
-            self._close_plan()
-
-    def _close_plan(self) -> None:
-        plan, self._plan = self._plan, None
-        if plan is not None:
-            from .outputs import open_data
-
-            plan.close()
-            open_data.discard(self.site)
-
-    def _finish_writes(self, raise_errors: bool = True) -> None:
-        pool, pending = self._pool, self._pending
-        self._pool, self._pending = None, deque()
-        if pool is None:
-            return
-        try:
-            for f in pending:
-                exc = f.exception()
-                if exc is not None and raise_errors:
-                    raise exc
-        finally:
-            pool.shutdown(wait=True)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
-        # Compiled theme templates are reused between builds (keyed by each template's source).
-        cache_dir = ROOT / ".cache" / "jinja"
-        try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
-        except OSError:
-            pass
         cache: dict[str, str] = {}
 
         def fragment(key: str, html: str | None = None):
@@ -345,38 +245,6 @@ class DeputySitePlugin(BasePlugin[_PluginConfig]):
         return context
 
     # -- helpers ----------------------------------------------------------------------
-
-    def _load(self, config: MkDocsConfig) -> None:
-        """Standalone use (`mkdocs build/serve`): read, validate and compute pages here."""
-        from mkdocs.exceptions import PluginError
-
-        from . import build as build_mod
-
-        base = Path(config.config_file_path or CONFIG_FILE).resolve().parent
-        data_dir = Path(os.environ.get(DATA_ENV) or self.config.data_dir)
-        if not data_dir.is_absolute():
-            data_dir = base / data_dir
-        as_of = None
-        if self.config.as_of:
-            try:
-                as_of = dt.date.fromisoformat(self.config.as_of)
-            except ValueError:
-                raise PluginError(f"deputy-site: as_of is not a date: {self.config.as_of!r}") from None
-        from .descriptor import DescriptorError
-        from .partition import BuildPlan
-
-        # page modules whose inputs did not change come from .cache/, as in `make site`
-        plan = BuildPlan()
-        try:
-            self.site, self.docs = build_mod.prepare(
-                data_dir, as_of, validate=self.config.validate_data, collect_fn=plan.collect
-            )
-        except (build_mod.InvalidData, DescriptorError) as e:
-            plan.close()
-            raise PluginError(f"deputy-site: {e}") from None
-        self._plan, self.html_loader = plan, plan.loader
-        self.threaded_writes = True
-        config.watch.append(str(data_dir))
 
     def _nav(self, config: MkDocsConfig) -> list:
         assert self.docs is not None
@@ -411,12 +279,6 @@ class _SitemapEntry:
         return self
 
 
-def _write(path: str, data: bytes) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as fh:
-        fh.write(data)
-
-
 def _content_pages(docs_dir: Path) -> list[str]:
     if not docs_dir.is_dir():
         return []
@@ -428,20 +290,19 @@ def _content_pages(docs_dir: Path) -> list[str]:
     return sorted(out)
 
 
-def _config(site_dir: Path, config_file: Path | None = None) -> MkDocsConfig:
-    from mkdocs.config import load_config
+def dest_path(doc: PageDoc) -> str:
+    """The file a generated page is written to (directory URLs), relative to the site."""
+    return doc.url + "index.html"
 
-    return load_config(str(config_file or CONFIG_FILE), site_dir=str(site_dir), strict=True)
 
-
-def _plugin(cfg: MkDocsConfig) -> DeputySitePlugin:
+def _plugin(cfg: MkDocsConfig) -> SitePlugin:
     for p in cfg.plugins.values():
-        if isinstance(p, DeputySitePlugin):
+        if isinstance(p, SitePlugin):
             return p
-    raise RuntimeError("mkdocs.yml does not list the deputy-site plugin")
+    raise SiteBuildError("mkdocs.yml does not list the deputy-site plugin / mkdocs.yml 未启用 deputy-site 插件")
 
 
-class SiteBuildError(Exception):
+class SiteBuildError(GeneratorError):
     """mkdocs refused to build (e.g. a warning in strict mode); str() is safe to show."""
 
 
@@ -449,26 +310,20 @@ def build_site(
     site: SiteContext,
     docs: list[PageDoc],
     site_dir: Path,
-    config_file: Path | None = None,
+    config_file: Path,
     render_only: set[str] | None = None,
     html_loader=None,
 ) -> None:
     """Build the whole site into `site_dir` (which should be empty or absent). With
     `render_only`, only those generated pages are written (partitions, incremental builds);
     `html_loader(path)` supplies bodies of PageDocs kept with html="" (large builds)."""
-    from mkdocs.commands.build import build
-    from mkdocs.exceptions import MkDocsException
-
-    cfg = _config(site_dir, config_file)
-    plugin = _plugin(cfg)
-    plugin.preload(site, docs, render_only, html_loader)
-    plugin.threaded_writes = True
+    cfg = load_config(str(config_file), site_dir=str(site_dir), strict=True)
+    _plugin(cfg).preload(site, docs, render_only, html_loader)
     # mkdocs reads SOURCE_DATE_EPOCH for the dates it writes; pin it to the as-of date.
     saved = os.environ.get("SOURCE_DATE_EPOCH")
-    epoch = int(dt.datetime.combine(site.as_of, dt.time(), dt.UTC).timestamp())
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch(site.as_of))
     try:
-        build(cfg)
+        mk_build.build(cfg)
     except MkDocsException as e:
         raise SiteBuildError(str(e)) from None
     finally:
@@ -478,23 +333,5 @@ def build_site(
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def serve(data_dir: Path, addr: str, config_file: Path | None = None) -> None:
-    """Live preview: rebuilds (re-reading the data) when data, content or theme change.
-    A rebuild computes only the page modules whose inputs changed (.cache/, as `make site`)
-    and renders only the pages that changed since the previous rebuild (`_serve_memo`)."""
-    global _serve_memo
-    from mkdocs.commands.serve import serve as mk_serve
-
-    os.environ[DATA_ENV] = str(Path(data_dir).resolve())
-    cfg_file = config_file or CONFIG_FILE
-    root = Path(cfg_file).resolve().parent
-    _serve_memo = {}
-    try:
-        mk_serve(
-            str(cfg_file),
-            dev_addr=addr,
-            livereload=True,
-            watch=[str(Path(data_dir).resolve()), str(root / "generator" / "templates")],
-        )
-    finally:
-        _serve_memo = None
+def source_date_epoch(as_of: dt.date) -> int:
+    return int(dt.datetime.combine(as_of, dt.time(), dt.UTC).timestamp())

@@ -93,10 +93,10 @@ def serve(directory: Path) -> str:
 
 
 def build_site(data_dir: Path, out: Path) -> Path:
-    from generator.build import prepare, publish
+    from generator.options import Options
+    from generator.pipeline import build
 
-    site, docs = prepare(data_dir)
-    publish(site, docs, out)
+    build(Options(data_dir=Path(data_dir), out=Path(out)))
     return out
 
 

@@ -19,7 +19,8 @@ from attacks.outputcheck import check_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.build import prepare, publish
+from generator.options import Options
+from generator.pipeline import build, pages
 from generator.problems import Problem
 from generator.validate import validate_package
 
@@ -172,10 +173,9 @@ def _validate_then_build(pkg: Path, out: Path) -> None:
     errors = _assert_located(problems)
     if errors:
         return
-    site, docs = prepare(pkg)
     if out.exists():
         shutil.rmtree(out)
-    publish(site, docs, out)
+    build(Options(data_dir=pkg, out=out))
     assert check_site(out) == []
 
 
@@ -262,7 +262,7 @@ def test_broken_markdown_bodies_never_crash(tmp_path, body):
     problems = validate_package(pkg)
     _assert_located(problems)
     # the page function itself must also cope (the validator may refuse the body)
-    site, docs = prepare(pkg, validate=False)
+    site, docs = pages(pkg, validate=False)
     assert any(d.path == "reports/r01.md" for d in docs)
 
 

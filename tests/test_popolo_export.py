@@ -42,9 +42,9 @@ def _validator(kind: str) -> Draft3Validator:
 def export(tmp_path_factory):
     site = SiteContext(load_dataset(TINY), AS_OF)
     out = tmp_path_factory.mktemp("site")
-    written = popolo.write(site, [], out)
-    assert written == ["data/popolo.json"]
-    text = (out / "data" / "popolo.json").read_text(encoding="utf-8")
+    staged = popolo.stage(site, out)
+    text = (out / "popolo.json").read_text(encoding="utf-8")
+    assert staged.size == len(text.encode("utf-8"))
     return text, json.loads(text)
 
 

@@ -1,29 +1,32 @@
-"""Files the site publishes besides pages: search index, open data, feed, Popolo export.
+"""Files the site publishes besides pages.
 
-Each output module exposes `write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]`
-(returning the relative paths it wrote, sorted) and is listed in OUTPUT_MODULES. The build calls
-them after mkdocs has written the pages, into the same temporary output folder, so a failure
-in any of them fails the whole build and leaves the published site untouched. Outputs must be
-deterministic (sorted keys, no timestamps other than the as-of date) and must never contain a
-private field (the model drops them on read; open-data writers must drop them too).
+Two kinds, both deterministic (sorted keys, no timestamp but the as-of date) and free of
+private fields (the model drops them on read; open-data writers drop them too):
+
+- staged before the pages, because the open-data page shows their sizes: the open-data
+  package (`open_data.stage`) and the Popolo export (`popolo.stage`); the pipeline puts them
+  into the site.
+- written after the pages, into the build's temporary folder: each module in OUTPUT_MODULES
+  has `write(site, pages, out_dir) -> list[str]` (relative paths written, sorted). A failure
+  fails the whole build and leaves the published site untouched.
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from ..pages import PageDoc, SiteContext
+from . import feed, finder, search_index
 
-OUTPUT_MODULES: list[str] = ["popolo", "open_data", "feed", "finder", "search_index"]
-# Output modules that read only the pages, never site.ds: a big build writes them last, after
-# letting the dataset go (generator/partition.py, build_parallel).
+OUTPUT_MODULES = {"feed": feed, "finder": finder, "search_index": search_index}
+# Those that read only the pages, never site.ds: a big build writes them last, after letting
+# the dataset go (generator/pipeline/parallel.py).
 PAGES_ONLY: tuple[str, ...] = ("search_index",)
 
 
-def write_all(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
+def write_all(site: SiteContext, pages: list[PageDoc], out_dir: Path, names=None) -> list[str]:
+    """Write the output modules `names` (default: all, in order) into `out_dir`."""
     written: list[str] = []
-    for name in OUTPUT_MODULES:
-        mod = importlib.import_module(f"{__name__}.{name}")
-        written.extend(mod.write(site, pages, out_dir))
+    for name in OUTPUT_MODULES if names is None else names:
+        written.extend(OUTPUT_MODULES[name].write(site, pages, out_dir))
     return sorted(written)

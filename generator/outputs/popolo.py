@@ -27,9 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..pages import PageDoc, SiteContext
+from ..pages import Published, SiteContext, urls
 
-OUTPUT_PATH = "data/popolo.json"
+OUTPUT_PATH = urls.POPOLO
 POPOLO_VERSION = "1.0.1"
 
 GROUP_ROLE_ZH = {"leader": "组长", "deputy_leader": "副组长", "liaison": "联系的主任会议成员", "member": "成员"}
@@ -328,38 +328,9 @@ def stream(site: SiteContext, fh: BinaryIO) -> int:
     return size
 
 
-_STAGED = "_popolo_staged"
-
-
-def staged(site: SiteContext) -> tuple[Path, int]:
-    """The export streamed once per build into the open-data staging folder: (file, size). The
-    open-data page shows its size; `write` links the file into the site."""
-    from . import open_data
-
-    cached = site.__dict__.get(_STAGED)
-    if cached is None or not cached[0].is_file():
-        folder = open_data.staging_dir(site) / "popolo"
-        folder.mkdir(exist_ok=True)
-        path = folder / Path(OUTPUT_PATH).name
-        with open_data.not_inputs(site), open(path, "wb") as fh:
-            size = stream(site, fh)
-        cached = site.__dict__[_STAGED] = (path, size)
-    return cached
-
-
-def size(site: SiteContext) -> int:
-    return staged(site)[1]
-
-
-def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
-    from . import open_data
-
-    path = Path(out_dir) / OUTPUT_PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cached = site.__dict__.get(_STAGED)
-    if cached is not None and cached[0].is_file():
-        open_data.link(cached[0], path)  # staged for the open-data page: never modified afterwards
-    else:
-        with open_data.create(path) as fh:
-            stream(site, fh)
-    return [OUTPUT_PATH]
+def stage(site: SiteContext, folder: Path) -> Published:
+    """Stream the export into `folder` (the pipeline's staging folder, before the pages: the
+    open-data page shows its size); the pipeline puts it at OUTPUT_PATH in the site."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / Path(OUTPUT_PATH).name, "xb") as fh:
+        return Published(stream(site, fh), "")

@@ -12,7 +12,9 @@ import importlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
+from ..errors import GeneratorError
 from ..model import Dataset
 from ..sanitize import safe_page_path
 from ..schedule import MandateStatus, mandate_status
@@ -52,26 +54,46 @@ class PageDoc:
         return p + "/"
 
 
+@dataclass(frozen=True, slots=True)
+class Published:
+    """One file of the published open-data package (or the Popolo export): its size in bytes,
+    sha256 (hex) and, for a table, its rows."""
+
+    size: int
+    sha256: str
+    rows: int | None = None
+
+
 @dataclass
 class SiteContext:
-    """What every page function gets: the data, the date figures are computed for, and
-    memoised derived figures so no page recomputes what another already did."""
+    """What every page function gets: the data, the date figures are computed for, what the
+    pipeline staged before the pages (open-data files, shown with their sizes), and memoised
+    derived figures so no page recomputes what another already did."""
 
     ds: Dataset
     as_of: dt.date
+    # path inside data/ → the staged file (CSVs, bodies, photos, descriptor, zip); set by the
+    # pipeline before the page modules that declare NEEDS = ("open_data",) run
+    open_data: dict[str, Published] | None = None
+    popolo_size: int | None = None  # bytes of data/popolo.json, when the export is published
+    # Files outside the tables that pages read (report bodies), as absolute real paths: the
+    # pipeline records them as inputs of the page module that read them (incremental builds).
+    inputs: set[str] = field(default_factory=set)
+    core: Any = None  # pages/common.py's indexes, made on first use
 
     @cached_property
     def statuses(self) -> dict[str, MandateStatus]:
         return {m.id: mandate_status(self.ds, m, self.as_of) for m in self.ds.mandates}
 
     def release_data(self) -> None:
-        """Forget the dataset and what was memoised from it, keeping the date and the state
-        of staged output files. For a big build's last step, which reads only the pages: at
-        province scale the dataset is ≈1.4 GB of objects (generator/partition.py)."""
+        """Forget the dataset and what was memoised from it, keeping the date. For a big
+        build's last step, which reads only the pages: at province scale the dataset is
+        ≈1.4 GB of objects (generator/pipeline/parallel.py)."""
         self.ds = None  # type: ignore[assignment]
-        derived = [n for n, v in vars(type(self)).items() if isinstance(v, cached_property)]
-        for name in derived + ["_core"]:  # "_core": pages/common.py's indexes
-            self.__dict__.pop(name, None)
+        self.core = None
+        for name, v in vars(type(self)).items():
+            if isinstance(v, cached_property):
+                self.__dict__.pop(name, None)
 
 
 PAGE_MODULES: list[str] = [
@@ -86,15 +108,15 @@ PAGE_MODULES: list[str] = [
     "methodology",
     "opendata",
     "search",
-]  # filled as page modules land, e.g. "deputies", "reports"
+]
 
 
-class UnsafePagePath(ValueError):
+class UnsafePagePath(GeneratorError, ValueError):
     """A page path would lead outside the site folder (an id with "..", "/", a space, NUL).
     The validator rejects such ids; this stops a build that skipped validation."""
 
 
-def _checked(doc: PageDoc) -> PageDoc:
+def checked(doc: PageDoc) -> PageDoc:
     if not safe_page_path(doc.path):
         raise UnsafePagePath(f"unsafe page path {doc.path!r} (from {doc.source or 'generated'})")
     return doc
@@ -103,12 +125,12 @@ def _checked(doc: PageDoc) -> PageDoc:
 def all_pages(site: SiteContext) -> Iterator[PageDoc]:
     for name in PAGE_MODULES:
         mod = importlib.import_module(f"{__name__}.{name}")
-        yield from map(_checked, mod.pages(site))
+        yield from map(checked, mod.pages(site))
 
 
 def collect(site: SiteContext, modules: Iterable[str] | None = None) -> list[PageDoc]:
     names = list(modules) if modules is not None else PAGE_MODULES
     out: list[PageDoc] = []
     for name in names:
-        out.extend(map(_checked, importlib.import_module(f"{__name__}.{name}").pages(site)))
+        out.extend(map(checked, importlib.import_module(f"{__name__}.{name}").pages(site)))
     return out

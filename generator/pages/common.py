@@ -319,10 +319,9 @@ def _ended(end: dt.date | None, as_of: dt.date) -> bool:
 
 
 def core(site: SiteContext) -> Core:
-    c = site.__dict__.get("_core")
-    if c is None:
-        c = site.__dict__["_core"] = Core(site)
-    return c
+    if site.core is None:
+        site.core = Core(site)
+    return site.core
 
 
 def filter_options(core_: Core, rows: Sequence[Row]) -> dict[str, list[tuple[str, str]]]:

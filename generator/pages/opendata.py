@@ -1,16 +1,17 @@
 """The open-data page (data/): every download of the published data package with its size,
-the licence, the Atom feed and the sitemap. The files themselves are staged once by
-generator/outputs/open_data.py and linked into the site, so the sizes shown are exact."""
+the licence, the Atom feed and the sitemap. The pipeline stages the files before the pages
+(generator/outputs/open_data.py) and hands their sizes over in `site.open_data`, so the sizes
+shown are exact and this page stays a pure function."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..outputs import open_data
-from . import PageDoc, SearchEntry, SiteContext
+from . import PageDoc, SearchEntry, SiteContext, urls
 from .sections_common import render
 
 PATH = "data/index.md"
+NEEDS = ("open_data",)  # site.open_data and site.popolo_size, staged by the pipeline first
 HERE = "data/"
 
 
@@ -24,7 +25,7 @@ def human_size(n: int) -> str:
 
 def pages(site: SiteContext) -> Iterable[PageDoc]:
     ds = site.ds
-    files = open_data.manifest(site).files
+    files = site.open_data or {}
     tables = []
     for name, spec in ds.package.tables.items():
         rel = f"{name}.csv"
@@ -47,23 +48,16 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         for lic in (ds.package.raw.get("licenses") or [])
         if isinstance(lic, dict)
     ]
-    popolo_size = None
-    try:  # the Popolo export (generator/outputs/popolo.py) also lands in data/
-        from ..outputs import OUTPUT_MODULES, popolo
-
-        if "popolo" in OUTPUT_MODULES:
-            popolo_size = human_size(popolo.size(site))
-    except (ImportError, AttributeError):
-        popolo_size = None
+    popolo_size = None if site.popolo_size is None else human_size(site.popolo_size)
     html = render(
         "sec_opendata.html",
         popolo_size=popolo_size,
         site=site,
         title=str(ds.package.raw.get("title") or ""),
-        zip_href=open_data.ZIP_NAME,
-        zip_size=human_size(files[open_data.ZIP_NAME].size),
-        desc_href=open_data.DESCRIPTOR,
-        desc_size=human_size(files[open_data.DESCRIPTOR].size),
+        zip_href=urls.OPEN_DATA_ZIP,
+        zip_size=human_size(files[urls.OPEN_DATA_ZIP].size),
+        desc_href=urls.OPEN_DATA_DESCRIPTOR,
+        desc_size=human_size(files[urls.OPEN_DATA_DESCRIPTOR].size),
         tables=tables,
         n_bodies=len(bodies),
         bodies_size=human_size(sum(files[b].size for b in bodies)),

@@ -30,6 +30,7 @@ def read_body(site: SiteContext, r: Report) -> str:
     path = sanitize.package_path(site.ds.root, r.body)
     if path is None:
         return ""
+    site.inputs.add(os.path.realpath(path))  # an input of this page (incremental builds)
     try:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):

@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..model import LEVELS, Activity, Dataset, Mandate
-from . import urls
+from . import PageDoc, urls
 
 # Labels shared with the core pages (one source, so a status reads the same everywhere).
 from .common import (
@@ -215,7 +215,6 @@ def place_activities(
 ) -> tuple[str, list]:
     """Render a record page with its activities inline, or, when that would pass the body
     budget, with links to one sub-page per year. Returns (page HTML, sub-page PageDocs)."""
-    from . import PageDoc  # late: avoids an import cycle at module load
 
     blocks = activity_blocks(rows)
     html = render_page(act_html=Markup("".join(blocks.values())), act_pages=None)

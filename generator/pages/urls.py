@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import posixpath
 
+# The published data package (generator/outputs/open_data.py), under data/ in the site
+OPEN_DATA = "data"
+OPEN_DATA_ZIP = "datapackage.zip"
+OPEN_DATA_DESCRIPTOR = "datapackage.json"
+POPOLO = "data/popolo.json"
+
 
 def deputy(deputy_id: str) -> str:
     return f"deputies/{deputy_id}/"

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import multiprocessing as mp
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..model import TABLE_CLASSES, _build, load_dataset, read_rows
 from ..problems import ERROR, Problem, count, sort_problems, to_json, to_text
 from ..rules import RULES_FILE, read_rules
+from ..workers import Pool
 from . import body_checks, privacy_checks, record_checks, rule_checks
 from .codes import CODES, problem
 from .schema_checks import ENGINES, check_descriptor, precheck_file, table_problems
@@ -125,7 +124,7 @@ def _model_tiers(
 def _body_tier(root: str, unreadable: frozenset) -> list[Problem]:
     """body_checks over a model of the reports table alone (run in a worker process)."""
     path = Path(root)
-    pkg, _ = _check_descriptor(path)
+    pkg, _ = check_descriptor(path)
     if pkg is None or "reports" not in pkg.tables:
         return []
     rules, _ = read_rules(path)
@@ -171,14 +170,16 @@ def validate_package(
     workers: int | None = None,
     engine: str = "auto",
     keep: dict | None = None,
+    pool: Pool | None = None,
 ) -> list[Problem]:
     """Every problem in the package, sorted by file, row, field, code. Never raises for bad data.
-    `engine`: auto, fast or frictionless (tier 1 rows; the same problems either way)."""
+    `engine`: auto, fast or frictionless (tier 1 rows; the same problems either way). A big
+    package's tables are checked in `pool` (generator/workers.py; one of its own otherwise)."""
     root = Path(data_dir)
     as_of = as_of or dt.date.today()
     if not root.is_dir():
         return [problem("descriptor-missing", "datapackage.yaml")]
-    pkg, problems = _check_descriptor(root)
+    pkg, problems = check_descriptor(root)
     if pkg is None:
         return sort_problems(problems)
     rules, rules_error = read_rules(root)
@@ -196,21 +197,21 @@ def validate_package(
     jobs = sorted(((checks[n].size, n) for n in checks if checks[n].readable), reverse=True)
     total = sum(s for s, _ in jobs)
     engine = resolve_engine(engine, total)
-    args = [(_table_files(root, raw[n], engine), str(root), raw[n], checks[n].header, engine) for _, n in jobs]
+    args = [(str(root), raw[n], checks[n].header, engine) for _, n in jobs]
     n_workers = workers if workers is not None else _workers(total, len(jobs), engine)
     if n_workers > 1 or (workers is None and n_workers == 1):
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        own = pool is None
+        pool = pool or Pool(n_workers)
         bodies_done = False
         try:
-            with ProcessPoolExecutor(n_workers, mp_context=ctx) as ex:
-                futures = [ex.submit(_table, *a) for a in args]
-                # report bodies (one file each, ~130k at province scale) after the tables, there
-                body_future = ex.submit(_body_tier, str(root), frozenset(unreadable))
-                problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of, keep, bodies=False))
-                for f in futures:
-                    problems.extend(f.result())
-                problems.extend(body_future.result())
-                bodies_done = True
+            futures = [pool.submit(_table, *a) for a in args]
+            # report bodies (one file each, ~130k at province scale) after the tables, there
+            body_future = pool.submit(_body_tier, str(root), frozenset(unreadable))
+            problems.extend(_model_tiers(root, pkg, rules, rules_ok, unreadable, as_of, keep, bodies=False))
+            for f in futures:
+                problems.extend(f.result())
+            problems.extend(body_future.result())
+            bodies_done = True
         except (BrokenProcessPool, OSError):
             # a worker died (e.g. out of memory): redo tier 1 (and the bodies) in this process
             problems = [p for p in problems if p.code not in _TIER1_ROW_CODES]
@@ -218,6 +219,9 @@ def validate_package(
                 problems.extend(_table(*a))
             if not bodies_done:
                 problems.extend(_body_tier(str(root), frozenset(unreadable)))
+        finally:
+            if own:
+                pool.close()
     else:
         for a in args:
             problems.extend(_table(*a))
@@ -225,29 +229,8 @@ def validate_package(
     return sort_problems(problems)
 
 
-def _check_descriptor(root: Path):
-    """check_descriptor, reused from .cache/ while the descriptor file is unchanged (generator/cache.py)."""
-    from ..cache import memo
-    from ..descriptor import find_descriptor
-
-    path = find_descriptor(root)
-    return check_descriptor(root) if path is None else memo("descriptor", check_descriptor, [path], root)
-
-
-def _table_files(root: Path, resource: dict, engine: str) -> list[Path]:
-    files = [root / str(resource.get("path", ""))]
-    if engine == "fast":  # the memo key covers schema_checks' source; fast_rows' too, then
-        from . import fast_rows
-
-        files.append(Path(fast_rows.__file__))
-    return files
-
-
-def _table(files: list[Path], root: str, resource: dict, header: list[str], engine: str) -> list[Problem]:
-    """table_problems, reused from .cache/ while the CSV file and its schema are unchanged."""
-    from ..cache import memo
-
-    return memo("table", table_problems, files, root, resource, header, engine)
+def _table(root: str, resource: dict, header: list[str], engine: str) -> list[Problem]:
+    return table_problems(root, resource, header, engine)
 
 
 # codes only table_problems emits (used to drop partial results before a serial retry)

@@ -28,6 +28,7 @@ from typing import Any
 from ..descriptor import DescriptorError, Package, find_descriptor, read_package
 from ..model import TABLE_CLASSES
 from .codes import problem, show_value
+from .fast_rows import check_table
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -93,7 +94,7 @@ def check_descriptor(root: Path) -> tuple[Package | None, list]:
     problems = []
     fatal = False
     try:
-        from frictionless import Package as FPackage
+        from frictionless import Package as FPackage  # heavy (~1 s): only when a descriptor is checked
 
         for err in FPackage.metadata_validate(pkg.raw):
             problems.append(problem("descriptor-invalid", fname, detail=_detail(f"{err.type}: {err.note}")))
@@ -271,8 +272,6 @@ def table_problems(
     table that uses something fast_rows does not implement). Picklable arguments so it can
     run in a worker process."""
     if engine == "fast":
-        from .fast_rows import check_table
-
         try:
             got = check_table(root, resource, header, limit)
         except Exception:  # noqa: BLE001 - e.g. a comparison frictionless also fails on: it decides
@@ -285,7 +284,7 @@ def table_problems(
 
 def frictionless_table(root: str, resource: dict, header: list[str], limit: int = ERROR_LIMIT) -> list:
     """Validate one table's rows with frictionless; returns Problems."""
-    import frictionless
+    import frictionless  # heavy (~1 s): the fast engine's workers never import it
 
     relpath = resource["path"]
     try:
@@ -312,7 +311,7 @@ def frictionless_table(root: str, resource: dict, header: list[str], limit: int 
 
 def frictionless_errors(root: str, resource: dict, header: list[str], limit: int = ERROR_LIMIT) -> list:
     """Frictionless' own errors for one table, its schema laid out in the header's order."""
-    from frictionless import Resource
+    from frictionless import Resource  # heavy: see frictionless_table
 
     relpath = resource["path"]
     schema = resource.get("schema") or {}

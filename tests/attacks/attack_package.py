@@ -9,7 +9,7 @@ unique to (payload, field), e.g. "zq07x12", so tests can prove where it landed.
     python tests/attacks/attack_package.py SRC_DIR DST_DIR   # writes the attacked copy
 
 The validator refuses raw HTML and unsafe links in report bodies, so builds of this package
-go through `generator.build.prepare(..., validate=False)` (defence in depth).
+go through `generator.pipeline.build` with validate=False (defence in depth).
 """
 
 from __future__ import annotations
@@ -165,12 +165,12 @@ if __name__ == "__main__":
 def build_attack_site(base: Path, src: Path | None = None):
     """Attack package under base/data, built (validation bypassed) into base/site.
     Returns (package dir, site dir, placed tokens, page docs)."""
-    from generator.build import prepare, publish
+    from generator.options import Options
+    from generator.pipeline import build
 
     src = src or HERE.parent / "fixtures" / "tiny"
     pkg = base / "data"
     placed = make_attack_package(src, pkg)
-    site, docs = prepare(pkg, validate=False)
     out = base / "site"
-    publish(site, docs, out)
-    return pkg, out, placed, docs
+    result = build(Options(data_dir=pkg, out=out, validate=False))
+    return pkg, out, placed, result.prepared.docs

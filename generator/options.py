@@ -1,0 +1,63 @@
+"""One options object for a build, made by the CLI (or the mkdocs plugin) and passed down.
+
+Environment variables are documented overrides read here only (`from_env`), never deeper in
+the code: DEPUTY_SITE_CACHE (a cache folder, or `off`) and DEPUTY_SITE_SPOOL (auto|on|off).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout holding mkdocs.yml
+DEFAULT_CACHE = ROOT / ".cache"  # the commands' store (gitignored); library callers get none
+
+
+@dataclass(frozen=True)
+class Options:
+    data_dir: Path = Path("data")
+    out: Path = Path("site")
+    as_of: dt.date | None = None
+    validate: bool = True
+    # processes: "auto" is 2 for sites of `parallel_pages` pages or more, else 1
+    jobs: int | str = "auto"
+    partition: tuple[int, int] | None = None  # (k 0-based, n): build only partition k of n
+    cache_dir: Path | None = None  # the store's folder; None: every build from scratch
+    work_dir: Path | None = None  # temp folders of a build (default: beside `out`)
+    config_file: Path = ROOT / "mkdocs.yml"
+    # Above this many pages a build uses two processes (below, starting and stitching cost more
+    # than the second core saves).
+    parallel_pages: int = 6000
+    # "auto": page bodies wait on disk, not in memory, from this many deputies * 2.5 pages on.
+    spool: str = "auto"
+    spool_pages: int = 20000
+    # CSVs summing to at least this are staged by a worker while pages are computed.
+    big_package_bytes: int = 50 * 1024 * 1024
+
+    def with_(self, **changes) -> Options:
+        return replace(self, **changes)
+
+    @property
+    def work(self) -> Path:
+        return Path(self.work_dir) if self.work_dir is not None else Path(self.out).resolve().parent
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def from_env(options: Options, environ: dict | None = None) -> Options:
+    """Apply the documented environment overrides."""
+    env = os.environ if environ is None else environ
+    changes: dict = {}
+    cache = env.get("DEPUTY_SITE_CACHE", "").strip()
+    if cache.lower() in ("off", "0", "no", "false"):
+        changes["cache_dir"] = None
+    elif cache:
+        changes["cache_dir"] = Path(cache)
+    spool = env.get("DEPUTY_SITE_SPOOL", "").strip().lower()
+    if spool in ("auto", "on", "off"):
+        changes["spool"] = spool
+    return replace(options, **changes) if changes else options

@@ -1,0 +1,124 @@
+"""Read, validate, stage the open data and compute every page: everything before rendering.
+
+The order is the data flow: descriptor → validation (errors stop here) → model → staged
+open-data package and Popolo export (the open-data page shows their sizes) → page modules.
+A big package's open data is staged by a worker while the pages are computed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..descriptor import read_package
+from ..errors import GeneratorError
+from ..model import load_dataset
+from ..options import Options
+from ..outputs import open_data, popolo
+from ..pages import PAGE_MODULES, PageDoc, SiteContext, checked
+from ..store import Store
+from ..workers import Pool
+from . import incremental
+from .parallel import Spool, SpoolReader, release_free_memory
+
+
+class InvalidData(GeneratorError):
+    """The data package has errors; str() lists them (never a private value)."""
+
+    def __init__(self, problems: list) -> None:
+        self.problems = problems
+        lines = [f"{p.location()}: {p.message_zh} / {p.message_en}" for p in problems]
+        super().__init__(
+            f"数据包有 {len(problems)} 个错误，未发布 / {len(problems)} errors, not published\n" + "\n".join(lines)
+        )
+
+
+def resolve_as_of(cli_value: dt.date | None, package_raw: dict | None) -> dt.date:
+    """--as-of, else SOURCE_DATE_EPOCH, else the descriptor's x-data-date, else today."""
+    if cli_value:
+        return cli_value
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        except (ValueError, OverflowError, OSError):
+            pass
+    raw = (package_raw or {}).get("x-data-date")
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    return dt.date.today()
+
+
+@dataclass
+class Prepared:
+    site: SiteContext
+    docs: list[PageDoc]
+    staged: Path  # holds data/ (the open-data package) and popolo.json
+    loader: SpoolReader | None = None  # page bodies on disk (big sites), else None
+    stats: dict = field(default_factory=dict)
+
+
+def _csv_bytes(package, root: Path) -> int:
+    total = 0
+    for spec in package.tables.values():
+        with contextlib.suppress(OSError, TypeError):
+            total += (root / spec.path).stat().st_size
+    return total
+
+
+def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
+    """Raises InvalidData or DescriptorError (both GeneratorError)."""
+    data_dir = Path(opts.data_dir)
+    store = Store(opts.cache_dir)
+    package = read_package(data_dir)
+    day = resolve_as_of(opts.as_of, package.raw)
+    keep: dict = {}
+    if opts.validate:
+        errors = incremental.validate(store, data_dir, day, package, keep, pool)
+        if errors:
+            raise InvalidData(errors)
+    ds = keep.get("ds") or load_dataset(data_dir, package=package)
+    # Line numbers only serve validation messages; at province scale the map holds ~10M entries
+    # (about 1 GB) that no page needs.
+    ds.drop_lines()
+    release_free_memory()
+    site = SiteContext(ds=ds, as_of=day)
+    staged = work / "staged"
+    root = Path(ds.root)
+    big = pool is not None and _csv_bytes(package, root) >= opts.big_package_bytes
+    pending = pool.submit(open_data.stage, package, root.resolve(), day, staged / open_data.OUT) if big else None
+    site.popolo_size = popolo.stage(site, staged).size
+
+    def before(mod) -> None:
+        if "open_data" in getattr(mod, "NEEDS", ()) and site.open_data is None:
+            site.open_data = (
+                pending.result() if pending else open_data.stage(package, root, day, staged / open_data.OUT)
+            )
+
+    modules = {name: importlib.import_module(f"generator.pages.{name}") for name in PAGE_MODULES}
+    spool = opts.spool == "on" or (opts.spool != "off" and len(ds.deputies) * 2.5 >= opts.spool_pages)
+    stats: dict = {}
+    if spool:  # bodies to disk as they are made (peak memory: one module)
+        sp = Spool(work)
+        docs = []
+        for mod in modules.values():
+            before(mod)
+            docs.extend(sp.put(checked(d)) for d in mod.pages(site))
+        sp.close_writing()
+        loader = sp.reader()
+    else:
+        docs, stats = incremental.module_docs(
+            store, site, modules, lambda name: [checked(d) for d in modules[name].pages(site)], before
+        )
+        loader = None
+    before(modules["opendata"])  # staged whatever the pages needed: the site publishes it
+    return Prepared(site, docs, staged, loader, stats)

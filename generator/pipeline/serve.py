@@ -1,0 +1,46 @@
+"""`python -m generator serve` (`make serve`): live preview for staff.
+
+mkdocs serve on the project's mkdocs.yml; its deputy-site plugin (generator/plugin.py) runs
+the pipeline on every rebuild, re-reading and re-validating the data, with the store making
+a rebuild after a one-report edit take seconds. The data folder reaches the plugin through
+DEPUTY_SITE_DATA (the plugin's documented override).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..options import Options
+from .run import on_sigterm_exit
+
+DATA_ENV = "DEPUTY_SITE_DATA"
+
+
+def command(opts: Options, addr: str) -> int:
+    from mkdocs.commands.serve import serve  # only here: the preview server is for this command
+
+    data = Path(opts.data_dir)
+    if not data.is_dir():
+        print(f"错误 error: 数据目录不存在 / no data folder: {data}", file=sys.stderr)
+        return 1
+    os.environ[DATA_ENV] = str(data.resolve())
+    # SIGTERM (a stopped service, `timeout`) unwinds like Ctrl-C, so mkdocs removes its
+    # throwaway build folder instead of leaving it behind.
+    restore = on_sigterm_exit()
+    try:
+        serve(
+            str(opts.config_file),
+            dev_addr=addr,
+            livereload=True,
+            watch=[str(data.resolve()), str(Path(opts.config_file).resolve().parent / "generator" / "templates")],
+        )
+    except OSError as e:  # e.g. the port is taken
+        print(f"错误 error: 无法在 {addr} 启动预览 / cannot serve on {addr}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    except SystemExit as e:
+        return int(e.code or 0)
+    finally:
+        restore()
+    return 0

@@ -1,0 +1,99 @@
+"""The `deputy-site` mkdocs plugin (entry point), so the stack's own commands work:
+`mkdocs build`, `mkdocs serve` and `mkdocs gh-deploy` on the project's mkdocs.yml give the
+same files as `make site`, or stop with a Chinese and English message and a non-zero exit.
+
+Under `make site` the pipeline hands the plugin its pages (`preload`) and this class only
+renders (generator/site_adapter.py). Under mkdocs' own commands nothing was handed over, so
+the plugin runs the pipeline itself: `on_config` reads, validates, stages and computes the
+pages (an invalid package stops the build before anything is written) and points mkdocs at a
+fresh folder in a work folder beside the site; `on_post_build` writes every other file there
+(open data, feed, search index…) and swaps the finished folder in, so a failed build never
+leaves a partial site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+
+from .errors import GeneratorError
+from .options import DEFAULT_CACHE, Options, from_env
+from .pipeline import write_outputs
+from .pipeline.prepare import prepare
+from .pipeline.publish import Workspace, swap_in
+from .pipeline.run import on_sigterm_exit
+from .pipeline.serve import DATA_ENV
+from .site_adapter import SitePlugin, source_date_epoch
+
+
+class DeputySitePlugin(SitePlugin):
+    def __init__(self) -> None:
+        super().__init__()
+        self._standalone: dict | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if self.docs is None:
+            self._prepare(config)
+        return super().on_config(config)
+
+    def _prepare(self, config: MkDocsConfig) -> None:
+        base = Path(config.config_file_path).resolve().parent
+        data_dir = Path(os.environ.get(DATA_ENV) or self.config.data_dir)
+        if not data_dir.is_absolute():
+            data_dir = base / data_dir
+        try:
+            as_of = dt.date.fromisoformat(self.config.as_of) if self.config.as_of else None
+        except ValueError:
+            raise PluginError(f"deputy-site: as_of 不是日期 / is not a date: {self.config.as_of!r}") from None
+        site_dir = Path(config.site_dir).resolve()
+        opts = from_env(
+            Options(
+                data_dir=data_dir,
+                out=site_dir,
+                as_of=as_of,
+                validate=self.config.validate_data,
+                jobs=1,
+                cache_dir=DEFAULT_CACHE,
+                config_file=Path(config.config_file_path).resolve(),
+            )
+        )
+        ws = Workspace(opts.work).__enter__()
+        restore = on_sigterm_exit()
+        try:
+            prep = prepare(opts, ws.dir)
+        except GeneratorError as e:
+            ws.__exit__(None, None, None)
+            restore()
+            raise PluginError(f"deputy-site: 数据包未通过，网站未改动 / not built, site left untouched:\n{e}") from None
+        self.preload(prep.site, prep.docs, html_loader=prep.loader)
+        self._standalone = {"ws": ws, "prep": prep, "out": site_dir, "restore": restore}
+        # mkdocs writes into a fresh folder; on_post_build swaps it in when everything is there
+        config.site_dir = str(ws.folder("site"))
+        os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch(prep.site.as_of))
+        config.watch.append(str(data_dir))
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        super().on_post_build(config)
+        st = self._standalone
+        if st is None:
+            return
+        try:
+            write_outputs(st["prep"], Path(config.site_dir))
+            swap_in(Path(config.site_dir), st["out"], st["ws"].folder("trash"))
+        finally:
+            config.site_dir = str(st["out"])  # gh-deploy publishes config.site_dir next
+            self._finish()
+
+    def on_build_error(self, error: Exception) -> None:
+        if self._standalone is not None:
+            self._finish()
+
+    def _finish(self) -> None:
+        st, self._standalone = self._standalone, None
+        if st is not None:
+            st["ws"].__exit__(None, None, None)
+            st["restore"]()
