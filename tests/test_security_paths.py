@@ -8,6 +8,7 @@ of bodies and photos, and photos in the Popolo export.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -32,8 +33,31 @@ def _replace_id(pkg: Path, old: str, new: str) -> None:
         p.write_text(pat.sub(lambda _m: new, text), encoding="utf-8")
 
 
+AS_OF = dt.date(2026, 11, 20)  # the fixture's data date (tests/fixtures/tiny/README.md)
+
+# Where each fixture id is defined: its table and line (header = line 1). The tables that refer
+# to it (deputy_id, area_id …) are checked as foreign keys, with no pattern of their own, so the
+# defining row is the one flagged.
+ID_ROWS = {
+    "d01": ("deputies.csv", 2),
+    "s01": ("stations.csv", 2),
+    "g01": ("groups.csv", 2),
+    "r01": ("reports.csv", 2),
+    "sg01": ("suggestions.csv", 2),
+    "a-town": ("areas.csv", 3),
+    "cy09": ("congresses.csv", 3),
+}
 # each unsafe id once, in turn as a deputy, station, group, report, suggestion, area and congress id
-ID_CASES = [(bad, ["d01", "s01", "g01", "r01", "sg01", "a-town", "cy09"][i % 7]) for i, bad in enumerate(BAD_IDS)]
+ID_CASES = [(bad, list(ID_ROWS)[i % 7]) for i, bad in enumerate(BAD_IDS)]
+
+
+def _errors(pkg: Path) -> list[tuple]:
+    return sorted((p.file, p.row, p.field, p.code) for p in validate_package(pkg, AS_OF) if p.severity == "error")
+
+
+def test_the_fixture_has_no_errors():
+    """So that every error below comes from the one value each test changes."""
+    assert _errors(TINY) == []
 
 
 @pytest.mark.parametrize("bad, table_id", ID_CASES)
@@ -41,9 +65,11 @@ def test_schema_rejects_unsafe_ids(tmp_path, bad, table_id):
     pkg = tmp_path / "data"
     shutil.copytree(TINY, pkg)
     _replace_id(pkg, table_id, bad)
-    errors = [p for p in validate_package(pkg) if p.severity == "error"]
-    assert errors, f"{table_id} → {bad!r} was accepted"
-    assert all(p.file for p in errors)
+    file, row = ID_ROWS[table_id]
+    expected = [(file, row, "id", "unsafe-id")]
+    if table_id == "r01":  # the body path reports/r01.md contains the id, so it became unsafe too
+        expected.append(("reports.csv", row, "body", "pattern-mismatch"))
+    assert _errors(pkg) == sorted(expected), f"{table_id} → {bad!r}"
 
 
 @pytest.mark.parametrize(
@@ -54,8 +80,8 @@ def test_schema_rejects_unsafe_body_paths(tmp_path, body):
     shutil.copytree(TINY, pkg)
     p = pkg / "reports.csv"
     p.write_text(p.read_text(encoding="utf-8").replace("reports/r02.md", body), encoding="utf-8")
-    errors = [(e.file, e.row, e.field) for e in validate_package(pkg) if e.severity == "error"]
-    assert ("reports.csv", 3, "body") in errors
+    # not an id, so the general code; no body-missing: an unsafe path is never looked up
+    assert _errors(pkg) == [("reports.csv", 3, "body", "pattern-mismatch")]
 
 
 @pytest.mark.slow

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
+from pathlib import Path
 
+import nh3
 import pytest
 
 from generator.sanitize import (
@@ -18,8 +22,45 @@ from generator.sanitize import (
     markdown_to_safe_html as md,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 REL = 'rel="noopener noreferrer nofollow"'
 DEAD = f"<p><a {REL}>x</a></p>"  # an unsafe link keeps its words and loses its target
+
+
+def test_the_real_cleaner_runs_on_every_call(monkeypatch):
+    """These tests check the sanitizer only if it runs: no memo (in memory or in a cache
+    folder) may answer `markdown_to_safe_html`. A payload no run has seen before goes through
+    it twice; nh3's cleaner must see it both times, and it is what removes the dangerous parts."""
+    real_clean = nh3.clean
+    calls: list[tuple[str, str]] = []
+
+    def counting_clean(html, *args, **kwargs):
+        out = real_clean(html, *args, **kwargs)
+        calls.append((html, out))
+        return out
+
+    monkeypatch.setattr(nh3, "clean", counting_clean)
+    nonce = uuid.uuid4().hex
+    src = f"[{nonce}](javascript:alert(1)) ![{nonce}](https://evil.example/{nonce}.png) <script>alert(1)</script>"
+    clean = f'<p><a {REL}>{nonce}</a> <img alt="{nonce}"> &lt;script&gt;alert(1)&lt;/script&gt;</p>'
+    first = md(src)
+    second = md(src)
+    assert first == clean
+    assert second == clean
+    assert len(calls) == 2, (
+        f"nh3.clean ran {len(calls)} times for 2 calls of markdown_to_safe_html: "
+        "something memoises the sanitizer (generator/sanitize.py, generator/cache.py)"
+    )
+    for fed, out in calls:  # the cleaner, not only the Markdown step, did the work
+        assert 'href="javascript:' in fed and "https://evil.example/" in fed
+        assert "javascript:" not in out and "evil.example" not in out and "<script" not in out
+
+
+def test_the_session_cache_is_not_the_checkouts():
+    """tests/conftest.py gives the session its own empty build cache, outside the checkout."""
+    folder = Path(os.environ.get("DEPUTY_SITE_CACHE", ""))
+    assert folder.is_absolute() and folder.is_dir()
+    assert not folder.resolve().is_relative_to(ROOT)
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 the open-data and feed outputs, checked against the tiny fixture (tests/fixtures/tiny, whose
 README lists every mandate's status as of 2026-11-20).
 
-Golden files (tests/golden/sections/*.html) hold generated page bodies; refresh them with
-UPDATE_GOLDEN=1 after a deliberate change and review the diff.
+Golden files (tests/golden/sections/*.html) hold generated page bodies. A missing or different
+one fails; UPDATE_GOLDEN=1 writes it (and still fails that run) after a deliberate change: review
+the diff, then run again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -68,11 +70,48 @@ def section(page_html: str, anchor: str) -> str:
 
 
 def check_golden(name: str, text: str) -> None:
+    """`text` must equal tests/golden/sections/`name`. A missing golden file is a failure, never
+    written silently. With UPDATE_GOLDEN=1 a missing or different file is (re)written and the test
+    still fails, so the new file is reviewed (git diff) and the next run, without it, passes."""
     path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1" or not path.exists():
+    rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    if old == text:
+        return
+    if os.environ.get("UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (UPDATE_GOLDEN=1 to refresh)"
+        pytest.fail(
+            f"{rel} {'written' if old is None else 'updated'} (UPDATE_GOLDEN=1): review it with "
+            f"`git diff -- {rel}` (a new file: `git status`), then run again without UPDATE_GOLDEN",
+            pytrace=False,
+        )
+    if old is None:
+        pytest.fail(
+            f"golden file {rel} is missing. If the page is right, create it deliberately: "
+            f"UPDATE_GOLDEN=1 .venv/bin/python -m pytest {Path(__file__).relative_to(ROOT)}, "
+            "then review and commit it",
+            pytrace=False,
+        )
+    assert text == old, f"{name} differs from its golden file {rel} (after a deliberate change: UPDATE_GOLDEN=1)"
+
+
+def test_a_missing_golden_file_fails_and_is_written_only_on_request(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "GOLDEN", tmp_path)
+    monkeypatch.delenv("UPDATE_GOLDEN", raising=False)
+    with pytest.raises(pytest.fail.Exception, match="missing.*UPDATE_GOLDEN=1"):
+        check_golden("new.html", "<p>x</p>")
+    assert not (tmp_path / "new.html").exists()
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    with pytest.raises(pytest.fail.Exception, match="written"):  # the writing run fails too
+        check_golden("new.html", "<p>x</p>")
+    assert (tmp_path / "new.html").read_text(encoding="utf-8") == "<p>x</p>"
+    check_golden("new.html", "<p>x</p>")  # unchanged: passes, even with UPDATE_GOLDEN=1
+    monkeypatch.delenv("UPDATE_GOLDEN")
+    check_golden("new.html", "<p>x</p>")
+    with pytest.raises(AssertionError, match="differs"):
+        check_golden("new.html", "<p>y</p>")
+    assert (tmp_path / "new.html").read_text(encoding="utf-8") == "<p>x</p>"
 
 
 # -- page set -------------------------------------------------------------------------------
