@@ -46,7 +46,7 @@ import: $(STAMP)
 
 # Generated files kept in git (tests fail when they are stale): blank Excel template, data dictionary.
 templates: $(STAMP)
-	$(PY) -m generator.xlsx_templates $(DATA) --out docs/templates/data-template.xlsx
+	$(PY) -m generator.staff.xlsx_templates $(DATA) --out docs/templates/data-template.xlsx
 
 dictionary: $(STAMP)
 	$(PY) -m generator.dictionary $(DATA) --out docs/data-dictionary.md

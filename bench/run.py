@@ -66,7 +66,7 @@ def machine() -> dict:
 
 def _demo_version() -> str:
     h = hashlib.sha256()
-    for p in ("generator/demo.py", "generator/demo_text.py", "data/datapackage.yaml", "data/rules.yaml"):
+    for p in ("generator/staff/demo.py", "generator/staff/demo_text.py", "data/datapackage.yaml", "data/rules.yaml"):
         h.update((ROOT / p).read_bytes())
     return h.hexdigest()[:16]
 

@@ -86,7 +86,7 @@ def measure(scale: str, data: Path | None, work: Path, queries: list[str], docs_
     else:
         t0 = time.perf_counter()
         if data is None:
-            from generator.demo import generate
+            from generator.staff.demo import generate
 
             data = work / "data"
             generate(scale, 1, data)

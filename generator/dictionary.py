@@ -8,7 +8,6 @@ stale. Run `python -m generator.dictionary [DATA_DIR] [--out FILE]` to rewrite i
 from __future__ import annotations
 
 import argparse
-import importlib
 import re
 import sys
 from pathlib import Path
@@ -16,6 +15,8 @@ from typing import Any
 
 from .descriptor import FieldSpec, Package, TableSpec, read_package
 from .rules import Rules, read_rules
+from .validate.codes import CODES
+from .validate.import_codes import IMPORT_CODES
 
 DOC_PATH = Path("docs/data-dictionary.md")
 
@@ -112,42 +113,21 @@ def constraints_text(f: FieldSpec) -> str:
 
 
 def code_catalogue() -> list[dict[str, str]]:
-    """Every validator code as {code, severity, zh, en}; empty until the validator exists.
-
-    Accepts either a mapping code → object/dict or a list of such objects, so the dictionary
-    does not break if the catalogue's shape is refined.
-    """
-    try:
-        mod = importlib.import_module("generator.validate.codes")
-    except ImportError:
-        return []
-    raw: Any = None
-    for name in ("CODES", "CATALOGUE", "CATALOG"):
-        raw = getattr(mod, name, None)
-        if raw is not None:
-            break
-    if raw is None:
-        return []
-    items = list(raw.items()) if isinstance(raw, dict) else [(None, v) for v in raw]
-    out = []
-    for key, v in items:
-        get = (lambda k, v=v: v.get(k)) if isinstance(v, dict) else (lambda k, v=v: getattr(v, k, None))
-        code = get("code") or key
-        out.append(
-            {
-                "code": str(code),
-                "severity": str(get("severity") or ""),
-                "zh": str(get("title_zh") or get("message_zh") or get("zh") or get("meaning_zh") or ""),
-                "en": str(get("title_en") or get("message_en") or get("en") or get("meaning_en") or ""),
-                "hint_zh": str(get("hint_zh") or ""),
-            }
-        )
+    """Every validator code as {code, severity, zh, en, hint_zh}, sorted by code."""
+    out = [
+        {
+            "code": c.code,
+            "severity": c.severity,
+            "zh": c.title_zh or c.message_zh,
+            "en": c.title_en or c.message_en,
+            "hint_zh": c.hint_zh,
+        }
+        for c in CODES.values()
+    ]
     return sorted(out, key=lambda d: d["code"])
 
 
 def import_codes() -> list[dict[str, str]]:
-    from .xlsx_import import IMPORT_CODES
-
     return [
         {"code": c, "severity": sev, "zh": zh, "en": en, "hint_zh": ""}
         for c, (sev, zh, en) in sorted(IMPORT_CODES.items())

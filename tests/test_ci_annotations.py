@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from generator import ci_annotations
 from generator.problems import Problem, to_json
+from generator.staff import ci_annotations
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,11 +78,11 @@ def test_ci_files_run_make_validate_on_push_and_pull_request():
     steps = gh["jobs"]["validate"]["steps"]
     runs = [s.get("run", "") for s in steps]
     assert any(r.startswith("make validate") for r in runs)
-    assert any("generator.ci_annotations github" in r for r in runs)
+    assert any("generator.staff.ci_annotations github" in r for r in runs)
     gl = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     job = gl["validate"]
     assert job["script"] == ['make validate DATA="$DATA"']
-    assert any("generator.ci_annotations gitlab" in s for s in job["after_script"])
+    assert any("generator.staff.ci_annotations gitlab" in s for s in job["after_script"])
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
     assert job["artifacts"]["when"] == "always"
     sources = [r["if"] for r in job["rules"]]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import demo
 from generator.cli import main
+from generator.staff import demo
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

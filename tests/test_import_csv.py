@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.xlsx_import import decode_csv, run_import
+from generator.staff.xlsx_import import decode_csv, run_import
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 AS_OF = dt.date(2026, 6, 1)

@@ -8,8 +8,15 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from generator.descriptor import read_package
-from generator.xlsx_import import match_header, match_table
-from generator.xlsx_templates import NOTES_SHEET, TEMPLATE_PATH, build_workbook, sheet_cells, sheet_name, workbook_bytes
+from generator.staff.xlsx_import import match_header, match_table
+from generator.staff.xlsx_templates import (
+    NOTES_SHEET,
+    TEMPLATE_PATH,
+    build_workbook,
+    sheet_cells,
+    sheet_name,
+    workbook_bytes,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = read_package(ROOT / "data")

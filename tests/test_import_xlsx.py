@@ -14,8 +14,8 @@ from openpyxl import Workbook
 
 from generator.descriptor import read_package
 from generator.dictionary import enum_labels
-from generator.xlsx_import import run_import
-from generator.xlsx_templates import build_workbook, sheet_name
+from generator.staff.xlsx_import import run_import
+from generator.staff.xlsx_templates import build_workbook, sheet_name
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 AS_OF = dt.date(2026, 6, 1)

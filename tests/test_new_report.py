@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.new_report import REPORT_PARTS
+from generator.staff.new_report import REPORT_PARTS
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 

@@ -1,4 +1,4 @@
-"""Word pools and text templates for the fictional demo data (`generator/demo.py`).
+"""Word pools and text templates for the fictional demo data (`generator/staff/demo.py`).
 
 Everything here is invented. Place names are built from syllable pools so they read like
 Chinese place names without naming a real place on purpose; person names are drawn from

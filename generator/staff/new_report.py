@@ -17,8 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .model import Dataset, Mandate, load_dataset
-from .schedule import DUE, OVERDUE, mandate_status, term_year
+from ..model import Dataset, Mandate, load_dataset
+from ..schedule import DUE, OVERDUE, mandate_status, term_year
 
 # The five parts of a duty report (DESIGN.md section 1, the Hunan bulletin).
 REPORT_PARTS = (

@@ -1,8 +1,8 @@
 """Turn `python -m generator validate --json` output into CI annotations.
 
     python -m generator validate data --json > validation.json
-    python -m generator.ci_annotations github --data-dir data < validation.json
-    python -m generator.ci_annotations gitlab --data-dir data < validation.json > gl-code-quality-report.json
+    python -m generator.staff.ci_annotations github --data-dir data < validation.json
+    python -m generator.staff.ci_annotations gitlab --data-dir data < validation.json > gl-code-quality-report.json
 
 github: one workflow command per problem (`::error file=data/x.csv,line=14,title=code::message`),
         which GitHub Actions shows on the file and line of the commit or pull request.
@@ -99,7 +99,8 @@ def read_problems(fh: TextIO) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m generator.ci_annotations", description="校验结果 → CI 注释 / validation JSON → CI annotations"
+        prog="python -m generator.staff.ci_annotations",
+        description="校验结果 → CI 注释 / validation JSON → CI annotations",
     )
     ap.add_argument("format", choices=["github", "gitlab"])
     ap.add_argument("input", nargs="?", help="JSON file (default: standard input)")

@@ -25,46 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .descriptor import DescriptorError, FieldSpec, Package, TableSpec, find_descriptor, read_package
-from .dictionary import enum_labels, table_zh
-from .problems import ERROR, WARNING, Problem, count, sort_problems
-from .rules import RULES_FILE
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+
+from ..descriptor import DescriptorError, FieldSpec, Package, TableSpec, find_descriptor, read_package
+from ..dictionary import enum_labels, table_zh
+from ..problems import ERROR, WARNING, Problem, count, sort_problems
+from ..rules import RULES_FILE
+from ..validate import validate_package  # the project's validator, same rules as `make validate`
+from ..validate.import_codes import IMPORT_CODES
 from .xlsx_templates import NOTES_SHEET, PRIVATE_MARK, sheet_name
-
-INFO = "info"
-
-# code → (severity, 中文, English); listed in the data dictionary
-IMPORT_CODES: dict[str, tuple[str, str, str]] = {
-    "import-file-type": (
-        ERROR,
-        "不支持的文件类型（只接受 .xlsx、.csv 或存放 .csv 的文件夹）",
-        "unsupported file type (only .xlsx, .csv or a folder of .csv)",
-    ),
-    "import-unreadable": (ERROR, "文件无法打开或已损坏", "the file cannot be opened or is damaged"),
-    "import-no-descriptor": (ERROR, "目标文件夹中没有 datapackage.yaml", "the target folder has no datapackage.yaml"),
-    "import-encoding": (
-        ERROR,
-        "CSV 文件既不是 UTF-8 也不是 GB18030 编码，无法可靠读取",
-        "the CSV file is neither UTF-8 nor GB18030; it cannot be read reliably",
-    ),
-    "import-converted": (INFO, "CSV 文件已从 GB18030 转换为 UTF-8", "the CSV file was converted from GB18030 to UTF-8"),
-    "import-unknown-sheet": (
-        WARNING,
-        "工作表或文件名不对应任何数据表，已忽略",
-        "the sheet or file matches no table and was skipped",
-    ),
-    "import-duplicate-table": (ERROR, "同一数据表出现了两次", "the same table was given twice"),
-    "import-no-header": (ERROR, "找不到表头行", "no header row found"),
-    "import-unknown-column": (ERROR, "表头不对应该表的任何字段", "a header matches no field of the table"),
-    "import-duplicate-column": (ERROR, "同一字段出现了两列", "the same field appears in two columns"),
-    "import-missing-column": (ERROR, "缺少必填字段的列", "a column for a required field is missing"),
-    "import-cell-error": (
-        ERROR,
-        "单元格是公式错误值（如 #N/A、#REF!）",
-        "the cell holds a formula error (e.g. #N/A, #REF!)",
-    ),
-    "import-no-tables": (ERROR, "没有可导入的数据表", "nothing to import"),
-}
 
 _EXCEL_ERRORS = {
     "#N/A",
@@ -182,8 +153,6 @@ def to_schema_text(f: FieldSpec, value: Any, src: SourceTable | None = None) -> 
     if isinstance(value, (int, float)):
         if f.type == "date" and 10000 < value < 100000:
             # a date cell that lost its date format: Excel serial day number
-            from openpyxl.utils.datetime import from_excel
-
             if src is not None:
                 src.dates_converted += 1
             return from_excel(value).date().isoformat()
@@ -220,8 +189,6 @@ def to_schema_text(f: FieldSpec, value: Any, src: SourceTable | None = None) -> 
 
 def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: list[Problem], letters: bool) -> None:
     """Header + data rows (row number, values) → src.rows. `letters`: name columns A, B, …"""
-    from openpyxl.utils import get_column_letter
-
     t = src.table
     it = iter(grid)
     header: tuple = ()
@@ -271,8 +238,6 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
 
 
 def read_workbook(path: Path, pkg: Package, problems: list[Problem]) -> list[SourceTable]:
-    from openpyxl import load_workbook
-
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for damaged files
@@ -527,8 +492,6 @@ def run_import(file: Path, out_dir: Path, as_of: dt.date | None = None, stream=N
     validator_problems: list[Problem] = []
     by_path = {s.table.path: s for s in sources}
     if sources and not any(p.severity == ERROR for p in problems):
-        from .validate import validate_package  # the project's validator, same rules as `make validate`
-
         with tempfile.TemporaryDirectory(prefix="import-") as td:
             tmp = Path(td)
             _copy_package(out_dir, tmp, pkg, {s.table.name for s in sources})

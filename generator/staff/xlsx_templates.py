@@ -5,7 +5,7 @@ drop-downs for enum and yes/no fields, text format for text columns (so an ID-ca
 phone number is not turned into a number), and a first sheet 说明 with every field described.
 The same sheet and header rules are what `import` reads back (`sheet_name`, `header_text`).
 
-`python -m generator.xlsx_templates [DATA_DIR] [--out FILE]` (or `make templates`) writes
+`python -m generator.staff.xlsx_templates [DATA_DIR] [--out FILE]` (or `make templates`) writes
 docs/templates/data-template.xlsx; the bytes are deterministic (fixed zip timestamps).
 """
 
@@ -24,8 +24,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .descriptor import FieldSpec, Package, TableSpec, read_package
-from .dictionary import TYPE_ZH, constraints_text, enum_labels, table_zh
+from ..descriptor import FieldSpec, Package, TableSpec, read_package
+from ..dictionary import TYPE_ZH, constraints_text, enum_labels, table_zh
 
 TEMPLATE_PATH = Path("docs/templates/data-template.xlsx")
 NOTES_SHEET = "说明"
@@ -200,7 +200,8 @@ def sheet_cells(wb) -> dict[str, list[tuple]]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m generator.xlsx_templates", description="生成空白 Excel 模板 / write the blank Excel template"
+        prog="python -m generator.staff.xlsx_templates",
+        description="生成空白 Excel 模板 / write the blank Excel template",
     )
     p.add_argument("data_dir", nargs="?", default="data")
     p.add_argument("--out", default=str(TEMPLATE_PATH))

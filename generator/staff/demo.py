@@ -24,15 +24,15 @@ from pathlib import Path
 
 import yaml
 
+from ..schedule import term_year
 from . import demo_text as T
-from .schedule import term_year
 
 AS_OF = dt.date(2026, 11, 20)  # the demo's "data as of" date (x-data-date)
 LAST_DAY = AS_OF - dt.timedelta(days=1)  # nothing in the demo happens on or after AS_OF
 ACTIVITY_YEARS = (2023, 2024, 2025, 2026)
 CONTACT_YEARS = (2022, 2023, 2024, 2025, 2026)
 TERM_END = dt.date(2026, 12, 31)
-SOURCE_DATA = Path(__file__).resolve().parent.parent / "data"
+SOURCE_DATA = Path(__file__).resolve().parents[2] / "data"
 NUM_ZH = "一二三四五六七八九十"
 
 

@@ -1,0 +1,46 @@
+"""The catalogue of every problem code the Excel/CSV import (`python -m generator import`) emits.
+
+Kept here, next to the validator's catalogue (`codes.py`), rather than in the importer: the data
+dictionary lists these codes, and the dictionary belongs to the data layer, which never imports
+the staff tools in `generator/staff/`. This module imports nothing from the project but
+`problems`.
+"""
+
+from __future__ import annotations
+
+from ..problems import ERROR, WARNING
+
+INFO = "info"
+
+# code → (severity, 中文, English); listed in the data dictionary
+IMPORT_CODES: dict[str, tuple[str, str, str]] = {
+    "import-file-type": (
+        ERROR,
+        "不支持的文件类型（只接受 .xlsx、.csv 或存放 .csv 的文件夹）",
+        "unsupported file type (only .xlsx, .csv or a folder of .csv)",
+    ),
+    "import-unreadable": (ERROR, "文件无法打开或已损坏", "the file cannot be opened or is damaged"),
+    "import-no-descriptor": (ERROR, "目标文件夹中没有 datapackage.yaml", "the target folder has no datapackage.yaml"),
+    "import-encoding": (
+        ERROR,
+        "CSV 文件既不是 UTF-8 也不是 GB18030 编码，无法可靠读取",
+        "the CSV file is neither UTF-8 nor GB18030; it cannot be read reliably",
+    ),
+    "import-converted": (INFO, "CSV 文件已从 GB18030 转换为 UTF-8", "the CSV file was converted from GB18030 to UTF-8"),
+    "import-unknown-sheet": (
+        WARNING,
+        "工作表或文件名不对应任何数据表，已忽略",
+        "the sheet or file matches no table and was skipped",
+    ),
+    "import-duplicate-table": (ERROR, "同一数据表出现了两次", "the same table was given twice"),
+    "import-no-header": (ERROR, "找不到表头行", "no header row found"),
+    "import-unknown-column": (ERROR, "表头不对应该表的任何字段", "a header matches no field of the table"),
+    "import-duplicate-column": (ERROR, "同一字段出现了两列", "the same field appears in two columns"),
+    "import-missing-column": (ERROR, "缺少必填字段的列", "a column for a required field is missing"),
+    "import-cell-error": (
+        ERROR,
+        "单元格是公式错误值（如 #N/A、#REF!）",
+        "the cell holds a formula error (e.g. #N/A, #REF!)",
+    ),
+    "import-no-tables": (ERROR, "没有可导入的数据表", "nothing to import"),
+}
