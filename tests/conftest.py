@@ -1,12 +1,13 @@
 """Session-wide isolation: the tests neither use nor change the checkout's own state.
 
-- Build cache: generator/cache.py keeps memo results, rendered pages and page modules under
-  `<repo>/.cache/` unless DEPUTY_SITE_CACHE names another folder. A test answered from the
-  developer's cache tests nothing (the sanitizer's security tests were once answered 73 of 73
-  times by a memo), and a test run must not rewrite that cache. So the whole session gets a
-  fresh, empty cache folder, set in os.environ before any test module is imported (subprocesses
-  inherit it) and removed at the end. A test that wants its own cache, or none, still sets
-  DEPUTY_SITE_CACHE itself (monkeypatch restores the session folder afterwards).
+- Build store: the commands (`python -m generator build`, mkdocs through generator/plugin.py)
+  keep their store (generator/store.py) in `<repo>/.cache/` unless DEPUTY_SITE_CACHE names another
+  folder (or `off`). A test answered from the developer's store tests nothing (the sanitizer's
+  security tests were once answered 73 of 73 times by a memo there), and a test run must not
+  rewrite it. So the whole session gets a fresh, empty folder, set in os.environ before any test
+  module is imported (subprocesses inherit it) and removed at the end. A test that wants its own
+  store, or none, still sets DEPUTY_SITE_CACHE itself (monkeypatch restores the session folder).
+  Library calls (`Options(...)` without `from_env`) use no store at all.
 - Guard: no test may change the checkout's `data/` (the demo package the site is built from)
   or `.cache/`. After every test (fixture teardown included) both are compared with how they
   were; a change fails that test's teardown with the paths that changed, and fails the session.
@@ -29,30 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 CACHE = ROOT / ".cache"
 
-# Known writers into <repo>/.cache that the tests cannot redirect (generator code, not test
-# code): reported in the summary instead of failed, and only while the generator still has the
-# writer (its source file contains the marker). Remove an entry once the writer is gone.
-KNOWN_CACHE_WRITERS = {
-    ".cache/jinja": (
-        "generator/site_adapter.py",
-        "FileSystemBytecodeCache",
-        "on_env keeps jinja bytecode in ROOT/.cache/jinja whatever DEPUTY_SITE_CACHE says",
-    ),
-}
-
-
-def _active_writers() -> dict[str, str]:
-    out = {}
-    for prefix, (source, marker, what) in KNOWN_CACHE_WRITERS.items():
-        try:
-            if marker in (ROOT / source).read_text(encoding="utf-8"):
-                out[prefix] = f"{source}: {what}"
-        except OSError:
-            pass
-    return out
-
-
-_state: dict = {"violations": [], "tolerated": set()}
+_state: dict = {"violations": []}
 
 
 # -- the session's own cache folder --------------------------------------------------------------
@@ -65,8 +43,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _state["cache_dir"] = folder
     _state["previous"] = os.environ.get("DEPUTY_SITE_CACHE")
     os.environ["DEPUTY_SITE_CACHE"] = folder
-    # atexit runs last-registered first: registered now, before the generator registers its own
-    # exit-time cache saves, this removal runs after them and nothing is left behind.
+    # atexit runs last-registered first: registered now, before anything the tests import can
+    # register an exit-time write into the folder, this removal runs after it.
     atexit.register(shutil.rmtree, folder, True)
 
 
@@ -140,16 +118,7 @@ def _diff(before: dict, after: dict) -> list[str]:
     return lines
 
 
-def _known_writer(line: str) -> str | None:
-    path = line.split(maxsplit=1)[1]
-    for prefix in _state["writers"]:
-        if path == prefix or path.startswith(prefix + "/"):
-            return prefix
-    return None
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
-    _state["writers"] = _active_writers()
     _state["baseline"] = _fingerprint()
     _state["data_hashes"] = _hash_tree(DATA)
 
@@ -163,20 +132,14 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem):
         after = _fingerprint()
         changes = _diff(_state["baseline"], after)
         _state["baseline"] = after  # the next test is judged on its own changes
-        hard = []
-        for line in changes:
-            known = _known_writer(line)
-            if known:
-                _state["tolerated"].add((item.nodeid, known))
-            else:
-                hard.append(line)
-        if hard:
-            _state["violations"].append((item.nodeid, hard))
-            shown = "\n  ".join(hard[:20]) + (f"\n  … and {len(hard) - 20} more" if len(hard) > 20 else "")
+        if changes:
+            _state["violations"].append((item.nodeid, changes))
+            shown = "\n  ".join(changes[:20]) + (f"\n  … and {len(changes) - 20} more" if len(changes) > 20 else "")
             pytest.fail(
                 f"this test (or a fixture it ended) changed the checkout's data/ or .cache/:\n  {shown}\n"
-                "copy the package into tmp_path before changing it; the build cache is DEPUTY_SITE_CACHE "
-                "(tests/conftest.py). Restore data/ with `git checkout -- data/` (or `make demo`).",
+                "copy the package into tmp_path before changing it; the build store is DEPUTY_SITE_CACHE "
+                "(tests/conftest.py). Restore data/ with `git checkout -- data/` (or `make demo`). "
+                "(Or something outside this test run changed them meanwhile.)",
                 pytrace=False,
             )
 
@@ -202,8 +165,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
             for line in lines[:50]:
                 tr.write_line(f"  {line}")
         tr.write_line("data/ and .cache/ must stay as they were (tests/conftest.py); the run is failed.", red=True)
-    if _state["tolerated"]:
-        tr.section("known writers into <repo>/.cache (generator code, not fixed here)", sep="-")
-        for prefix in sorted({p for _n, p in _state["tolerated"]}):
-            nodes = sorted(n for n, p in _state["tolerated"] if p == prefix)
-            tr.write_line(f"{prefix}: {_state['writers'][prefix]} (first seen in {nodes[0]})")

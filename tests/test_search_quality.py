@@ -16,8 +16,8 @@ import pytest
 import yaml
 from search_support import needs_node, run_queries
 
-from generator.build import prepare
 from generator.outputs.search_index import docs_from_pages
+from generator.pipeline import pages
 from generator.search import build
 
 try:
@@ -92,9 +92,9 @@ class Demo:
 def county(tmp_path_factory) -> Demo:
     tmp = tmp_path_factory.mktemp("search-county")
     generate("county", 1, tmp / "data")
-    _site, pages = prepare(tmp / "data", validate=False)
-    build(docs_from_pages(pages), tmp / "out")
-    return Demo(data=tmp / "data", index=tmp / "out/search/idx", titles={p.url: p.title for p in pages})
+    _site, docs = pages(tmp / "data", validate=False)
+    build(docs_from_pages(docs), tmp / "out")
+    return Demo(data=tmp / "data", index=tmp / "out/search/idx", titles={d.url: d.title for d in docs})
 
 
 def _matches(res: dict, rule: dict) -> bool:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import prepare, publish
+from generator.options import Options
 from generator.pages import UnsafePagePath
+from generator.pipeline import build, pages
 from generator.sanitize import package_path, safe_page_path
 from generator.validate import validate_package
 
@@ -92,7 +93,7 @@ def test_unvalidated_build_refuses_ids_that_escape(tmp_path, bad):
     shutil.copytree(TINY, pkg)
     _replace_id(pkg, "d01", bad)
     with pytest.raises(UnsafePagePath):
-        prepare(pkg, validate=False)
+        pages(pkg, validate=False)
 
 
 @pytest.mark.slow
@@ -107,9 +108,8 @@ def test_unvalidated_build_never_reads_files_outside_the_package(tmp_path):
     text = text.replace("reports/r02.md", str(secret)).replace("reports/r03.md", "../../secret.md")
     text = text.replace("reports/r04.md", "reports/link.md")
     p.write_text(text, encoding="utf-8")
-    site, docs = prepare(pkg, validate=False)
     out = tmp_path / "out" / "site"
-    publish(site, docs, out)
+    build(Options(data_dir=pkg, out=out, validate=False))
     hits = [f for f in out.rglob("*") if f.is_file() and b"TOP-SECRET" in f.read_bytes()]
     assert hits == []
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["site"]

@@ -49,7 +49,7 @@ def test_the_real_cleaner_runs_on_every_call(monkeypatch):
     assert second == clean
     assert len(calls) == 2, (
         f"nh3.clean ran {len(calls)} times for 2 calls of markdown_to_safe_html: "
-        "something memoises the sanitizer (generator/sanitize.py, generator/cache.py)"
+        "something memoises the sanitizer (generator/sanitize.py)"
     )
     for fed, out in calls:  # the cleaner, not only the Markdown step, did the work
         assert 'href="javascript:' in fed and "https://evil.example/" in fed
