@@ -66,14 +66,12 @@ def _sizes(paths: list[Path]) -> dict:
 
 
 def measure(scale: str, data: Path | None, work: Path, queries: list[str], docs_cache: Path | None = None) -> dict:
-    from generator.build import (
-        prepare,  # noqa: F401  (imports the page modules)
-        resolve_as_of,
-    )
     from generator.descriptor import read_package
     from generator.model import load_dataset
+    from generator.outputs import open_data
     from generator.outputs.search_index import docs_from_pages
     from generator.pages import SiteContext, all_pages
+    from generator.pipeline import resolve_as_of
     from generator.search import build
     from generator.search.finder import write_finder
 
@@ -96,6 +94,8 @@ def measure(scale: str, data: Path | None, work: Path, queries: list[str], docs_
         package = read_package(data)
         ds = load_dataset(data, package=package)
         site = SiteContext(ds=ds, as_of=resolve_as_of(None, package.raw))
+        # the open-data page shows the staged files' sizes (the pipeline stages them first)
+        site.open_data = open_data.stage(package, Path(data), site.as_of, work / "staged" / open_data.OUT)
         docs, n_pages = [], 0
         for chunk in _batched(all_pages(site), 2000):  # keep only what search needs
             n_pages += len(chunk)
