@@ -19,11 +19,7 @@ from search_support import needs_node, run_queries
 from generator.outputs.search_index import docs_from_pages
 from generator.pipeline import pages
 from generator.search import build
-
-try:
-    from generator.staff.demo import generate
-except ImportError:  # before the staff tools moved to generator/staff/
-    from generator.demo import generate
+from generator.staff.demo import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = yaml.safe_load((ROOT / "tests/search_queries.yaml").read_text(encoding="utf-8"))
