@@ -33,8 +33,6 @@ class Options:
     # "auto": page bodies wait on disk, not in memory, from this many deputies * 2.5 pages on.
     spool: str = "auto"
     spool_pages: int = 20000
-    # CSVs summing to at least this are staged by a worker while pages are computed.
-    big_package_bytes: int = 50 * 1024 * 1024
 
     def with_(self, **changes) -> Options:
         return replace(self, **changes)

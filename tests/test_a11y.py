@@ -557,7 +557,7 @@ def test_every_page_type_is_under_200_kb_on_first_load(browser, a11y_site, pages
         ctx = browser.new_context(viewport=PHONE, service_workers="block")  # empty cache
         page = ctx.new_page()
         responses = []
-        page.on("requestfinished", responses.append)
+        page.on("requestfinished", lambda r, responses=responses: responses.append(r))
         page.goto(base + pages[kind], wait_until="networkidle")
         _ready(page)
         sent = raw = 0

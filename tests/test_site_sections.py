@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -27,8 +28,10 @@ import pytest
 
 from generator import charts
 from generator.model import Activity, Attendance, GroupMember, Suggestion, load_dataset
+from generator.options import Options
 from generator.outputs import feed, open_data
 from generator.pages import SiteContext, coverage, groups, methodology, opendata, stations, suggestions
+from generator.pipeline.run import command
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
@@ -39,7 +42,17 @@ MODULES = (groups, stations, suggestions, coverage, methodology, opendata)
 
 
 def make_site(data: Path = TINY, as_of: dt.date = AS_OF) -> SiteContext:
-    return SiteContext(load_dataset(data), as_of)
+    """The site context as the pipeline hands it to the pages: with the open data staged."""
+    site = SiteContext(load_dataset(data), as_of)
+    with tempfile.TemporaryDirectory() as work:
+        site.open_data = open_data.stage(site.ds.package, Path(data), as_of, Path(work) / "data")
+    return site
+
+
+def stage(site: SiteContext, out: Path) -> list[str]:
+    """The open-data files as the pipeline publishes them under out/data/."""
+    files = open_data.stage(site.ds.package, Path(site.ds.root), site.as_of, out / "data")
+    return sorted(f"data/{k}" for k in files)
 
 
 @pytest.fixture(scope="module")
@@ -565,8 +578,8 @@ def _all_bytes(root: Path) -> dict[str, bytes]:
 
 def test_open_data_is_deterministic_and_public_only(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    written = open_data.write(make_site(), [], a)
-    open_data.write(make_site(), [], b)
+    written = stage(make_site(), a)
+    stage(make_site(), b)
     assert _all_bytes(a) == _all_bytes(b)
     assert written == sorted(written) and "data/datapackage.zip" in written and "data/deputies.csv" in written
     files = _all_bytes(a / "data")
@@ -611,7 +624,7 @@ def test_open_data_csv_is_valid_with_awkward_values(tmp_path):
     path = data / "suggestions.csv"
     text = path.read_text(encoding="utf-8").replace("建议简化审批流程。", '"建议，""简化""\n审批<b>流程</b>。"')
     path.write_text(text, encoding="utf-8")
-    open_data.write(make_site(data), [], tmp_path / "site")
+    stage(make_site(data), tmp_path / "site")
     text = (tmp_path / "site" / "data" / "suggestions.csv").read_bytes().decode("utf-8")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert rows[0]["body"] == '建议，"简化"\n审批<b>流程</b>。'
@@ -619,7 +632,7 @@ def test_open_data_csv_is_valid_with_awkward_values(tmp_path):
 
 def test_open_data_page_lists_downloads_with_sizes(docs, site):
     page = docs["data/index.md"].html
-    files = open_data.manifest(site).files
+    files = site.open_data
     assert (
         f'<a href="datapackage.zip" download>完整数据包（zip）</a>，{opendata.human_size(files["datapackage.zip"].size)}'
         in page
@@ -666,12 +679,8 @@ def test_feed_is_valid_atom(tmp_path, site):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    from types import SimpleNamespace
-
-    from generator import build as build_mod
-
     out = tmp_path_factory.mktemp("sections") / "site"
-    assert build_mod.command(SimpleNamespace(data=str(TINY), out=str(out), as_of=AS_OF)) == 0
+    assert command(Options(data_dir=TINY, out=out, as_of=AS_OF)) == 0
     return out
 
 

@@ -28,4 +28,9 @@ def docs_from_pages(pages: list[PageDoc]) -> list[Doc]:
 
 
 def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
-    return sorted(build(docs_from_pages(pages), Path(out_dir)))
+    return write_docs(docs_from_pages(pages), Path(out_dir))
+
+
+def write_docs(docs: list[Doc], out_dir: Path) -> list[str]:
+    """The index from search docs alone (picklable: a pool worker can build it)."""
+    return sorted(build(docs, Path(out_dir)))

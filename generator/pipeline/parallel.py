@@ -299,6 +299,19 @@ def _count_files(entry: os.DirEntry) -> int:
     return n
 
 
+def move_into(src: Path, dst: Path, rel: str = "") -> None:
+    """Move the tree `src` into `dst`: a folder `dst` lacks is moved whole (one rename, not one
+    per file); a file both hold is an error, as in `stitch`."""
+    for entry in sorted(os.listdir(src)):
+        s, d = src / entry, dst / entry
+        if not os.path.lexists(d):
+            os.replace(s, d)
+        elif s.is_dir() and not s.is_symlink() and d.is_dir() and not d.is_symlink():
+            move_into(s, d, f"{rel}{entry}/")
+        else:
+            raise StitchError(f"{rel}{entry} is produced by both the pages and the outputs")
+
+
 def render_parallel(
     pool: Pool,
     site: SiteContext,

@@ -2,12 +2,11 @@
 
 The order is the data flow: descriptor → validation (errors stop here) → model → staged
 open-data package and Popolo export (the open-data page shows their sizes) → page modules.
-A big package's open data is staged by a worker while the pages are computed.
+With a worker pool, the open data is staged by a worker while the pages are computed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib
 import os
@@ -67,14 +66,6 @@ class Prepared:
     stats: dict = field(default_factory=dict)
 
 
-def _csv_bytes(package, root: Path) -> int:
-    total = 0
-    for spec in package.tables.values():
-        with contextlib.suppress(OSError, TypeError):
-            total += (root / spec.path).stat().st_size
-    return total
-
-
 def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
     """Raises InvalidData or DescriptorError (both GeneratorError)."""
     data_dir = Path(opts.data_dir)
@@ -94,8 +85,8 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
     site = SiteContext(ds=ds, as_of=day)
     staged = work / "staged"
     root = Path(ds.root)
-    big = pool is not None and _csv_bytes(package, root) >= opts.big_package_bytes
-    pending = pool.submit(open_data.stage, package, root.resolve(), day, staged / open_data.OUT) if big else None
+    # staged by a worker while this process computes the pages (it reads only raw files)
+    pending = pool.submit(open_data.stage, package, root.resolve(), day, staged / open_data.OUT) if pool else None
     site.popolo_size = popolo.stage(site, staged).size
 
     def before(mod) -> None:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from ..errors import GeneratorError
 from ..options import Options, cores
-from ..outputs import open_data, popolo, write_all
+from ..outputs import OUTPUT_MODULES, open_data, popolo, search_index, write_all
 from ..store import Store
 from ..workers import Pool
 from . import incremental
-from .parallel import plan, render_parallel, render_partition
+from .parallel import move_into, plan, render_parallel, render_partition
 from .prepare import Prepared, prepare
 from .publish import Workspace, swap_in
 
@@ -61,20 +61,27 @@ def render(prep: Prepared, opts: Options, tmp: Path, work: Path, pool: Pool) -> 
             write_outputs(prep, tmp)
         return 1, {"rendered": len(docs), "reused": 0}
     jobs = _jobs(opts, len(docs))
+    index = None  # the search index, built by a worker while this process renders
+    if jobs == 1 and pool.workers > 1:
+        index = pool.submit(search_index.write_docs, search_index.docs_from_pages(docs), work / "search-index")
 
     def render_pages(exclude: set[str] | None) -> None:
         if jobs > 1:
             render_parallel(
                 pool, site, docs, tmp, work, opts.config_file, jobs, lambda d: place_staged(prep, d), loader, exclude
             )
-        else:
-            render_partition(site, docs, [0] * len(docs), 0, tmp, opts.config_file, loader, exclude)
-            write_outputs(prep, tmp)
+            return
+        render_partition(site, docs, [0] * len(docs), 0, tmp, opts.config_file, loader, exclude)
+        place_staged(prep, tmp)
+        write_all(site, docs, tmp, [m for m in OUTPUT_MODULES if index is None or m != "search_index"])
 
     def html_of(d) -> str:
         return loader(d.path) if loader is not None else d.html
 
     stats = incremental.render(Store(opts.cache_dir), site, docs, tmp, opts.config_file, render_pages, html_of)
+    if index is not None:
+        index.result()
+        move_into(work / "search-index", tmp)
     return jobs, stats
 
 
