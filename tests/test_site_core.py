@@ -323,7 +323,7 @@ def test_failure_inside_the_build_leaves_previous_output_untouched(tmp_path, mon
     (out / "index.html").write_text("old site", encoding="utf-8")
     before = _snapshot(out)
 
-    def boom(site, pages, out_dir):  # the pages are built; an output module then fails
+    def boom(*args):  # the pages are built; an output module then fails
         raise RuntimeError("output module failed")
 
     monkeypatch.setattr("generator.pipeline.run.write_all", boom)

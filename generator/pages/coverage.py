@@ -16,15 +16,7 @@ from ..figures import Rate, coverage
 from ..model import LEVELS, Congress, Mandate
 from ..schedule import DUE, ENDED, KIND_ZH, NOT_YET_DUE, OVERDUE, REPORTED, STATUS_ZH, term_year
 from . import PageDoc, SearchEntry, SiteContext, urls
-from .sections_common import (
-    BODY_BUDGET,
-    LEVEL_ZH,
-    chunks,
-    deputy_name,
-    paged_url,
-    pager,
-    render,
-)
+from .common import BODY_BUDGET, LEVEL_ZH, chunks, deputy_name, page_url, pager, render_section
 
 INDEX = "coverage/"
 # the order a reader scans: what happened, what is pending, what is late, what is not yet asked
@@ -155,7 +147,7 @@ def congress_pages(site: SiteContext, fig: dict) -> list[PageDoc]:
         methodology=urls.rel(here, "methodology/"),
     )
     out: list[PageDoc] = []
-    html = render("sec_coverage_congress.html", lists=lists, **ctx)
+    html = render_section("sec_coverage_congress.html", lists=lists, **ctx)
     if len(html.encode()) > BODY_BUDGET:
         # A large congress: each status gets its own name pages.
         for item in lists:
@@ -165,13 +157,13 @@ def congress_pages(site: SiteContext, fig: dict) -> list[PageDoc]:
             item["href"] = urls.rel(here, base)
             parts = chunks(item["ids"], NAMES_PER_PAGE)
             for n, part in enumerate(parts, 1):
-                sub = paged_url(base, n)
+                sub = page_url(base, n)
                 out.append(
                     PageDoc(
                         path=urls.src(sub),
                         title=f"{c.name}：{item['label']}" + (f"（第{n}页）" if len(parts) > 1 else ""),
                         template="coverage.html",
-                        html=render(
+                        html=render_section(
                             "sec_coverage_names.html",
                             here=sub,
                             ds=site.ds,
@@ -187,7 +179,7 @@ def congress_pages(site: SiteContext, fig: dict) -> list[PageDoc]:
                     )
                 )
             item["ids"] = []
-        html = render("sec_coverage_congress.html", lists=lists, **ctx)
+        html = render_section("sec_coverage_congress.html", lists=lists, **ctx)
     out.insert(
         0,
         PageDoc(
@@ -292,7 +284,7 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
             path=INDEX + "index.md",
             title="报告履职情况",
             template="coverage.html",
-            html=render(
+            html=render_section(
                 "sec_coverage_index.html",
                 here=INDEX,
                 ds=ds,
@@ -323,14 +315,14 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         base = level_url(level)
         parts = chunks(fs, CONGRESS_ROWS)
         for n, part in enumerate(parts, 1):
-            here = paged_url(base, n)
+            here = page_url(base, n)
             out.append(
                 PageDoc(
                     path=urls.src(here),
                     title=f"{LEVEL_ZH.get(level, level)}人大代表报告履职情况"
                     + (f"（第{n}页）" if len(parts) > 1 else ""),
                     template="coverage.html",
-                    html=render(
+                    html=render_section(
                         "sec_coverage_level.html",
                         here=here,
                         site=site,

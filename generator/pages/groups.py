@@ -14,7 +14,7 @@ from .. import charts
 from ..figures import attendance_in_group
 from ..model import LEVELS, Activity, Dataset, Group, GroupMember
 from . import PageDoc, SearchEntry, SiteContext, urls
-from .sections_common import (
+from .common import (
     GROUP_KIND_ZH,
     LEVEL_ZH,
     ROLE_ZH,
@@ -24,11 +24,11 @@ from .sections_common import (
     current_mandates,
     is_current,
     level_of,
-    paged_url,
+    page_url,
     pager,
     place_activities,
     primary_mandate,
-    render,
+    render_section,
     zh,
 )
 
@@ -192,7 +192,7 @@ def group_page(site: SiteContext, g: Group) -> list[PageDoc]:
     html, pages = place_activities(
         here,
         act_rows,
-        lambda **kw: render("sec_group.html", **ctx, **kw),
+        lambda **kw: render_section("sec_group.html", **ctx, **kw),
         kind="group_activities",
         title=g.name,
         template="group.html",
@@ -262,13 +262,13 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
             sec["href"] = urls.rel(INDEX, base)
             parts = chunks(groups, GROUP_ROWS)
             for n, part in enumerate(parts, 1):
-                here = paged_url(base, n)
+                here = page_url(base, n)
                 pages.append(
                     PageDoc(
                         path=urls.src(here),
                         title=f"{zh(GROUP_KIND_ZH, k)}（第{n}页）" if len(parts) > 1 else zh(GROUP_KIND_ZH, k),
                         template="listing.html",
-                        html=render(
+                        html=render_section(
                             "sec_group_list.html",
                             here=here,
                             ds=ds,
@@ -291,7 +291,7 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
             path=INDEX + "index.md",
             title="代表小组",
             template="listing.html",
-            html=render(
+            html=render_section(
                 "sec_group_index.html", here=INDEX, ds=ds, sections=sections, total=len(ds.groups), split=split
             ),
             meta={"kind": "group_index"},

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ..schedule import KIND_ZH, STATUS_ZH
 from . import PageDoc, SearchEntry, SiteContext
-from .sections_common import (
+from .common import (
     ACTIVITY_KIND_ZH,
     AUDIENCE_ZH,
     AWARD_ZH,
@@ -21,7 +21,7 @@ from .sections_common import (
     ROLE_ZH,
     SUGGESTION_STATUS_ORDER,
     SUGGESTION_STATUS_ZH,
-    render,
+    render_section,
     zh,
 )
 
@@ -131,7 +131,7 @@ def context(site: SiteContext) -> dict:
 
 
 def pages(site: SiteContext) -> Iterable[PageDoc]:
-    html = render("sec_methodology.html", **context(site))
+    html = render_section("sec_methodology.html", **context(site))
     yield PageDoc(
         path=PATH,
         title="方法说明",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import PageDoc, SearchEntry, SiteContext, urls
-from .sections_common import render
+from .common import render_section
 
 PATH = "data/index.md"
 NEEDS = ("open_data",)  # site.open_data and site.popolo_size, staged by the pipeline first
@@ -49,7 +49,7 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         if isinstance(lic, dict)
     ]
     popolo_size = None if site.popolo_size is None else human_size(site.popolo_size)
-    html = render(
+    html = render_section(
         "sec_opendata.html",
         popolo_size=popolo_size,
         site=site,

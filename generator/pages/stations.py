@@ -9,20 +9,20 @@ from collections.abc import Iterable
 from .. import charts
 from ..model import LEVELS, Dataset, Station
 from . import PageDoc, SearchEntry, SiteContext, urls
-from .sections_common import (
+from .common import (
     LEVEL_DEPUTY_ZH,
-    LIST_PAGE_ROWS,
+    SECTION_PAGE_ROWS,
     activity_rows,
     area_label,
     chunks,
     deputy_name,
     is_current,
     level_of,
-    paged_url,
+    page_url,
     pager,
     place_activities,
     primary_mandate,
-    render,
+    render_section,
     tel_href,
 )
 
@@ -124,7 +124,7 @@ def station_page(site: SiteContext, st: Station) -> list[PageDoc]:
     html, pages = place_activities(
         here,
         rows,
-        lambda **kw: render("sec_station.html", **ctx, **kw),
+        lambda **kw: render_section("sec_station.html", **ctx, **kw),
         kind="station_activities",
         title=st.name,
         template="station.html",
@@ -190,7 +190,7 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
     pages: list[PageDoc] = []
     regions = []
     sections = []
-    if len(stations) <= LIST_PAGE_ROWS:
+    if len(stations) <= SECTION_PAGE_ROWS:
         sections = _sections(site, stations, INDEX)
     else:
         by_region: dict[str, list[Station]] = defaultdict(list)
@@ -202,16 +202,16 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
             regions.append(
                 {"area": area_label(ds, key) or "未注明区域", "count": len(sts), "href": urls.rel(INDEX, base)}
             )
-            parts = chunks(sts)
+            parts = chunks(sts, SECTION_PAGE_ROWS)
             for n, part in enumerate(parts, 1):
-                here = paged_url(base, n)
+                here = page_url(base, n)
                 title = f"{area_label(ds, key) or '未注明区域'}的代表联络站"
                 pages.append(
                     PageDoc(
                         path=urls.src(here),
                         title=title + (f"（第{n}页）" if len(parts) > 1 else ""),
                         template="listing.html",
-                        html=render(
+                        html=render_section(
                             "sec_station_index.html",
                             here=here,
                             title=title,
@@ -231,7 +231,7 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
             path=INDEX + "index.md",
             title="代表联络站",
             template="listing.html",
-            html=render(
+            html=render_section(
                 "sec_station_index.html",
                 here=INDEX,
                 title="代表联络站",

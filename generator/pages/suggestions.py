@@ -1,5 +1,5 @@
 """Motions and suggestions: an index of counts by year and status, listing pages of at most
-LIST_PAGE_ROWS rows per year (and per year and status), and one page per motion/suggestion."""
+SECTION_PAGE_ROWS rows per year (and per year and status), and one page per motion/suggestion."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from collections.abc import Iterable
 
 from ..model import Suggestion
 from . import PageDoc, SearchEntry, SiteContext, urls
-from .sections_common import (
+from .common import (
     AWARD_ZH,
-    LIST_PAGE_ROWS,
+    SECTION_PAGE_ROWS,
     SUGGESTION_KIND_ZH,
     SUGGESTION_STATUS_ORDER,
     SUGGESTION_STATUS_ZH,
     chunks,
     deputy_name,
-    paged_url,
+    page_url,
     pager,
     paragraphs,
-    render,
+    render_section,
     zh,
 )
 
@@ -47,7 +47,7 @@ def suggestion_page(site: SiteContext, s: Suggestion) -> PageDoc:
     here = urls.suggestion(s.id)
     cosigners = sorted({c.deputy_id for c in ds.cosigners_of.get(s.id, ())}, key=lambda d: (deputy_name(ds, d), d))
     congress = ds.congress.get(s.congress_id)
-    html = render(
+    html = render_section(
         "sec_suggestion.html",
         here=here,
         ds=ds,
@@ -109,16 +109,16 @@ def _row(site: SiteContext, s: Suggestion, here: str) -> dict:
 def _list_pages(site: SiteContext, year: int, status: str, rows: list[Suggestion]) -> list[PageDoc]:
     base = list_url(year, status)
     label = f"{year}年" + ("全部议案建议" if status == ALL else f"{zh(SUGGESTION_STATUS_ZH, status)}的议案建议")
-    parts = chunks(rows)
+    parts = chunks(rows, SECTION_PAGE_ROWS)
     out = []
     for n, part in enumerate(parts, 1):
-        here = paged_url(base, n)
+        here = page_url(base, n)
         out.append(
             PageDoc(
                 path=urls.src(here),
                 title=label + (f"（第{n}页）" if len(parts) > 1 else ""),
                 template="listing.html",
-                html=render(
+                html=render_section(
                     "sec_suggestion_list.html",
                     here=here,
                     ds=site.ds,
@@ -129,7 +129,7 @@ def _list_pages(site: SiteContext, year: int, status: str, rows: list[Suggestion
                     index=urls.rel(here, INDEX),
                     year_all=urls.rel(here, list_url(year)) if status != ALL else None,
                     year=year,
-                    page_size=LIST_PAGE_ROWS,
+                    page_size=SECTION_PAGE_ROWS,
                 ),
                 meta={"kind": "suggestion_list", "year": year, "status": status},
                 source="suggestions.csv",
@@ -177,7 +177,7 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
             path=INDEX + "index.md",
             title="议案建议",
             template="listing.html",
-            html=render(
+            html=render_section(
                 "sec_suggestion_index.html",
                 here=INDEX,
                 ds=ds,

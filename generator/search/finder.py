@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..model import LEVELS, Area, Dataset
 from ..pages import SiteContext, urls
-from ..pages.sections_common import LEVEL_DEPUTY_ZH, is_current
+from ..pages.common import LEVEL_DEPUTY_ZH, is_current
 
 PLACE_KINDS = ("township", "village", "community")
 KIND_ZH = {"township": "乡镇（街道）", "village": "村", "community": "社区"}
