@@ -1,7 +1,9 @@
 """One options object for a build, made by the CLI (or the mkdocs plugin) and passed down.
 
-Environment variables are documented overrides read here only (`from_env`), never deeper in
-the code: DEPUTY_SITE_CACHE (a cache folder, or `off`) and DEPUTY_SITE_SPOOL (auto|on|off).
+Environment variables are documented overrides read here only, never deeper in the code:
+DEPUTY_SITE_CACHE (the store's folder, or `off`) and DEPUTY_SITE_SPOOL (auto|on|off) for
+every build (`from_env`); DEPUTY_SITE_DATA, the data folder of the mkdocs plugin under plain
+`mkdocs build`/`serve` (`plugin_data_dir`; `python -m generator serve --data` sets it).
 """
 
 from __future__ import annotations
@@ -59,3 +61,12 @@ def from_env(options: Options, environ: dict | None = None) -> Options:
     if spool in ("auto", "on", "off"):
         changes["spool"] = spool
     return replace(options, **changes) if changes else options
+
+
+DATA_ENV = "DEPUTY_SITE_DATA"
+
+
+def plugin_data_dir(configured: str, environ: dict | None = None) -> Path:
+    """The mkdocs plugin's data folder: DEPUTY_SITE_DATA, else its `data_dir` setting."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(DATA_ENV) or configured)

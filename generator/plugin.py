@@ -21,12 +21,11 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
 from .errors import GeneratorError
-from .options import DEFAULT_CACHE, Options, from_env
+from .options import DEFAULT_CACHE, Options, from_env, plugin_data_dir
 from .pipeline import write_outputs
 from .pipeline.prepare import prepare
 from .pipeline.publish import Workspace, swap_in
 from .pipeline.run import on_sigterm_exit
-from .pipeline.serve import DATA_ENV
 from .site_adapter import SitePlugin, source_date_epoch
 
 
@@ -42,7 +41,7 @@ class DeputySitePlugin(SitePlugin):
 
     def _prepare(self, config: MkDocsConfig) -> None:
         base = Path(config.config_file_path).resolve().parent
-        data_dir = Path(os.environ.get(DATA_ENV) or self.config.data_dir)
+        data_dir = plugin_data_dir(self.config.data_dir)
         if not data_dir.is_absolute():
             data_dir = base / data_dir
         try:

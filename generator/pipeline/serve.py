@@ -12,10 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from ..options import Options
+from ..options import DATA_ENV, Options
 from .run import on_sigterm_exit
-
-DATA_ENV = "DEPUTY_SITE_DATA"
 
 
 def command(opts: Options, addr: str) -> int:
