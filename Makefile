@@ -42,7 +42,7 @@ demo: $(STAMP)
 
 import: $(STAMP)
 	@test -n "$(FILE)" || { echo "用法 usage: make import FILE=workbook.xlsx"; exit 2; }
-	$(PY) -m generator import "$(FILE)" --out $(DATA) $(AS_OF_ARG)
+	$(PY) -m generator import "$(FILE)" --out $(DATA) $(AS_OF_ARG) $(if $(UPDATE),--update,) $(if $(YES),--yes,)
 
 # Generated files kept in git (tests fail when they are stale): blank Excel template, data dictionary.
 templates: $(STAMP)

@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("file")
     i.add_argument("--out", default="data")
     i.add_argument("--as-of", type=_date, default=None, help="today for due/overdue checks (default: the real date)")
+    i.add_argument(
+        "--update", action="store_true", help="只新增或修改记录（按编号）/ add or change rows by id, remove none"
+    )
+    i.add_argument(
+        "--yes", action="store_true", help="确认删除记录或大量修改 / go ahead although rows are removed or >10%% change"
+    )
 
     n = sub.add_parser("new-report", help="新建报告草稿 / create a report skeleton")
     n.add_argument("deputy_id")

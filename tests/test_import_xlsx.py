@@ -192,8 +192,17 @@ def test_command_line(out, tmp_path, capsys):
     path = tmp_path / "联系群众.xlsx"
     book.save(path)
     assert main(["import", str(path), "--out", str(out), "--as-of", "2026-06-01"]) == 0
-    assert "已写入 wrote" in capsys.readouterr().out
+    assert "没有变化，未改动 unchanged" in capsys.readouterr().out
     assert read_csv(out / "contacts.csv") == read_csv(TINY / "contacts.csv")
+    # one of 8 rows changed is more than 10%: refused, then accepted with --yes
+    book["联系群众"]["E2"] = 9  # opinions_collected of d01, 2025 (was 8)
+    book.save(path)
+    before = snapshot(out)
+    assert main(["import", str(path), "--out", str(out), "--as-of", "2026-06-01"]) == 1
+    assert "import-many-changes" in capsys.readouterr().out
+    assert snapshot(out) == before
+    assert main(["import", str(path), "--out", str(out), "--as-of", "2026-06-01", "--yes"]) == 0
+    assert "已写入 wrote" in capsys.readouterr().out
     assert main(["import", str(tmp_path / "missing.xlsx"), "--out", str(out)]) == 1
 
 

@@ -18,7 +18,9 @@ import csv
 import datetime as dt
 import math
 import random
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ import yaml
 
 from ..schedule import term_year
 from . import demo_text as T
+from .safe_write import replace_files
 
 AS_OF = dt.date(2026, 11, 20)  # the demo's "data as of" date (x-data-date)
 LAST_DAY = AS_OF - dt.timedelta(days=1)  # nothing in the demo happens on or after AS_OF
@@ -1659,6 +1662,25 @@ def generate(scale: str, seed: int, out: Path, source: Path = SOURCE_DATA) -> di
     return counts
 
 
+def generate_into(scale: str, seed: int, out: Path) -> dict[str, int]:
+    """generate() into a scratch folder beside `out`, then every file moved into `out` at once
+    (safe_write.replace_files): a failure part-way leaves `out` as it was. Files of `out` the
+    demo does not write (README.md, photos/) stay; stale report bodies go."""
+    out.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.demo-", dir=out.parent))
+    try:
+        counts = generate(scale, seed, scratch)
+        files: dict[str, bytes | None] = {
+            p.relative_to(scratch).as_posix(): p.read_bytes() for p in sorted(scratch.rglob("*")) if p.is_file()
+        }
+        for old in sorted((out / "reports").glob("*.md")):
+            files.setdefault(old.relative_to(out).as_posix(), None)
+        replace_files(out, files)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return counts
+
+
 def command(args) -> int:
     out = Path(args.out)
     if not (SOURCE_DATA / "datapackage.yaml").is_file() or not (SOURCE_DATA / "rules.yaml").is_file():
@@ -1669,7 +1691,7 @@ def command(args) -> int:
         )
         return 1
     try:
-        counts = generate(args.scale, args.seed, out)
+        counts = generate_into(args.scale, args.seed, out)
     except OSError as e:
         print(f"无法写入 / cannot write: {e}", file=sys.stderr)
         return 1

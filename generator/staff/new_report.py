@@ -11,14 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 from ..model import Dataset, Mandate, load_dataset
 from ..schedule import DUE, OVERDUE, mandate_status, term_year
+from .safe_write import replace_files
 
 # The five parts of a duty report (DESIGN.md section 1, the Hunan bulletin).
 REPORT_PARTS = (
@@ -107,8 +106,8 @@ def new_id(ds: Dataset, data_dir: Path, deputy_id: str, day: dt.date) -> str:
         n += 1
 
 
-def _append_row(path: Path, fieldnames: list[str], row: dict[str, str]) -> None:
-    """Append one row keeping the file's own header; written atomically."""
+def _appended(path: Path, fieldnames: list[str], row: dict[str, str]) -> str:
+    """The file's text with one row appended, keeping the file's own header."""
     text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
     header = next(csv.reader(io.StringIO(text)), None) if text.strip() else None
     buf = io.StringIO(newline="")
@@ -119,10 +118,7 @@ def _append_row(path: Path, fieldnames: list[str], row: dict[str, str]) -> None:
     elif not text.endswith("\n"):
         buf.write("\n")
     w.writerow([row.get(h, "") for h in header])
-    fd, tmp = tempfile.mkstemp(prefix=".reports.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text + buf.getvalue())
-    os.replace(tmp, path)
+    return text + buf.getvalue()
 
 
 def create_report(data_dir: Path, deputy_id: str, day: dt.date, mandate_id: str | None = None) -> dict:
@@ -145,15 +141,16 @@ def create_report(data_dir: Path, deputy_id: str, day: dt.date, mandate_id: str 
         "body": body,
         "state": "draft",
     }
-    (data_dir / "reports").mkdir(parents=True, exist_ok=True)
     deputy = ds.deputy[deputy_id]
-    with open(data_dir / body, "x", encoding="utf-8", newline="\n") as fh:  # "x": never overwrite
-        fh.write(skeleton(deputy.name, congress.name, ty))
-    try:
-        _append_row(data_dir / spec.path, list(spec.field_names), row)
-    except BaseException:
-        (data_dir / body).unlink(missing_ok=True)
-        raise
+    # the body and the reports.csv row together or neither; an existing body is never overwritten
+    replace_files(
+        data_dir,
+        {
+            body: skeleton(deputy.name, congress.name, ty).encode("utf-8"),
+            spec.path: _appended(data_dir / spec.path, list(spec.field_names), row).encode("utf-8"),
+        },
+        exclusive=(body,),
+    )
     return {
         "row": row,
         "others": [o.id for o in others],

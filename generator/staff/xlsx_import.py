@@ -6,8 +6,14 @@ field names, or both ("姓名 name", the template's "姓名\\nname").
 
 Steps: read every sheet into rows of schema text (dates → YYYY-MM-DD, whole numbers without
 ".0", Chinese choices → codes), write them into a temporary copy of the package in DIR, run the
-project's validator there, and print every problem at its sheet and cell (代表!C14). Only with no
-errors are the CSV files in DIR replaced, each atomically. Private values are never printed.
+project's validator there, and print every problem at its sheet and cell (代表!C14). Cells
+holding U+FFFD or GBK/UTF-8 mojibake are errors; every row is read whatever size a sheet claims.
+
+A filled sheet replaces its whole table; with --update its rows are added to or change the
+table's rows by key (the id, or the primary key). Before writing, a change summary per table
+(rows added, changed, removed; columns changed); rows removed or more than 10% of a table's
+rows changed need --yes. Only with no errors are the CSV files in DIR replaced, all of them or
+none (safe_write.py). Private values are never printed.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from ..problems import ERROR, WARNING, Problem, count, sort_problems
 from ..rules import RULES_FILE
 from ..validate import validate_package  # the project's validator, same rules as `make validate`
 from ..validate.import_codes import IMPORT_CODES
+from .safe_write import replace_files
 from .xlsx_templates import NOTES_SHEET, PRIVATE_MARK, sheet_name
 
 _EXCEL_ERRORS = {
@@ -52,6 +59,29 @@ _EXCEL_ERRORS = {
 _DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 _GB18030_BOM = b"\x84\x31\x95\x33"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WIDE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# More than this share of a table's existing rows changed needs --yes.
+CHANGE_LIMIT = 0.10
+
+
+def mojibake_guess(s: str) -> str | None:
+    """The text `s` was before UTF-8 bytes were read as GBK (Excel on Chinese Windows opening a
+    CSV without BOM), or None when `s` does not look like that. Mojibake's GBK bytes decode as
+    UTF-8 into mostly CJK text; genuine Chinese text almost never does (none of the demo's
+    24,000 Chinese cells; every one of their mojibake forms is caught)."""
+    if s.isascii():
+        return None
+    try:
+        b = s.encode("gbk")
+    except UnicodeEncodeError:
+        return None
+    t = b.decode("utf-8", errors="replace")
+    if len(_CJK.findall(t)) < 2:
+        return None
+    if 3 * len(_WIDE.findall(t)) < 0.6 * sum(1 for x in b if x >= 0x80):
+        return None
+    return t.replace("\ufffd", "").strip() or None
 
 
 def _problem(code: str, file: str, row: int = 0, fld: str = "", detail_zh: str = "", detail_en: str = "") -> Problem:
@@ -75,7 +105,8 @@ class SourceTable:
     label: str  # sheet name or file name, for messages
     kind: str  # "sheet" | "csv"
     rows: list[dict[str, str]] = field(default_factory=list)
-    origin: list[int] = field(default_factory=list)  # sheet row / file line of each row
+    # sheet row / file line of each row; -N: line N of the data folder's own file (--update)
+    origin: list[int] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # field → column letter ("C") or header
     header_row: int = 1
     labels_converted: int = 0
@@ -84,6 +115,8 @@ class SourceTable:
     def where(self, row_index: int | None, fld: str = "") -> str:
         """Excel-style location: 代表!C14, 代表!14:14, 代表!C1, 代表; CSV: deputies.csv:14 [name]."""
         src_row = self.origin[row_index] if row_index is not None and 0 <= row_index < len(self.origin) else None
+        if src_row is not None and src_row < 0:  # a row kept from the data folder (--update)
+            return f"{self.table.path}:{-src_row}" + (f" [{fld}]" if fld else "")
         col = self.columns.get(fld, "")
         if self.kind == "sheet":
             if src_row is None:
@@ -233,8 +266,25 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
                 problems.append(_problem("import-cell-error", loc, fld=f.name))
                 continue
             row[f.name] = to_schema_text(f, v, src)
+            damage = _damage(f, row[f.name])
+            if damage:
+                loc = f"{src.label}!{get_column_letter(i + 1)}{rownum}" if letters else f"{src.label}:{rownum}"
+                problems.append(_problem(damage[0], loc, fld=f.name, detail_zh=damage[1], detail_en=damage[2]))
         src.rows.append(row)
         src.origin.append(rownum)
+
+
+def _damage(f: FieldSpec, text: str) -> tuple[str, str, str] | None:
+    """(code, detail zh, detail en) when a cell's text was damaged by an encoding mix-up. The
+    detail shows what the text probably was, never for a private field."""
+    if "\ufffd" in text:
+        return "import-replacement-char", "", ""
+    guess = mojibake_guess(text)
+    if guess is None:
+        return None
+    if f.private:
+        return "import-mojibake", "", ""
+    return "import-mojibake", f"原文可能是“{guess[:30]}”", f"probably “{guess[:30]}”"
 
 
 def read_workbook(path: Path, pkg: Package, problems: list[Problem]) -> list[SourceTable]:
@@ -254,6 +304,9 @@ def read_workbook(path: Path, pkg: Package, problems: list[Problem]) -> list[Sou
                     problems.append(_problem("import-unknown-sheet", ws.title))
                 continue
             src = SourceTable(table=t, label=ws.title, kind="sheet")
+            # The stored size (<dimension>) is only a claim: programs other than Excel write
+            # stale ones, and read-only mode would stop there. Read every row and column.
+            ws.reset_dimensions()
             grid = ((r, tuple(vals)) for r, vals in enumerate(ws.iter_rows(values_only=True), start=1))
             _read_grid(src, grid, problems, letters=True)
             out.append(src)
@@ -359,6 +412,173 @@ def read_sources(path: Path, pkg: Package, problems: list[Problem], notes: list[
     return list(seen.values())
 
 
+# ---------------------------------------------------------------- changes against the data folder
+
+_REFUSALS = ("import-rows-removed", "import-many-changes")
+
+
+@dataclass
+class TableChange:
+    """What an import would do to one table of the data folder."""
+
+    label: str
+    path: str
+    before: int
+    after: int
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    columns: dict[str, int] = field(default_factory=dict)  # field → rows whose value changes
+    header_added: list[str] = field(default_factory=list)
+    header_dropped: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.added or self.changed or self.removed or self.header_added or self.header_dropped)
+
+    def lines(self) -> list[str]:
+        head = f"变更 changes {self.label} → {self.path}: 原有 {self.before} 行，导入后 {self.after} 行"
+        if self.unchanged:
+            return [head + "，没有变化 / unchanged"]
+        out = [
+            head + f"；新增 {self.added}、修改 {self.changed}、删除 {self.removed} 行"
+            f" / {self.before} → {self.after} rows: {self.added} added, {self.changed} changed, {self.removed} removed"
+        ]
+        if self.columns:
+            cols = "、".join(f"{n} {c} 行" for n, c in self.columns.items())
+            out.append(f"    修改的列 changed columns: {cols}")
+        if self.header_added:
+            out.append(f"    新增的列 columns added: {'、'.join(self.header_added)}")
+        if self.header_dropped:
+            out.append(f"    去掉的列 columns dropped: {'、'.join(self.header_dropped)}")
+        return out
+
+
+def key_fields(t: TableSpec) -> tuple[str, ...]:
+    """What identifies a row: the primary key (the id, or e.g. activity_id + deputy_id)."""
+    return t.primary_key or t.field_names
+
+
+def read_existing(out_dir: Path, t: TableSpec) -> tuple[list[str], list[dict[str, str]], list[int]]:
+    """(header, rows, first line of each row) of the table's file in the data folder."""
+    path = out_dir / t.path
+    if not path.is_file():
+        return [], [], []
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] = []
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+    prev = 0
+    for values in reader:
+        start, prev = prev + 1, reader.line_num
+        if not header:
+            header = values
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        rows.append({h: (values[i] if i < len(values) else "") for i, h in enumerate(header)})
+        lines.append(start)
+    return header, rows, lines
+
+
+def _keyed(t: TableSpec, rows: list[dict[str, str]]) -> dict[tuple, dict[str, str]]:
+    keys = key_fields(t)
+    out: dict[tuple, dict[str, str]] = {}
+    for r in rows:
+        k = tuple(r.get(n, "") for n in keys)
+        while k in out:  # a duplicated key (the validator reports it): still count every row
+            k = (*k, "\x00")
+        out[k] = r
+    return out
+
+
+def table_change(src: SourceTable, header: list[str], old: list[dict[str, str]]) -> TableChange:
+    t = src.table
+    names = t.field_names
+    before, after = _keyed(t, old), _keyed(t, src.rows)
+    ch = TableChange(label=src.label, path=t.path, before=len(old), after=len(src.rows))
+    ch.added = sum(1 for k in after if k not in before)
+    ch.removed = sum(1 for k in before if k not in after)
+    columns: dict[str, int] = {}
+    for k, new in after.items():
+        prev = before.get(k)
+        if prev is None:
+            continue
+        diff = [n for n in names if prev.get(n, "") != new.get(n, "")]
+        if diff:
+            ch.changed += 1
+            for n in diff:
+                columns[n] = columns.get(n, 0) + 1
+    ch.columns = {n: columns[n] for n in names if n in columns}
+    if header:
+        ch.header_added = [n for n in names if n not in header]
+        ch.header_dropped = [h for h in header if h not in names]
+    return ch
+
+
+def refusals(src: SourceTable, ch: TableChange) -> list[Problem]:
+    """The changes that need --yes: removed rows, or more than CHANGE_LIMIT of the rows changed."""
+    out = []
+    if ch.removed:
+        out.append(
+            _problem(
+                "import-rows-removed",
+                src.label,
+                detail_zh=f"{ch.path} 将删除 {ch.removed} 行（共 {ch.before} 行）",
+                detail_en=f"{ch.path}: {ch.removed} of {ch.before} rows",
+            )
+        )
+    if ch.before and ch.changed > CHANGE_LIMIT * ch.before:
+        pct = round(100 * ch.changed / ch.before)
+        out.append(
+            _problem(
+                "import-many-changes",
+                src.label,
+                detail_zh=f"{ch.path} 将修改 {ch.changed} 行（共 {ch.before} 行，{pct}%）",
+                detail_en=f"{ch.path}: {ch.changed} of {ch.before} rows ({pct}%)",
+            )
+        )
+    return out
+
+
+def merge_update(src: SourceTable, old: list[dict[str, str]], lines: list[int], problems: list[Problem]) -> None:
+    """--update: the data folder's rows stay, in their order; a sheet row with the key of an
+    existing row replaces it (columns the sheet does not have keep their values); other sheet
+    rows are appended in sheet order."""
+    t = src.table
+    keys = key_fields(t)
+    names = t.field_names
+    incoming: dict[tuple, int] = {}
+    for i, r in enumerate(src.rows):
+        k = tuple(r.get(n, "") for n in keys)
+        if k in incoming:
+            problems.append(
+                _problem("import-duplicate-key", src.where(i, keys[0]), fld=keys[0], detail_zh="、".join(k)[:60])
+            )
+            continue
+        incoming[k] = i
+    rows: list[dict[str, str]] = []
+    origin: list[int] = []
+    used: set[int] = set()
+    for r, line in zip(old, lines):
+        k = tuple(r.get(n, "") for n in keys)
+        i = incoming.get(k)
+        if i is None or i in used:
+            rows.append({n: r.get(n, "") for n in names})
+            origin.append(-line)
+            continue
+        used.add(i)
+        new = src.rows[i]
+        rows.append({n: (new.get(n, "") if n in src.columns else r.get(n, "")) for n in names})
+        origin.append(src.origin[i])
+    for i, r in enumerate(src.rows):
+        if i not in used and incoming.get(tuple(r.get(n, "") for n in keys)) == i:
+            rows.append(r)
+            origin.append(src.origin[i])
+    src.rows, src.origin = rows, origin
+
+
 # ---------------------------------------------------------------- writing and validating
 
 
@@ -451,8 +671,18 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def run_import(file: Path, out_dir: Path, as_of: dt.date | None = None, stream=None) -> int:
-    """The whole import; prints to `stream` (stdout) and returns the exit status."""
+def run_import(
+    file: Path,
+    out_dir: Path,
+    as_of: dt.date | None = None,
+    stream=None,
+    update: bool = False,
+    yes: bool = False,
+) -> int:
+    """The whole import; prints to `stream` (stdout) and returns the exit status.
+
+    `update`: add or change rows by key instead of replacing whole tables. `yes`: go ahead
+    although rows would be removed or more than CHANGE_LIMIT of a table's rows would change."""
     stream = stream or sys.stdout
 
     def say(s: str = "") -> None:
@@ -489,9 +719,22 @@ def run_import(file: Path, out_dir: Path, as_of: dt.date | None = None, stream=N
             + (f"（{'；'.join(extra)}）" if extra else "")
         )
 
+    changes: list[TableChange] = []
+    if not any(p.severity == ERROR for p in problems):
+        for s in sources:
+            header, old, lines = read_existing(out_dir, s.table)
+            if update:
+                merge_update(s, old, lines, problems)
+            ch = table_change(s, header, old)
+            changes.append(ch)
+            for line in ch.lines():
+                say(line)
+            if not yes:
+                problems.extend(refusals(s, ch))
+
     validator_problems: list[Problem] = []
     by_path = {s.table.path: s for s in sources}
-    if sources and not any(p.severity == ERROR for p in problems):
+    if sources and not any(p.severity == ERROR and p.code not in _REFUSALS for p in problems):
         with tempfile.TemporaryDirectory(prefix="import-") as td:
             tmp = Path(td)
             _copy_package(out_dir, tmp, pkg, {s.table.name for s in sources})
@@ -512,11 +755,32 @@ def run_import(file: Path, out_dir: Path, as_of: dt.date | None = None, stream=N
     if e:
         say(f"未写入任何文件 / nothing written to {out_dir}")
         return 1
+    files: dict[str, bytes] = {}
     for s in sources:
-        _write_atomic(out_dir / s.table.path, csv_text(s))
-        say(f"已写入 wrote {out_dir / s.table.path}（{len(s.rows)} 行 rows）")
+        data = csv_text(s).encode("utf-8")
+        target = out_dir / s.table.path
+        if not (target.is_file() and target.read_bytes() == data):
+            files[s.table.path] = data
+    try:
+        replace_files(out_dir, files)  # every table or none
+    except OSError as e:
+        say(
+            f"{out_dir}: 错误 error: 写入失败，数据文件夹保持原样 / write failed, data folder unchanged: {type(e).__name__}"
+        )
+        return 1
+    for s in sources:
+        if s.table.path in files:
+            say(f"已写入 wrote {out_dir / s.table.path}（{len(s.rows)} 行 rows）")
+        else:
+            say(f"没有变化，未改动 unchanged {out_dir / s.table.path}")
     return 0
 
 
 def command(args) -> int:
-    return run_import(Path(args.file), Path(args.out), getattr(args, "as_of", None))
+    return run_import(
+        Path(args.file),
+        Path(args.out),
+        getattr(args, "as_of", None),
+        update=bool(getattr(args, "update", False)),
+        yes=bool(getattr(args, "yes", False)),
+    )

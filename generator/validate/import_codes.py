@@ -43,4 +43,29 @@ IMPORT_CODES: dict[str, tuple[str, str, str]] = {
         "the cell holds a formula error (e.g. #N/A, #REF!)",
     ),
     "import-no-tables": (ERROR, "没有可导入的数据表", "nothing to import"),
+    "import-replacement-char": (
+        ERROR,
+        "单元格含有替换字符 �，原文字在转换编码时已经丢失；请从原始文件重新复制",
+        "the cell holds the replacement character �: text was lost in an encoding conversion; copy it again from the original",
+    ),
+    "import-mojibake": (
+        ERROR,
+        "单元格像是乱码（UTF-8 文字被当作 GBK 打开）；请用“数据→从文本/CSV”按 UTF-8 打开原文件，或改用 export 导出的工作簿",
+        "the cell looks like mojibake (UTF-8 text opened as GBK); open the original as UTF-8 or use the workbook from export",
+    ),
+    "import-rows-removed": (
+        ERROR,
+        "导入会删除现有记录；只想新增或修改请加 --update，确实要删除请加 --yes",
+        "the import would remove existing rows; use --update to add or change rows only, or --yes to remove them",
+    ),
+    "import-many-changes": (
+        ERROR,
+        "导入会修改该表超过 10% 的现有记录；请核对变更摘要，确认无误后加 --yes 重新导入",
+        "the import would change more than 10% of the table's rows; check the change summary and rerun with --yes",
+    ),
+    "import-duplicate-key": (
+        ERROR,
+        "同一编号（主键）在工作表中出现了两次，--update 无法确定用哪一行",
+        "the same id (primary key) appears twice in the sheet; --update cannot tell which row to use",
+    ),
 }
