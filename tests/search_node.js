@@ -1,6 +1,6 @@
 // Runs theme/assets/js/search.js's real query code in node against a built index.
 // usage: node tests/search_node.js SEARCH_JS INDEX_DIR < queries.json > results.json
-// stdin: {"queries": ["…"], "limit": 10}; stdout: per query, the result urls (in order),
+// stdin: {"queries": ["…"], "limit": 10, "kind": "", "allPages": false}; stdout: per query, the result urls (in order),
 // total, partial, and the files a fresh visitor would fetch with their raw and gzip sizes.
 "use strict";
 const fs = require("fs");
@@ -33,15 +33,26 @@ function loader(log) {
     const log = [];
     const engine = api.createEngine(loader(log)); // fresh engine = a first-time visitor
     const t0 = process.hrtime.bigint();
-    const res = await engine.search(q, { limit: input.limit || 10 });
+    const res = await engine.search(q, { limit: input.limit || 10, kind: input.kind || "" });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    // allPages: press "显示更多结果" until there is no more (at most 30 times)
+    const pages = [res.results.map((r) => r.url)];
+    for (let more = res.more; input.allPages && more && pages.length < 30; ) {
+      const shown = pages.reduce((n, p) => n + p.length, 0);
+      const next = await engine.search(q, { limit: input.limit || 10, offset: shown });
+      pages.push(next.results.map((r) => r.url));
+      more = next.more;
+    }
     out.push({
       query: q,
       total: res.total,
       partial: res.partial,
       urls: res.results.map((r) => r.url),
       results: res.results.map((r) => ({ url: r.url, kind: r.kind, title: r.title, person: r.person,
-        date: r.date, excerpt: r.excerpt })),
+        date: r.date, excerpt: r.excerpt, match: r.match, facts: r.facts })),
+      more: res.more,
+      kinds: res.kinds,
+      pages: input.allPages ? pages : undefined,
       files: log,
       ms,
     });

@@ -22,10 +22,12 @@ def run_js(expr_lines: str) -> object:
     return json.loads(out.stdout)
 
 
-def run_queries(index_dir: Path, queries: list[str], limit: int = 10) -> list[dict]:
+def run_queries(
+    index_dir: Path, queries: list[str], limit: int = 10, kind: str = "", all_pages: bool = False
+) -> list[dict]:
     out = subprocess.run(
         [NODE, str(NODE_RUNNER), str(SEARCH_JS), str(index_dir)],
-        input=json.dumps({"queries": queries, "limit": limit}),
+        input=json.dumps({"queries": queries, "limit": limit, "kind": kind, "allPages": all_pages}),
         capture_output=True,
         text=True,
         check=True,

@@ -189,13 +189,16 @@ def test_js_queries_rank_names_places_and_phrases(tmp_path):
         "王明华": ["deputies/d2/", "reports/r1/"],
         "王": ["deputies/d2/", "reports/r1/"],
         "加装电梯": ["reports/r1/"],
-        "医保基金": ["reports/r1/"],  # r2 has 医保 and 基金 apart: not a phrase match
-        "代表联络站": ["stations/s1/", "deputies/d1/"],  # r2 writes "代表 联络站" apart
-        '"代表联络站"': ["stations/s1/", "deputies/d1/"],
+        # r2 has 医保 and 基金 apart, and writes "代表 联络站" apart: a near match, after the phrases
+        "医保基金": ["reports/r1/", "reports/r2/"],
+        "代表联络站": ["stations/s1/", "deputies/d1/", "reports/r2/"],
+        '"代表联络站"': ["stations/s1/", "deputies/d1/", "reports/r2/"],
         "甲镇": ["stations/s1/", "deputies/d1/"],
         "xyz": [],
         "芳": ["reports/r2/"],
     }
+    assert [x["match"] for x in res["代表联络站"]["results"]] == ["exact", "exact", "partial"]
+    assert res["医保基金"]["partial"] is False  # the page has an exact match
     ex = res["加装电梯"]["results"][0]["excerpt"]
     assert ex["text"][ex["marks"][0][0] : ex["marks"][0][1]] == "加装电梯"
     # a highlight maps back over the middle dot the reader sees
@@ -404,6 +407,10 @@ def test_first_query_is_bounded_for_long_queries_and_failing_candidates(tmp_path
     build(docs, tmp_path)
     long_q = "人大代表联络站医保基金加装电梯老旧小区"
     first, long_r = run_queries(tmp_path / "search/idx", ["医保基金", long_q])
-    # 20 candidates checked (2 × limit) and dropped; the other 41 are counted, not fetched
-    assert (first["total"], first["urls"]) == (41, [])
+    # never an empty page while there are candidates: the first 20 candidates (2 × limit) are
+    # checked, all near matches (the parts, apart), and the first 10 shown; the rest are
+    # counted, not fetched
+    assert (first["total"], len(first["urls"]), first["more"]) == (61, 10, True)
+    assert {x["match"] for x in first["results"]} == {"partial"} and first["partial"] is True
+    assert len([f for f in first["files"] if not f["path"].startswith("s/")]) <= 1 + 2 * 20
     assert sum(f["path"].startswith("s/") for f in long_r["files"]) <= 10

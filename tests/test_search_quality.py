@@ -168,3 +168,21 @@ def test_first_query_bytes_stay_small_at_county_scale(county):
     results = run_queries(county.index, [c["q"] for c in QUERIES], limit=10)
     over = {r["query"]: sum(f["gzip"] for f in r["files"]) for r in results}
     assert {q: b for q, b in over.items() if b >= 300_000} == {}
+
+
+# Queries typed without spaces that mix a place, a name, a group or a topic (issue 15)
+RUN_TOGETHER = ["仁洲村饮水", "铜溪镇交通", "铜塘镇第三小组", "棠铺镇医保基金", "陈刚华报告履职", "金市镇加装电梯"]
+
+
+@needs_node
+def test_more_results_never_loop_and_never_show_an_empty_page(county):
+    """Pressing 显示更多结果 until it goes away: every page has results, no result twice, and the
+    pages together are every candidate the first page counted (all of them pass a check)."""
+    for r in run_queries(county.index, RUN_TOGETHER, limit=10, all_pages=True):
+        pages = r["pages"]
+        assert r["total"] > 0, r["query"]
+        assert all(pages), (r["query"], [len(p) for p in pages])
+        urls = [u for p in pages for u in p]
+        assert len(urls) == len(set(urls)), r["query"]
+        if len(pages) < 30:  # pressed until the end: every counted candidate was shown
+            assert len(urls) <= r["total"] and not pages[-1] == [], r["query"]

@@ -11,7 +11,10 @@
   var KIND_PRIOR = { deputy: 1.3, area: 1.4, station: 1.15, group: 1.15, suggestion: 1, report: 1, page: 0.8 };
   // Bounds on what one search downloads (docs/search.md): posting shards per query, and
   // candidates whose metadata and text are fetched for the phrase check per results page.
-  var MAX_SHARDS = 10, CHECK_FACTOR = 2;
+  var MAX_SHARDS = 10, CHECK_FACTOR = 2, MAX_WINDOWS = 3;
+  // Weight of a match through a synonym or a name with one wrong character; pinyin names
+  // found per Latin segment (a few, so their shards stay within MAX_SHARDS).
+  var SYN_WEIGHT = 0.8, TYPO_WEIGHT = 0.3, MAX_PINYIN = 4;
   var KIND_ZH = { deputy: "代表", area: "地区", report: "履职报告", group: "代表小组", station: "联络站",
                   suggestion: "议案建议", page: "页面" };
 
@@ -69,13 +72,25 @@
   }
 
   /* The query: segments (runs of letters/digits), each a phrase; one-character segments are
-     looked up as unigrams (indexed for titles, names and places only). */
+     looked up as unigrams (indexed for titles, names and places only). Each segment has
+     alternatives (alts): itself first, then synonyms and pinyin names (see expand). */
+  function altOf(seg, weight, how) {
+    var c = chars(seg);
+    var terms = c.length === 1 ? [seg] : Array.from(new Set(bigrams(seg)));
+    return { seg: seg, terms: terms, ordered: c.length === 1 ? [seg] : bigrams(seg), weight: weight, how: how };
+  }
   function parseQuery(q) {
     return segments(q).map(function (seg) {
-      var c = chars(seg);
-      var terms = c.length === 1 ? [seg] : Array.from(new Set(bigrams(seg)));
-      return { seg: seg, terms: terms, ordered: c.length === 1 ? [seg] : bigrams(seg) };
+      var a = altOf(seg, 1, "query");
+      return { seg: seg, terms: a.terms, ordered: a.ordered, alts: [a] };
     });
+  }
+  function addAlt(s, seg, weight, how) {
+    segments(seg).join("") === seg && seg && !s.alts.some(function (a) { return a.seg === seg; }) &&
+      s.alts.push(altOf(seg, weight, how));
+  }
+  function withAlts(s, alts) {
+    return { seg: s.seg, terms: alts[0].terms, ordered: alts[0].ordered, alts: alts };
   }
 
   // Maps normalized text back to the original, so highlights land on what the reader sees.
@@ -126,7 +141,8 @@
   /* loader: { json(path) → Promise<object>, bin(path) → Promise<ArrayBuffer> }, paths relative
      to the index folder (".../search/idx/"). */
   function createEngine(loader) {
-    var manifest = null, shards = new Map(), metas = new Map(), texts = new Map();
+    var manifest = null, shards = new Map(), metas = new Map(), texts = new Map(), extras = new Map();
+    var session = null, t2sBits = null;
     function getManifest() {
       if (!manifest) manifest = loader.json("manifest.json");
       return manifest;
@@ -144,56 +160,131 @@
       if (!texts.has(c)) texts.set(c, loader.json("t/" + c + ".json" + v(man)));
       return texts.get(c);
     }
+    // Files loaded only when a query needs them: t2s.json, py/<letter>.json.
+    function extra(man, path) {
+      if (!extras.has(path)) {
+        extras.set(path, loader.json(path + v(man)).catch(function () { return {}; }));
+      }
+      return extras.get(path);
+    }
     function kindOf(man, id) {
       for (var k in man.kinds) { var r = man.kinds[k]; if (id >= r[0] && id < r[1]) return k; }
       return "page";
     }
 
-    // Rank every matching doc id; no metadata needed yet. At most MAX_SHARDS shards are
-    // fetched, whatever the query's length (see budget).
-    function rank(query) {
-      var segs = parseQuery(query);
-      if (!segs.length) return Promise.resolve({ segs: segs, ids: [], partial: false });
-      return getManifest().then(function (man) {
-        var rsegs = budget(segs, man);
-        var all = [];
-        rsegs.forEach(function (s) { s.terms.forEach(function (t) { all.push(t); }); });
-        var need = Array.from(new Set(all.map(function (t) { return fnv1a(t) % man.shards; })));
-        return Promise.all(need.map(function (i) { return shard(man, i).then(function (d) { return [i, d]; }); }))
-          .then(function (pairs) {
-            var dirs = new Map(pairs);
-            function entry(t) { return dirs.get(fnv1a(t) % man.shards).get(t) || null; }
-            var res = score(man, rsegs, entry, false);
-            if (!res.length) {
-              res = score(man, rsegs, entry, true);
-              return { segs: segs, ids: res, partial: res.length > 0, man: man };
-            }
-            return { segs: segs, ids: res, partial: false, man: man };
-          });
+    /* Traditional → simplified (OpenCC's table, docs/search.md). The manifest carries a bitmap
+       of the CJK characters that have a conversion; t2s.json is fetched only when the query
+       has one of them. */
+    function toSimplified(man, q) {
+      if (!man.t2s) return Promise.resolve(q);
+      if (!t2sBits) {
+        var bin = atob(man.t2s.bits);
+        t2sBits = new Uint8Array(bin.length);
+        for (var i = 0; i < bin.length; i++) t2sBits[i] = bin.charCodeAt(i);
+      }
+      var lo = man.t2s.lo, need = false;
+      for (var ch of q) {
+        var n = ch.codePointAt(0) - lo;
+        if (n >= 0 && (n >> 3) < t2sBits.length && (t2sBits[n >> 3] >> (n & 7)) & 1) { need = true; break; }
+      }
+      if (!need) return Promise.resolve(q);
+      return extra(man, "t2s.json").then(function (map) {
+        var out = "";
+        for (var ch of q) out += map[ch] || ch;
+        return out;
       });
     }
 
-    /* A long query would fetch one shard per bigram. Above MAX_SHARDS, a segment is looked
-       up by bigrams that still cover every character (1st, 3rd, … and the last), then by its
-       first and last bigram only, then later segments are left to the phrase check. The
-       first and last bigrams stay, so exact-title and whole-place bonuses still apply. */
+    /* Alternatives of each query segment: synonyms from the data package's search_synonyms
+       table (in the manifest), names whose pinyin (full or initials) is a Latin segment. */
+    function expand(man, segs) {
+      var syn = man.syn || {};
+      segs.forEach(function (s) {
+        Object.keys(syn).forEach(function (k) {
+          if (s.seg.indexOf(k) < 0) return;
+          syn[k].forEach(function (rep) { addAlt(s, s.seg.split(k).join(rep), SYN_WEIGHT, "synonym"); });
+        });
+      });
+      var latin = segs.filter(function (s) { return /^[a-z]{2,}$/.test(s.seg) && man.py; });
+      if (!latin.length) return Promise.resolve(segs);
+      return Promise.all(latin.map(function (s) {
+        return extra(man, "py/" + s.seg[0] + ".json").then(function (tab) {
+          (tab[s.seg] || []).slice(0, MAX_PINYIN).forEach(function (name) { addAlt(s, normalize(name), 1, "pinyin"); });
+        });
+      })).then(function () { return segs; });
+    }
+
+    // Rank every matching doc id; no metadata needed yet. At most MAX_SHARDS shards are
+    // fetched for the query's own terms (see budget), a few more for a misspelt name.
+    function rank(query) {
+      return getManifest().then(function (man) {
+        return toSimplified(man, query).then(function (q) {
+          var segs = parseQuery(q);
+          if (!segs.length) return { segs: segs, ids: [], info: new Map(), man: man };
+          return expand(man, segs).then(function () {
+            var rsegs = budget(segs, man);
+            var need = shardsOf(man, rsegs);
+            return loadShards(man, need).then(function (dirs) {
+              function entry(t) { var d = dirs.get(fnv1a(t) % man.shards); return (d && d.get(t)) || null; }
+              var res = score(man, rsegs, entry);
+              var typo = rsegs.filter(function (s) { return s.wantTypo; });
+              if (!typo.length) return finish(man, segs, res);
+              var more = new Set();
+              typo.forEach(function (s) { chars(s.seg).forEach(function (c) { more.add(fnv1a(c) % man.shards); }); });
+              return loadShards(man, Array.from(more)).then(function (d2) {
+                d2.forEach(function (d, i) { dirs.set(i, d); });
+                return finish(man, segs, score(man, rsegs, entry, true));
+              });
+            });
+          });
+        });
+      });
+    }
+    function finish(man, segs, res) {
+      return { segs: segs, ids: res.ids, info: res.info, man: man };
+    }
+    function shardsOf(man, segs) {
+      var set = new Set();
+      segs.forEach(function (s) { s.alts.forEach(function (a) { a.terms.forEach(function (t) { set.add(fnv1a(t) % man.shards); }); }); });
+      return Array.from(set);
+    }
+    function loadShards(man, need) {
+      return Promise.all(need.map(function (i) { return shard(man, i).then(function (d) { return [i, d]; }); }))
+        .then(function (pairs) { return new Map(pairs); });
+    }
+
+    /* A long query would fetch one shard per bigram. Alternatives (synonyms, pinyin names)
+       are dropped first, last one first. Then above MAX_SHARDS, a segment is looked up by
+       bigrams that still cover every character (1st, 3rd, … and the last), then by its first
+       and last bigram only, then later segments are left to the phrase check. The first and
+       last bigrams stay, so exact-title and whole-place bonuses still apply. */
     function budget(segs, man) {
-      function nshards(list) {
-        var set = new Set();
-        list.forEach(function (s) { s.terms.forEach(function (t) { set.add(fnv1a(t) % man.shards); }); });
-        return set.size;
-      }
+      function nshards(list) { return shardsOf(man, list).length; }
+      function only(list) { return list.map(function (s) { return withAlts(s, s.alts.slice(0, 1)); }); }
       if (nshards(segs) <= MAX_SHARDS) return segs;
-      function thin(s, keep) {
-        if (s.ordered.length <= 2) return s;
-        var o = s.ordered, terms = o.filter(function (t, i) { return keep(i, o.length); });
-        return { seg: s.seg, terms: Array.from(new Set(terms)), ordered: o };
+      var base = only(segs);
+      if (nshards(base) <= MAX_SHARDS) {
+        // keep as many alternatives as fit, in order
+        var out0 = base.map(function (s) { return withAlts(s, s.alts.slice()); });
+        segs.forEach(function (s, i) {
+          s.alts.slice(1).forEach(function (a) {
+            out0[i].alts.push(a);
+            if (nshards(out0) > MAX_SHARDS) out0[i].alts.pop();
+          });
+        });
+        return out0;
       }
-      var cover = segs.map(function (s) {
+      function thin(s, keep) {
+        var a = s.alts[0];
+        if (a.ordered.length <= 2) return s;
+        var o = a.ordered, terms = o.filter(function (t, i) { return keep(i, o.length); });
+        return withAlts(s, [{ seg: a.seg, terms: Array.from(new Set(terms)), ordered: o, weight: a.weight, how: a.how }]);
+      }
+      var cover = base.map(function (s) {
         return thin(s, function (i, n) { return i % 2 === 0 || i === n - 1; });
       });
       if (nshards(cover) <= MAX_SHARDS) return cover;
-      var ends = segs.map(function (s) {
+      var ends = base.map(function (s) {
         return thin(s, function (i, n) { return i === 0 || i === n - 1; });
       });
       var out = [];
@@ -204,100 +295,219 @@
       return out;
     }
 
-    function score(man, segs, entry, relaxed) {
+    /* One alternative of one segment → Map(doc → {sc, full}). full: the doc has every term
+       (never requiring a capped list's term); otherwise, with relaxed, it has at least two
+       thirds of the terms (a place and a topic typed together: 仁洲村饮水). */
+    function scoreAlt(N, a, entry, relaxed) {
+      var per = new Map(), nreq = 0, nterms = a.terms.length, complete = true;
+      for (var ti = 0; ti < nterms; ti++) {
+        var t = a.terms[ti], e = entry(t);
+        if (!e) { complete = false; continue; }
+        if (!e.truncated) nreq++;
+        var L = decodePostings(e), idf = Math.log(1 + N / e.df);
+        var isFirst = t === a.ordered[0], isLast = t === a.ordered[a.ordered.length - 1];
+        for (var j = 0; j < L.docs.length; j++) {
+          var d = L.docs[j], bits = L.bits[j], x = per.get(d);
+          if (!x) { x = { score: 0, hits: 0, req: 0, title: 0, person: 0, places: 0, start: false, end: false, pstart: false, pend: false }; per.set(d, x); }
+          x.hits++; if (!e.truncated) x.req++;
+          x.score += idf * fieldWeight(bits, L.tf[j]);
+          if (bits & F_TITLE) x.title++;
+          if (bits & F_PERSON) x.person++;
+          if (bits & F_PLACES) x.places++;
+          if (isFirst && (bits & F_PSTART)) x.pstart = true;
+          if (isLast && (bits & F_PEND)) x.pend = true;
+          if (isFirst && (bits & F_START)) x.start = true;
+          if (isLast && (bits & F_END)) x.end = true;
+        }
+      }
+      var out = new Map(), need = Math.ceil(nterms * 2 / 3);
+      per.forEach(function (x, d) {
+        var full = complete && (nreq > 0 ? x.req === nreq : x.hits > 0);
+        if (!full && !(relaxed && nterms >= 2 && x.hits >= need)) return;
+        var sc = x.score;
+        if (x.title === nterms) { sc *= 2; if (x.start && x.end) sc *= 3; }
+        else if (x.person === nterms) sc *= 1.5;
+        if (x.places === nterms && x.pstart && x.pend) sc *= 2;  // a whole place name
+        if (!full) {
+          if (x.title === x.hits) sc *= 2;  // what it has is all in the title
+          sc *= (x.hits / nterms) * (x.hits / nterms);
+        }
+        out.set(d, { sc: sc * a.weight, full: full, name: x.title === nterms || x.person === nterms || x.places === nterms });
+      });
+      return out;
+    }
+
+    /* A name with one wrong character (廖学欣 for 廖学新): titles that have every other
+       character in place, found by the bigrams (or single characters) left and right of
+       the wrong one, anchored at the title's start and end. The phrase check then keeps
+       titles of the same length that differ in one character only. */
+    function typoCandidates(N, s, entry) {
+      var c = chars(s.seg), n = c.length, out = new Map();
+      for (var i = 0; i < n; i++) {
+        var left = c.slice(0, i).join(""), right = c.slice(i + 1).join(""), parts = [];
+        if (left) parts.push([left.length > 1 ? bigrams(left) : [left], F_START, 0]);
+        if (right) { var rb = right.length > 1 ? bigrams(right) : [right]; parts.push([rb, F_END, rb.length - 1]); }
+        var docs = null;
+        parts.forEach(function (p) {
+          p[0].forEach(function (t, k) {
+            var e = entry(t), got = new Map();
+            if (!e) { docs = new Map(); return; }
+            var L = decodePostings(e), idf = Math.log(1 + N / e.df);
+            for (var j = 0; j < L.docs.length; j++) {
+              var bits = L.bits[j];
+              if (!(bits & F_TITLE)) continue;
+              if (k === (p[1] === F_START ? 0 : p[2]) && !(bits & p[1])) continue;
+              got.set(L.docs[j], idf * 10);
+            }
+            if (docs === null) docs = got;
+            else { var nx = new Map(); docs.forEach(function (sc, d) { if (got.has(d)) nx.set(d, sc + got.get(d)); }); docs = nx; }
+          });
+        });
+        (docs || new Map()).forEach(function (sc, d) { if (!out.has(d) || out.get(d).sc < sc) out.set(d, { sc: sc * TYPO_WEIGHT, full: false, typo: true }); });
+      }
+      return out;
+    }
+
+    /* Every segment must match (AND). A segment's score for a doc is its best alternative's.
+       Docs matching every segment completely come first, then near matches, then names with
+       one wrong character; by score within each. */
+    function score(man, segs, entry, withTypos) {
       var N = man.docs, total = null;
       for (var si = 0; si < segs.length; si++) {
-        var s = segs[si], per = new Map(), nreq = 0, nterms = s.terms.length;
-        for (var ti = 0; ti < nterms; ti++) {
-          var t = s.terms[ti], e = entry(t);
-          if (!e) continue;
-          if (!e.truncated) nreq++;
-          var L = decodePostings(e), idf = Math.log(1 + N / e.df);
-          var isFirst = t === s.ordered[0], isLast = t === s.ordered[s.ordered.length - 1];
-          for (var j = 0; j < L.docs.length; j++) {
-            var d = L.docs[j], bits = L.bits[j], x = per.get(d);
-            if (!x) { x = { score: 0, hits: 0, req: 0, title: 0, person: 0, places: 0, start: false, end: false, pstart: false, pend: false }; per.set(d, x); }
-            x.hits++; if (!e.truncated) x.req++;
-            x.score += idf * fieldWeight(bits, L.tf[j]);
-            if (bits & F_TITLE) x.title++;
-            if (bits & F_PERSON) x.person++;
-            if (bits & F_PLACES) x.places++;
-            if (isFirst && (bits & F_PSTART)) x.pstart = true;
-            if (isLast && (bits & F_PEND)) x.pend = true;
-            if (isFirst && (bits & F_START)) x.start = true;
-            if (isLast && (bits & F_END)) x.end = true;
-          }
+        var s = segs[si], best = new Map(), anyFull = false, anyName = false;
+        var relaxed = s.alts[0].terms.length >= 3;
+        function merge(m, ai) {
+          m.forEach(function (x, d) {
+            if (x.full) anyFull = true;
+            if (x.full && x.name) anyName = true;
+            var y = best.get(d);
+            if (!y || (x.full && !y.full) || (x.full === y.full && x.sc > y.sc)) best.set(d, { sc: x.sc, full: x.full, typo: !!x.typo, alt: ai });
+          });
         }
-        var next = new Map(), complete = allPresent(s, entry);
-        per.forEach(function (x, d) {
-          // strict: every term known and the doc in every complete (untruncated) list
-          var ok = relaxed ? nterms >= 3 && x.hits >= Math.ceil(nterms * 2 / 3)
-                           : complete && (nreq > 0 ? x.req === nreq : x.hits > 0);
-          if (!ok || (total && !total.has(d))) return;
-          var sc = x.score;
-          if (x.title === nterms) { sc *= 2; if (x.start && x.end) sc *= 3; }
-          else if (x.person === nterms) sc *= 1.5;
-          if (x.places === nterms && x.pstart && x.pend) sc *= 2;  // a whole place name
-          next.set(d, (total ? total.get(d) : 0) + sc);
+        s.alts.forEach(function (a, ai) { merge(scoreAlt(N, a, entry, relaxed), ai); });
+        if (!anyFull && !relaxed) s.alts.forEach(function (a, ai) { merge(scoreAlt(N, a, entry, true), ai); });
+        var nc = chars(s.seg).length;
+        if (!anyName && (!anyFull || nc === 3) && nc >= 3 && nc <= 4 && /^\p{Script=Han}+$/u.test(s.seg)) {
+          s.wantTypo = true;
+          if (withTypos) merge(typoCandidates(N, s, entry), -1);
+        }
+        var next = new Map();
+        best.forEach(function (x, d) {
+          if (total && !total.has(d)) return;
+          var prev = total ? total.get(d) : { sc: 0, tier: 0, alts: [] };
+          var tier = x.full ? 0 : x.typo ? 2 : 1;
+          next.set(d, { sc: prev.sc + x.sc, tier: Math.max(prev.tier, tier), alts: prev.alts.concat([x.alt]) });
         });
         total = next;
         if (!total.size) break;
       }
       var ids = [];
-      total.forEach(function (sc, d) { ids.push([d, sc * (KIND_PRIOR[kindOf(man, d)] || 1)]); });
-      ids.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-      return ids.map(function (x) { return x[0]; });
-    }
-    function allPresent(s, entry) {
-      return s.terms.every(function (t) { return !!entry(t); });
+      total.forEach(function (x, d) { ids.push([d, x.sc * (KIND_PRIOR[kindOf(man, d)] || 1), x.tier]); });
+      ids.sort(function (a, b) { return (a[2] === 2) - (b[2] === 2) || b[1] - a[1] || a[0] - b[0]; });
+      return { ids: ids.map(function (x) { return x[0]; }), info: total };
     }
 
-    // Metadata and text of one doc id, with the phrase check against the stored text.
+    // Metadata and text of one doc id.
     function load(man, id) {
       return metaChunk(man, Math.floor(id / man.meta_chunk)).then(function (rows) {
         var r = rows[id % man.meta_chunk];
         return textChunk(man, r[5]).then(function (tc) {
           return { id: id, kind: r[0], title: r[1], person: r[2], date: r[3], url: r[4],
-                   text: tc[String(id)] || "", truncated: r[6] === 1 };
+                   text: tc[String(id)] || "", truncated: r[6] === 1, facts: r[7] || [] };
         });
       });
     }
-    function verified(doc, segs) {
+
+    /* The phrase check against the stored text, per segment: the phrase itself (or one of its
+       alternatives) → exact; else the longest pieces of it that occur, covering at least two
+       thirds of it (仁洲村 + 饮水) → near; else, for a name with one wrong character, a title
+       of the same length that differs in one character → typo. Returns null when it fails. */
+    function verify(doc, segs, info) {
       var hay = [doc.title, doc.person, doc.text].map(function (x) { return segments(x).join("\u0001"); }).join("\u0001");
-      return segs.every(function (s) { return hay.indexOf(s.seg) >= 0; }) || doc.truncated;
+      var title = segments(doc.title).join("");
+      var tier = 0, pieces = 0, marks = [];
+      for (var si = 0; si < segs.length; si++) {
+        var s = segs[si], ok = null;
+        for (var ai = 0; ai < s.alts.length && !ok; ai++) {
+          if (hay.indexOf(s.alts[ai].seg) >= 0) ok = { tier: 0, pieces: 1, marks: [s.alts[ai].seg] };
+        }
+        for (ai = 0; ai < s.alts.length && !ok; ai++) {
+          var p = piecesOf(s.alts[ai].seg, hay);
+          if (p.covered * 3 >= p.len * 2 && p.list.length) ok = { tier: 1, pieces: p.list.length + (p.len - p.covered), marks: p.list };
+        }
+        if (ok && ok.tier === 1) ok.pieces -= piecesOf(s.alts[ai - 1].seg, title).covered / (2 * chars(s.seg).length);
+        if (!ok && typoMatch(title, s.seg)) ok = { tier: 2, pieces: 1, marks: [] };
+        if (!ok && doc.truncated) ok = { tier: 1, pieces: 2, marks: [s.seg] };
+        if (!ok) return null;
+        tier = Math.max(tier, ok.tier); pieces += ok.pieces; marks = marks.concat(ok.marks);
+      }
+      return { tier: tier, pieces: pieces, marks: marks };
+    }
+    function piecesOf(seg, hay) {
+      var c = chars(seg), n = c.length, i = 0, covered = 0, list = [];
+      while (i < n) {
+        var best = 0;
+        for (var j = n; j >= i + 2; j--) { if (hay.indexOf(c.slice(i, j).join("")) >= 0) { best = j; break; } }
+        if (best) { list.push(c.slice(i, best).join("")); covered += best - i; i = best; } else i++;
+      }
+      return { len: n, covered: covered, list: list };
+    }
+    function typoMatch(title, seg) {
+      var a = chars(title), b = chars(seg);
+      if (a.length !== b.length || a.length < 3) return false;
+      var diff = 0;
+      for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) diff++;
+      return diff === 1;
     }
 
-    /* search(query, {offset, limit}) → {total, results, partial, more, exact}. Results are
-       checked for the exact phrase against the stored text; a candidate that fails is dropped.
-       At most CHECK_FACTOR × (offset + limit) candidates are checked per call, so a query
-       whose best candidates mostly fail stops early (more: true, the reader asks for more);
-       total then counts the unchecked candidates too (exact: false). */
+    /* search(query, {offset, limit, kind}) → {total, results, partial, more, exact, kinds}.
+       Candidates are checked in windows of CHECK_FACTOR × limit, in rank order; within a
+       window, exact phrases come first, then near matches (fewest pieces first), then names
+       with one wrong character. A candidate that fails every check is dropped. Every call
+       returns results while unchecked candidates remain (at most MAX_WINDOWS windows a call,
+       and near matches almost never fail), so the "more" button never loops on nothing.
+       Results are cached per query, so asking for the next page continues where the last
+       stopped. total counts the unchecked candidates too (exact: false). */
     function search(query, opts) {
       opts = opts || {};
-      var limit = opts.limit || 10, offset = opts.offset || 0;
-      var maxCheck = CHECK_FACTOR * (offset + limit);
-      return rank(query).then(function (r) {
-        if (!r.ids.length) return { total: 0, results: [], partial: false, segs: r.segs, more: false, exact: true };
-        var man = r.man, segsN = r.segs.map(function (s) { return s.seg; });
-        var out = [], dropped = 0, pos = 0, skip = offset;
+      var limit = opts.limit || 10, offset = opts.offset || 0, kind = opts.kind || "";
+      var key = query + "\u0000" + kind;
+      var st = session && session.key === key && session.returned === offset ? session : null;
+      if (!st) {
+        st = session = { key: key, rank: rank(query), pos: 0, buffer: [], returned: 0, dropped: 0 };
+      }
+      return st.rank.then(function (r) {
+        var kinds = {};
+        r.ids.forEach(function (id) { var k = kindOf(r.man, id); kinds[k] = (kinds[k] || 0) + 1; });
+        var ids = kind ? r.ids.filter(function (id) { return kindOf(r.man, id) === kind; }) : r.ids;
+        if (!ids.length) return { total: 0, results: [], partial: false, segs: r.segs, more: false, exact: true, kinds: kinds };
+        var skip = offset - st.returned, windows = 0;
         function step() {
-          if (out.length >= limit || pos >= r.ids.length || pos >= maxCheck) {
-            return { total: r.ids.length - dropped, results: out, partial: r.partial, segs: r.segs,
-                     more: pos < r.ids.length, exact: pos >= r.ids.length };
+          if ((st.buffer.length >= skip + limit) || st.pos >= ids.length || (windows >= MAX_WINDOWS && st.buffer.length > skip)) {
+            var page = st.buffer.splice(0, skip + limit).slice(skip);
+            st.returned = offset + page.length;
+            var more = st.buffer.length > 0 || st.pos < ids.length;
+            return { total: ids.length - st.dropped, results: page, segs: r.segs, more: more,
+                     exact: st.pos >= ids.length, kinds: kinds,
+                     partial: page.length > 0 && page.every(function (d) { return d.match !== "exact"; }) };
           }
-          var batch = r.ids.slice(pos, Math.min(pos + Math.max(limit - out.length, 4), maxCheck));
-          pos += batch.length;
-          return Promise.all(batch.map(function (id) { return load(man, id); })).then(function (docs) {
-            docs.forEach(function (doc) {
-              if (!r.partial && !verified(doc, r.segs)) { dropped++; return; }
-              if (skip > 0) { skip--; return; }
-              if (out.length >= limit) { pos--; return; }
-              var src = doc.text || doc.title;
+          windows++;
+          var batch = ids.slice(st.pos, st.pos + CHECK_FACTOR * limit);
+          st.pos += batch.length;
+          return Promise.all(batch.map(function (id) { return load(r.man, id); })).then(function (docs) {
+            var ok = [];
+            docs.forEach(function (doc, k) {
+              var m = verify(doc, r.segs, r.info.get(doc.id));
+              if (!m) { st.dropped++; return; }
+              doc.match = m.tier === 0 ? "exact" : m.tier === 1 ? "partial" : "typo";
               doc.kindZh = KIND_ZH[doc.kind] || KIND_ZH.page;
-              doc.excerpt = excerpt(src, segsN);
-              doc.titleMarks = excerpt(doc.title, segsN, 1000).marks;
-              out.push(doc);
+              var hl = m.marks.length ? m.marks : [];
+              doc.excerpt = excerpt(doc.text || doc.title, hl);
+              doc.titleMarks = excerpt(doc.title, hl, 1000).marks;
+              ok.push([m.tier, m.pieces, k, doc]);
             });
+            ok.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; });
+            ok.forEach(function (x) { st.buffer.push(x[3]); });
             return step();
           });
         }
