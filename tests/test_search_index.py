@@ -126,7 +126,7 @@ def test_build_writes_manifest_shards_and_chunks(tmp_path):
         ["report", "刘芳报告履职情况", "刘芳", "", "reports/r2/", 0, 0],
     ]
     assert written == sorted(
-        ["search/idx/manifest.json", "search/idx/m/0.json", "search/idx/t/0.json"]
+        ["search/idx/manifest.json", "search/idx/m/0.json", "search/idx/t/0.json", "search/idx/t2s.json"]
         + [f"search/idx/s/{i}.bin" for i in range(8)]
     )
     shard = read_shard((idx / f"s/{shard_of('艾力', 8)}.bin").read_bytes())
@@ -414,3 +414,23 @@ def test_first_query_is_bounded_for_long_queries_and_failing_candidates(tmp_path
     assert {x["match"] for x in first["results"]} == {"partial"} and first["partial"] is True
     assert len([f for f in first["files"] if not f["path"].startswith("s/")]) <= 1 + 2 * 20
     assert sum(f["path"].startswith("s/") for f in long_r["files"]) <= 10
+
+
+def test_t2s_table_is_opencc_limited_to_what_the_site_uses():
+    from generator.search import t2s_table
+
+    table = t2s_table(set("陈刚华铺镇医保乾"))
+    assert {k: table[k] for k in "陳剛華鋪鎮醫"} == dict(zip("陳剛華鋪鎮醫", "陈刚华铺镇医"))
+    assert "乾" not in table  # the site writes 乾 itself: a query's 乾 is left alone
+    assert "張" not in table  # 张 is not in the site: nothing to find
+
+
+@needs_node
+def test_traditional_queries_load_the_table_only_when_needed(tmp_path):
+    build(_docs(), tmp_path)
+    manifest = json.loads((tmp_path / "search/idx/manifest.json").read_text(encoding="utf-8"))
+    assert "醫" in manifest["t2s"] and "医" not in manifest["t2s"]
+    trad, simp = run_queries(tmp_path / "search/idx", ["醫保基金", "医保基金"])
+    assert trad["urls"] == simp["urls"] and trad["urls"][0] == "reports/r1/"
+    assert "t2s.json" in [f["path"] for f in trad["files"]]
+    assert "t2s.json" not in [f["path"] for f in simp["files"]]

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from itertools import chain, compress, count, islice, repeat
 from pathlib import Path
 
+import opencc
+
 FORMAT_VERSION = 1
 
 # Field bits of a posting (see docs/search.md).
@@ -413,6 +415,17 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
         (root / "m" / f"{c}.json").write_bytes(data)
         written.append(f"{prefix}/m/{c}.json")
 
+    # 4. files a query loads only when it needs them (docs/search.md "Extra files")
+    extras = {}
+    t2s = t2s_table(_site_chars(docs))
+    if t2s:
+        extras["t2s.json"] = _json(t2s)
+    for name, data in sorted(extras.items()):
+        digest.update(data)
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+        written.append(f"{prefix}/{name}")
+
     kinds = {}
     for i, d in enumerate(docs):
         k = d.kind if d.kind in KINDS else "page"
@@ -427,9 +440,45 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
         "cap": POSTING_CAP,
         "kinds": {k: list(v) for k, v in sorted(kinds.items(), key=lambda kv: kv[1])},
     }
+    if t2s:
+        manifest["t2s"] = "".join(sorted(t2s))
     (root / "manifest.json").write_bytes(_json(manifest))
     written.append(f"{prefix}/manifest.json")
     return sorted(written)
+
+
+def t2s_table(site_chars: set[str]) -> dict[str, str]:
+    """Traditional → simplified, one character each, from OpenCC's t2s conversion: only the
+    characters whose simplified form the site uses (others could not match anything) and that
+    the site does not use itself (乾 stays 乾 where a page writes it). The reader converts a
+    query with it (search.js `toSimplified`)."""
+    out = {}
+    for t, s in _t2s_all().items():
+        if s in site_chars and t not in site_chars:
+            out[t] = s
+    return out
+
+
+_T2S: dict[str, str] = {}
+
+
+def _t2s_all() -> dict[str, str]:
+    """Every CJK character (U+3400–U+9FFF) that OpenCC's t2s turns into another single one."""
+    if not _T2S:
+        convert = opencc.OpenCC("t2s").convert
+        for cp in range(0x3400, 0xA000):
+            ch = chr(cp)
+            s = convert(ch)
+            if s != ch and len(s) == 1:
+                _T2S[ch] = s
+    return _T2S
+
+
+def _site_chars(docs: Sequence[Doc]) -> set[str]:
+    out: set[str] = set()
+    for d in docs:
+        out.update(d.title, d.person, d.text, *d.places)
+    return out
 
 
 def _json(obj) -> bytes:

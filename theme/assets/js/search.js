@@ -142,7 +142,7 @@
      to the index folder (".../search/idx/"). */
   function createEngine(loader) {
     var manifest = null, shards = new Map(), metas = new Map(), texts = new Map(), extras = new Map();
-    var session = null, t2sBits = null;
+    var session = null;
     function getManifest() {
       if (!manifest) manifest = loader.json("manifest.json");
       return manifest;
@@ -172,26 +172,14 @@
       return "page";
     }
 
-    /* Traditional → simplified (OpenCC's table, docs/search.md). The manifest carries a bitmap
-       of the CJK characters that have a conversion; t2s.json is fetched only when the query
-       has one of them. */
+    /* Traditional → simplified (OpenCC's table, docs/search.md). The manifest lists the
+       traditional characters whose simplified form the site uses; t2s.json, their
+       conversions, is fetched only when the query has one of them. */
     function toSimplified(man, q) {
-      if (!man.t2s) return Promise.resolve(q);
-      if (!t2sBits) {
-        var bin = atob(man.t2s.bits);
-        t2sBits = new Uint8Array(bin.length);
-        for (var i = 0; i < bin.length; i++) t2sBits[i] = bin.charCodeAt(i);
-      }
-      var lo = man.t2s.lo, need = false;
-      for (var ch of q) {
-        var n = ch.codePointAt(0) - lo;
-        if (n >= 0 && (n >> 3) < t2sBits.length && (t2sBits[n >> 3] >> (n & 7)) & 1) { need = true; break; }
-      }
-      if (!need) return Promise.resolve(q);
+      var flagged = man.t2s || "";
+      if (!flagged || !chars(q).some(function (ch) { return flagged.indexOf(ch) >= 0; })) return Promise.resolve(q);
       return extra(man, "t2s.json").then(function (map) {
-        var out = "";
-        for (var ch of q) out += map[ch] || ch;
-        return out;
+        return chars(q).map(function (ch) { return map[ch] || ch; }).join("");
       });
     }
 
