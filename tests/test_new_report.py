@@ -52,7 +52,7 @@ def test_county_deputy_gets_a_draft_with_the_five_parts(data, capsys):
     assert heads == list(REPORT_PARTS)
     assert heads[1:] == ["二、会议期间工作情况", "三、闭会期间活动情况", "四、联系人民群众情况", "五、其他情况"]
     assert heads[0].startswith("一、遵守宪法和法律法规")
-    assert body.startswith("# 张建国履职情况报告（虚构县第十八届人民代表大会，届内第5年）\n")
+    assert body.startswith("## 一、")  # no title of its own: the page shows one
     out = capsys.readouterr().out
     assert "reports/r2026-d03.md" in out and "state=draft" in out and "mandate=m04" in out
     assert "注意" not in out  # October is in the county window
@@ -93,3 +93,27 @@ def test_errors_change_nothing(data, capsys, argv, message):
     assert message in capsys.readouterr().err
     assert (data / "reports.csv").read_bytes() == before
     assert sorted(p.name for p in (data / "reports").iterdir()) == files
+
+
+def test_a_skeleton_set_to_published_is_refused(data):
+    """The issue's case: a new-report draft published without writing a word (meeting mode, no
+    venue) must not count as reported."""
+    import datetime as dt
+
+    from generator.validate import validate_package
+
+    assert main(["new-report", "d03", "--data", str(data), "--date", "2026-10-20"]) == 0
+    path = data / "reports.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(",draft\n", ",published\n"), encoding="utf-8")
+    line = text.count("\n")
+    got = [
+        (p.file, p.row, p.field, p.code)
+        for p in validate_package(data, dt.date(2026, 10, 21))
+        if p.code in ("report-venue-missing", "report-part-empty", "report-prompt-left", "report-too-short")
+    ]
+    assert got == [
+        ("reports.csv", line, "venue", "report-venue-missing"),
+        ("reports/r2026-d03.md", 1, "", "report-part-empty"),
+        ("reports/r2026-d03.md", 3, "", "report-prompt-left"),
+    ]

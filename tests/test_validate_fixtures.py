@@ -61,6 +61,16 @@ EXPECTED = {
     + [
         ("reports/r03.md", 0, "", "body-parts-missing", "warning"),
     ],
+    "report-skeleton": BASELINE
+    + [
+        ("reports.csv", 3, "venue", "report-venue-missing", "error"),
+        ("reports/r02.md", 1, "", "report-part-empty", "error"),
+        ("reports/r02.md", 3, "", "report-prompt-left", "error"),
+    ],
+    "report-too-short": BASELINE
+    + [
+        ("reports/r04.md", 0, "", "report-too-short", "error"),
+    ],
     "body-raw-html": BASELINE
     + [
         ("reports/r01.md", 28, "", "body-raw-html", "error"),

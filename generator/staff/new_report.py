@@ -42,7 +42,10 @@ class NewReportError(Exception):
 
 
 def skeleton(deputy_name: str, congress_name: str, term_year_no: int) -> str:
-    lines = [f"# {deputy_name}履职情况报告（{congress_name}，届内第{term_year_no}年）", ""]
+    """The five parts with their prompts. No title of its own: the report page shows the title
+    (deputy, congress, term year), and a `#` line would show a second one. The validator refuses
+    a published body that still holds a prompt or an empty part (report-prompt-left …)."""
+    lines: list[str] = []
     for head, prompt in zip(REPORT_PARTS, PART_PROMPTS):
         lines += [f"## {head}", "", f"> {prompt}", ""]
     return "\n".join(lines)

@@ -1,5 +1,7 @@
 """Report bodies (Markdown files under reports/): present, UTF-8, no raw HTML, no unsafe links,
-and the five parts a duty report covers (DESIGN.md section 1).
+and the five parts a duty report covers (DESIGN.md section 1). A published report must not
+still be the skeleton `new-report` writes: no 填写提示 left, no empty part, at least
+MIN_BODY_CHARS characters of text, and a venue when it was given at a meeting (issue 16).
 
 The site sanitizes bodies anyway (generator/sanitize.py); these checks exist so staff learn at
 commit time that part of what they wrote would be dropped (issue 5).
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from ..model import Dataset
 from ..problems import Problem
 from ..sanitize import safe_image_path
-from .codes import problem
+from .codes import problem, show_value
 from .privacy_checks import scan_text
 
 BODY_PATH = re.compile(r"reports/[A-Za-z0-9_-]{1,64}\.md")
@@ -41,6 +43,12 @@ _ATTR_LIST = re.compile(r"\{:?[^}\n]*?\b(on[a-z]+)\s*=", re.I)
 _ATTR_URL = re.compile(r"\{:?[^}\n]*?\b(?:href|src)\s*=\s*[\"']?\s*([^\"'\s}]+)", re.I)
 _STRIP = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 UNSAFE_SCHEMES = ("javascript", "data", "vbscript")
+# Letters and digits of a published body outside headings and prompts. The shortest real report
+# in the demo has ~450; a skeleton with "无" under each heading has 5.
+MIN_BODY_CHARS = 80
+PROMPT_MARK = "填写提示"  # new_report.PART_PROMPTS start with it (the validator never imports staff/)
+_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_WORD = re.compile(r"\w")
 
 
 def _scheme(url: str) -> str | None:
@@ -113,12 +121,58 @@ def scan_body(relpath: str, text: str) -> Iterator[Problem]:
             )
 
 
+def unfilled(relpath: str, text: str) -> Iterator[Problem]:
+    """A published body still (partly) the skeleton: prompts left, parts without text, too short."""
+    prompts: list[int] = []
+    heads: list[tuple[int, int, str]] = []  # (line, level, text)
+    content: list[int] = []  # lines with text of their own
+    chars = 0
+    in_fence = False
+    for no, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if not s:
+            continue
+        m = None if in_fence else _ATX.match(line)
+        if m:
+            heads.append((no, len(m.group(1)), m.group(2)))
+        elif not in_fence and s.startswith(">") and PROMPT_MARK in s:
+            prompts.append(no)
+        else:
+            content.append(no)
+            chars += len(_WORD.findall(s))
+    if prompts:
+        yield problem("report-prompt-left", relpath, prompts[0], "", count=len(prompts))
+    empty = []
+    for i, (no, level, title) in enumerate(heads):
+        if level == 1:
+            continue  # the report's own title
+        end = next((n for n, lv, _ in heads[i + 1 :] if lv <= level), 10**9)
+        if not any(no < c < end for c in content):
+            empty.append((no, title))
+    if empty:
+        yield problem(
+            "report-part-empty",
+            relpath,
+            empty[0][0],
+            "",
+            count=len(empty),
+            parts="、".join(show_value(t, limit=20) for _, t in empty[:5]) + ("…" if len(empty) > 5 else ""),
+        )
+    if not prompts and not empty and chars < MIN_BODY_CHARS:
+        yield problem("report-too-short", relpath, 0, "", chars=chars, minimum=MIN_BODY_CHARS)
+
+
 def bodies(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
     if "reports" in unreadable or "reports" not in ds.package.tables:
         return
     path = ds.package.tables["reports"].path
     checked: set[str] = set()
     for r in ds.reports:
+        if r.published and r.mode == "meeting" and not (r.venue or "").strip():
+            yield problem("report-venue-missing", path, ds.line(r), "venue")
         if not r.body or not BODY_PATH.fullmatch(r.body):
             continue  # empty or unsafe path: tier 1 reported it
         f = ds.root / r.body
@@ -149,6 +203,8 @@ def bodies(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
                 names_zh="；".join(FIVE_PARTS[i][0] for i in miss),
                 names_en="; ".join(FIVE_PARTS[i][1] for i in miss),
             )
+        if r.published:
+            yield from unfilled(r.body, text)
         yield from scan_text(r.body, text, ds.rules, "body")
 
 
