@@ -6,9 +6,11 @@ Template "search.html" reads only page.content (this body) and loads search.js.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
-from . import PageDoc, SiteContext, urls
+from ..model import read_rows
+from . import PageDoc, SearchEntry, SiteContext, urls
 
 URL = "search/"
 
@@ -47,4 +49,22 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         template="search.html",
         html=html,
         meta={"description": "全文搜索本站的代表、履职报告、代表小组、联络站和议案建议。"},
+        search=synonyms_entry(site),
     )
+
+
+def synonyms_entry(site: SiteContext) -> SearchEntry | None:
+    """The optional search_synonyms table, handed to the index builder as the search page's
+    entry of kind "synonyms" (not a searchable page: generator/search puts it in the manifest).
+    text: JSON [[term, synonym], …] in file order."""
+    spec = site.ds.package.tables.get("search_synonyms")
+    if spec is None:
+        return None
+    pairs = []
+    for _line, row in read_rows(site.ds.root, spec):
+        term, synonym = row.get("term"), row.get("synonym")
+        if isinstance(term, str) and isinstance(synonym, str) and term.strip() and synonym.strip():
+            pairs.append([term.strip(), synonym.strip()])
+    if not pairs:
+        return None
+    return SearchEntry(kind="synonyms", title="搜索同义词", text=json.dumps(pairs, ensure_ascii=False))

@@ -38,6 +38,8 @@ F_PSTART, F_PEND = 64, 128
 
 # Page kinds in doc-id order; the reader derives a page's kind from its id range.
 KINDS = ("deputy", "area", "station", "group", "suggestion", "report", "page")
+# Not a page: the data package's search_synonyms table, carried as a Doc (see synonyms_of).
+SYNONYMS = "synonyms"
 
 # Middle dots people type inside minority names (买买提·艾力); dropped so every spelling matches.
 _DOTS = dict.fromkeys(map(ord, "\u00b7\u2022\u30fb\u2027\uff65\u2219\u22c5"), None)
@@ -348,9 +350,25 @@ def _collect(docs: Sequence[Doc]) -> tuple[dict[str, array], dict[str, int]]:
     return post, dropped
 
 
+def synonyms_of(docs: Iterable[Doc]) -> dict[str, list[str]]:
+    """The data package's search_synonyms (a Doc of kind "synonyms", text JSON [[term,
+    synonym]…]) as {normalised term: [normalised synonyms]}; pairs that normalise to nothing
+    searchable, or to the same text, are left out."""
+    out: dict[str, list[str]] = {}
+    for d in docs:
+        if d.kind != SYNONYMS:
+            continue
+        for term, syn in json.loads(d.text):
+            t, s = "".join(segments(term)), "".join(segments(syn))
+            if len(t) >= 2 and s and s != t and s not in out.get(t, []):
+                out.setdefault(t, []).append(s)
+    return out
+
+
 def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> list[str]:
     """Write the index for `docs` under out_dir/prefix; return the relative paths written."""
-    docs = order_docs(docs)
+    synonyms = synonyms_of(docs)
+    docs = order_docs([d for d in docs if d.kind != SYNONYMS])
     root = out_dir / prefix
     (root / "s").mkdir(parents=True, exist_ok=True)
     (root / "m").mkdir(parents=True, exist_ok=True)
@@ -442,6 +460,8 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
     }
     if t2s:
         manifest["t2s"] = "".join(sorted(t2s))
+    if synonyms:
+        manifest["syn"] = synonyms
     (root / "manifest.json").write_bytes(_json(manifest))
     written.append(f"{prefix}/manifest.json")
     return sorted(written)

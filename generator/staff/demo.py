@@ -31,6 +31,23 @@ from . import demo_text as T
 from .safe_write import replace_files
 
 AS_OF = dt.date(2026, 11, 20)  # the demo's "data as of" date (x-data-date)
+# search_synonyms (optional table): words people type → what the site says (docs/search.md)
+SEARCH_SYNONYMS = [
+    ("述职", "报告履职"),
+    ("联系电话", "办公电话"),
+    ("联系电话", "联络站"),
+    ("代表之家", "联络站"),
+    ("联系点", "联络站"),
+    ("提案", "议案"),
+    ("提案", "建议"),
+    ("回复", "答复"),
+    ("医疗保险", "医保"),
+    ("自来水", "饮水"),
+    ("养老院", "敬老院"),
+    ("垃圾处理", "垃圾收运"),
+    ("电梯加装", "加装电梯"),
+    ("村委会", "村民委员会"),
+]
 LAST_DAY = AS_OF - dt.timedelta(days=1)  # nothing in the demo happens on or after AS_OF
 ACTIVITY_YEARS = (2023, 2024, 2025, 2026)
 CONTACT_YEARS = (2022, 2023, 2024, 2025, 2026)
@@ -1525,6 +1542,8 @@ class County:
 
     def write(self) -> None:
         w = self.d.w
+        for term, synonym in SEARCH_SYNONYMS:
+            w.row("search_synonyms", dict(term=term, synonym=synonym))
         for table in ("areas", "congresses", "constituencies", "constituency_areas"):
             for r in self.rows.get(table, []):
                 w.row(table, r)
