@@ -7,6 +7,7 @@ validator, exporters and the data dictionary all ask it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import GeneratorError
+from .sanitize import name_problem, relpath_problem, safe_link
 
 DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
 
@@ -109,8 +111,62 @@ def _field(d: dict) -> FieldSpec:
     )
 
 
-def read_package(data_dir: Path) -> Package:
-    """Parse the descriptor into specs. Raises DescriptorError with a safe message."""
+@dataclass(frozen=True)
+class UnsafeValue:
+    """A descriptor value the path rule refuses (generator/sanitize.py): `code` is the
+    validator's code, `field` where it is ("resources[2].name"), `reason` empty, unsafe or
+    reserved."""
+
+    code: str
+    field: str
+    value: str
+    reason: str
+
+
+def _links(owner: dict, where: str) -> Iterator[tuple[str, Any]]:
+    for key in ("licenses", "sources", "contributors"):
+        items = owner.get(key)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and item.get("path") not in (None, ""):
+                yield f"{where}{key}[{i}].path", item.get("path")
+
+
+def unsafe_values(raw: Any) -> list[UnsafeValue]:
+    """Every value of the descriptor that would become a file name, a path or a link and that
+    the path rule refuses: resource names (data/<name>.csv in the site), resource paths
+    (relative .csv files inside the package), licence/source/contributor links (http(s) or
+    relative inside the site)."""
+    out: list[UnsafeValue] = []
+    if not isinstance(raw, dict):
+        return out
+    for field, url in _links(raw, ""):
+        if not safe_link(url):
+            out.append(UnsafeValue("unsafe-link", field, str(url), "unsafe"))
+    resources = raw.get("resources")
+    for i, r in enumerate(resources if isinstance(resources, list) else []):
+        if not isinstance(r, dict):
+            continue
+        name = r.get("name")
+        # data/<name>.csv: beside the site's own files there, a reserved id name is harmless
+        why = name_problem(name if isinstance(name, str) else None)
+        if why and why != "reserved":
+            out.append(UnsafeValue("unsafe-name", f"resources[{i}].name", str(name or ""), why))
+        path = r.get("path")
+        why = relpath_problem(path if isinstance(path, str) else None)
+        if why:
+            out.append(UnsafeValue("unsafe-path", f"resources[{i}].path", str(path or ""), why))
+        for field, url in _links(r, f"resources[{i}]."):
+            if not safe_link(url):
+                out.append(UnsafeValue("unsafe-link", field, str(url), "unsafe"))
+    return out
+
+
+def read_package(data_dir: Path, strict: bool = True) -> Package:
+    """Parse the descriptor into specs. Raises DescriptorError with a safe message, and (with
+    `strict`, as the build reads it) when a resource name, path or link breaks the path rule:
+    the validator reports those one by one (strict=False) with their own codes."""
     path = find_descriptor(data_dir)
     if path is None:
         raise DescriptorError(f"no datapackage.yaml/.json in {data_dir}")
@@ -120,6 +176,12 @@ def read_package(data_dir: Path) -> Package:
         raise DescriptorError(f"{path.name}: cannot be parsed ({type(e).__name__})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("resources"), list):
         raise DescriptorError(f"{path.name}: must be a mapping with a list of resources")
+    if strict:
+        bad = unsafe_values(raw)
+        if bad:
+            raise DescriptorError(
+                f"{path.name}: {bad[0].field} is refused ({bad[0].code}: {bad[0].reason}); run validate for every problem"
+            )
     tables: dict[str, TableSpec] = {}
     try:
         for r in raw["resources"]:

@@ -242,6 +242,70 @@ def safe_image_path(path: str) -> bool:
     return bool(_SAFE_IMG.match(path or ""))
 
 
+# -- the one path rule for values from the data (issue 17) -------------------------------
+# Every value that becomes part of a file or page path (ids, resource names, resource
+# paths, report body and photo paths) and every link from the descriptor goes through
+# name_problem / relpath_problem / safe_link: the validator reports what they refuse, and
+# the build refuses it again before writing anything.
+
+# Names the site uses for its own pages and folders beside the records' pages
+# (generator/pages/*.py, pages/urls.py): section index pages (deputies/index.md), list,
+# level, kind and area sub-folders (deputies/levels/, groups/kind/, stations/area/,
+# suggestions/list/<year>/all/, coverage/congress/), per-year pages (reports/2024/,
+# <record>/activities/2024/). A record with such an id would overwrite or shadow them.
+RESERVED_NAMES = frozenset({"index", "list", "all", "levels", "level", "kind", "area", "congress", "activities"})
+_YEAR = re.compile(r"^[0-9]{4}$")  # reports/2024/, suggestions/list/2024/…
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_REL_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def name_problem(value: Any) -> str | None:
+    """Why `value` cannot be one path segment taken from the data (an id, a resource name):
+    "empty", "unsafe" (anything but letters, digits, - and _, at most 64, starting with a
+    letter or digit: no "/", "..", space, NUL, fullwidth or absolute) or "reserved" (a name
+    the site uses for its own pages, any case, or a 4-digit year); None when it is fine."""
+    if value is None or not isinstance(value, str) or value == "":
+        return "empty"
+    if not _SEGMENT.match(value):
+        return "unsafe"
+    if value.lower() in RESERVED_NAMES or _YEAR.match(value):
+        return "reserved"
+    return None
+
+
+def relpath_problem(value: Any, suffixes: tuple[str, ...] = ()) -> str | None:
+    """Why `value` cannot be a relative file path inside the package or the site ("reports/r1.md"):
+    "empty" or "unsafe" (absolute, "..", ".", empty segment, backslash, drive letter,
+    characters other than letters, digits, _ . -, or not ending with one of `suffixes`)."""
+    if value is None or not isinstance(value, str) or value == "":
+        return "empty"
+    parts = value.split("/")
+    if any(p in (".", "..") or not _REL_SEGMENT.match(p) for p in parts) or len(value) > 512:
+        return "unsafe"
+    if suffixes and not value.lower().endswith(suffixes):
+        return "unsafe"
+    return None
+
+
+_LINK = re.compile(
+    r"^(?:https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][^\s\"'<>\\`]*)?|[A-Za-z0-9_#][^\s:\"'<>\\`]*)$"
+)
+
+
+def safe_link(url: Any) -> str:
+    """A link taken from the descriptor (licence, source): `url` when it is http(s) or a
+    relative path inside the site (no scheme, no "//", no ".." segment), else "" (shown as
+    text). `javascript:`, `data:`, `vbscript:` and every other scheme are refused."""
+    if not isinstance(url, str):
+        return ""
+    u = url.strip()
+    if not u or any(ord(c) < 0x20 or c == "\x7f" for c in u) or not _LINK.match(u):
+        return ""
+    if not u.lower().startswith(("http://", "https://")) and ".." in u.split("/"):
+        return ""
+    return u
+
+
 _TAG = re.compile(r"<[^>]*>")
 
 

@@ -70,6 +70,8 @@ def test_schema_rejects_unsafe_ids(tmp_path, bad, table_id):
     expected = [(file, row, "id", "unsafe-id")]
     if table_id == "r01":  # the body path reports/r01.md contains the id, so it became unsafe too
         expected.append(("reports.csv", row, "body", "pattern-mismatch"))
+    if "\x00" in bad:  # a control character is an error of its own, in every cell that holds it
+        expected += [(file, row, e[2], "control-character") for e in expected]
     assert _errors(pkg) == sorted(expected), f"{table_id} → {bad!r}"
 
 

@@ -267,6 +267,33 @@ EXPECTED = {
         ("areas.csv", 7, "id", "unsafe-id", "error"),
         ("areas.csv", 8, "id", "unsafe-id", "error"),
     ],
+    # the path rule (issue 17)
+    "reserved-id": BASELINE
+    + [
+        ("areas.csv", 6, "id", "reserved-id", "error"),  # index
+        ("areas.csv", 7, "id", "reserved-id", "error"),  # 2022
+        ("areas.csv", 8, "id", "reserved-id", "error"),  # List (any case)
+    ],
+    "unsafe-name": [  # ../../plans: nothing else is checked, and the table "plans" is missing
+        ("datapackage.yaml", 0, "", "resource-missing", "error"),
+        ("datapackage.yaml", 0, "resources[10].name", "unsafe-name", "error"),
+    ],
+    "unsafe-path": [  # ../plans.csv: frictionless refuses it too
+        ("datapackage.yaml", 0, "", "descriptor-invalid", "error"),
+        ("datapackage.yaml", 0, "resources[10].path", "unsafe-path", "error"),
+    ],
+    "unsafe-link": BASELINE
+    + [
+        ("datapackage.yaml", 0, "licenses[0].path", "unsafe-link", "error"),
+    ],
+    "unsafe-body-path": BASELINE
+    + [
+        ("reports.csv", 3, "body", "unsafe-path", "error"),
+    ],
+    "control-character": BASELINE
+    + [
+        ("deputies.csv", 4, "occupation", "control-character", "error"),
+    ],
 }
 
 

@@ -28,8 +28,9 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from ..errors import GeneratorError
 from ..pages import Published, urls
-from ..sanitize import csv_cell, package_path
+from ..sanitize import csv_cell, name_problem, package_path, relpath_problem
 
 OUT = urls.OPEN_DATA
 ZIP_NAME = urls.OPEN_DATA_ZIP
@@ -182,9 +183,34 @@ def _drop_sentences(text: str, names: set[str]) -> str:
     return " ".join(p for p in parts if not any(n in p for n in names))
 
 
+class UnsafeDataPath(GeneratorError):
+    """A resource name or path the path rule refuses (the validator reports it first as
+    unsafe-name / unsafe-path): nothing is written for a package that has one."""
+
+
+def _source(root: Path, name: str, rel: str) -> Path:
+    """The CSV of resource `name`, checked by the path rule before anything is written."""
+    if name_problem(name) not in (None, "reserved"):
+        raise UnsafeDataPath(f"open data: resource name {name!r} cannot be a file name (letters, digits, - and _ only)")
+    p = package_path(root, rel) if relpath_problem(rel, (".csv",)) is None else None
+    if p is None:
+        raise UnsafeDataPath(f"open data: resource {name}: path {rel!r} is not a .csv file inside the package")
+    return p
+
+
+def _inside(folder: Path, rel: str) -> Path:
+    """`folder / rel`, refusing anything that would lie outside `folder`."""
+    dest = folder / rel
+    if relpath_problem(rel) is not None or not dest.resolve().is_relative_to(folder.resolve()):
+        raise UnsafeDataPath(f"open data: {rel!r} would be written outside the data folder")
+    return dest
+
+
 def stage(package, root: Path, as_of, folder: Path) -> dict[str, Published]:
     """Write every file of the published package, the zip included, into `folder` (created).
-    Returns path inside data/ → Published."""
+    Returns path inside data/ → Published. Every resource name and path is checked before
+    the first file is written (UnsafeDataPath)."""
+    sources = {name: _source(root, name, spec.path) for name, spec in package.tables.items()}
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, Published] = {}
     descriptor = copy.deepcopy(package.raw)
@@ -210,7 +236,7 @@ def stage(package, root: Path, as_of, folder: Path) -> dict[str, Published]:
         keep = (lambda r: r.get("state", "").strip() == "published") if name == "reports" else None
         collect = {"reports": "body", "deputies": "image"}.get(name)
         out_path = f"{name}.csv"
-        staged, values = _table(root / spec.path, header, text_fields, folder / out_path, keep, collect)
+        staged, values = _table(sources[name], header, text_fields, _inside(folder, out_path), keep, collect)
         if name == "reports":
             published_bodies = values
         elif name == "deputies":
@@ -231,7 +257,7 @@ def stage(package, root: Path, as_of, folder: Path) -> dict[str, Published]:
             continue
         p = package_path(root, rel)  # resolves symlinks: a link to a file outside is not copied
         if p is not None and p.is_file():
-            dest = folder / rel
+            dest = _inside(folder, rel)
             if dest.parent not in made:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 made.add(dest.parent)

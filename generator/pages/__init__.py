@@ -116,21 +116,54 @@ class UnsafePagePath(GeneratorError, ValueError):
     The validator rejects such ids; this stops a build that skipped validation."""
 
 
+# The site's own pages named index.md (home and section pages, in the nav). A page made
+# from a record (an id "index") may never be one: it would land in the nav or replace them.
+SECTION_INDEXES = frozenset(
+    {
+        "index.md",
+        "deputies/index.md",
+        "reports/index.md",
+        "groups/index.md",
+        "stations/index.md",
+        "suggestions/index.md",
+        "coverage/index.md",
+        "methodology/index.md",
+        "data/index.md",
+    }
+)
+
+
 def checked(doc: PageDoc) -> PageDoc:
+    """The build's own copy of the path rule (the validator reports the same values first):
+    a page path inside the site, and no record page posing as a section page."""
     if not safe_page_path(doc.path):
         raise UnsafePagePath(f"unsafe page path {doc.path!r} (from {doc.source or 'generated'})")
+    if (doc.path == "index.md" or doc.path.endswith("/index.md")) and doc.path not in SECTION_INDEXES:
+        raise UnsafePagePath(
+            f"page path {doc.path!r} (from {doc.source or 'generated'}) is reserved for the site's own pages"
+        )
     return doc
 
 
+def _unique(docs: Iterable[PageDoc]) -> Iterator[PageDoc]:
+    """Each page path once: two pages at one path (a report id "2024" and the 2024 list page)
+    would overwrite each other."""
+    seen: set[str] = set()
+    for doc in docs:
+        if doc.path in seen:
+            raise UnsafePagePath(
+                f"two pages at {doc.path!r} (from {doc.source or 'generated'}): an id collides with a page of the site"
+            )
+        seen.add(doc.path)
+        yield checked(doc)
+
+
 def all_pages(site: SiteContext) -> Iterator[PageDoc]:
-    for name in PAGE_MODULES:
-        mod = importlib.import_module(f"{__name__}.{name}")
-        yield from map(checked, mod.pages(site))
+    yield from _unique(
+        doc for name in PAGE_MODULES for doc in importlib.import_module(f"{__name__}.{name}").pages(site)
+    )
 
 
 def collect(site: SiteContext, modules: Iterable[str] | None = None) -> list[PageDoc]:
     names = list(modules) if modules is not None else PAGE_MODULES
-    out: list[PageDoc] = []
-    for name in names:
-        out.extend(map(checked, importlib.import_module(f"{__name__}.{name}").pages(site)))
-    return out
+    return list(_unique(doc for name in names for doc in importlib.import_module(f"{__name__}.{name}").pages(site)))

@@ -29,7 +29,7 @@ INDEX_NAME_LIMIT = 300  # above this, the index links to the congress pages inst
 
 
 def congress_url(congress_id: str) -> str:
-    return f"coverage/congress/{congress_id}/"
+    return f"coverage/congress/{urls.segment(congress_id)}/"
 
 
 def level_url(level: str) -> str:

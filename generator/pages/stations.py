@@ -32,7 +32,7 @@ NO_LEVEL = "无在任代表资格"
 
 def area_list_url(area_id: str) -> str:
     # two path segments, so it never collides with a station page (stations/<id>/)
-    return f"stations/area/{area_id}/"
+    return f"stations/area/{urls.segment(area_id)}/"
 
 
 def _ancestor(ds: Dataset, area_id: str | None, classes: tuple[str, ...]) -> str | None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import posixpath
 
+from ..sanitize import name_problem
+from . import UnsafePagePath
+
 # The published data package (generator/outputs/open_data.py), under data/ in the site
 OPEN_DATA = "data"
 OPEN_DATA_ZIP = "datapackage.zip"
@@ -15,28 +18,38 @@ OPEN_DATA_DESCRIPTOR = "datapackage.json"
 POPOLO = "data/popolo.json"
 
 
+def segment(record_id: str) -> str:
+    """A record id as one segment of a URL: the build's own copy of the path rule
+    (sanitize.name_problem; the validator reports the same ids first as unsafe-id or
+    reserved-id). An id that would leave its folder or name a page of the site stops the build."""
+    why = name_problem(record_id)
+    if why is not None:
+        raise UnsafePagePath(f"the id {record_id!r} cannot name a page ({why}): see validate's unsafe-id / reserved-id")
+    return record_id
+
+
 def deputy(deputy_id: str) -> str:
-    return f"deputies/{deputy_id}/"
+    return f"deputies/{segment(deputy_id)}/"
 
 
 def report(report_id: str) -> str:
-    return f"reports/{report_id}/"
+    return f"reports/{segment(report_id)}/"
 
 
 def group(group_id: str) -> str:
-    return f"groups/{group_id}/"
+    return f"groups/{segment(group_id)}/"
 
 
 def station(station_id: str) -> str:
-    return f"stations/{station_id}/"
+    return f"stations/{segment(station_id)}/"
 
 
 def suggestion(suggestion_id: str) -> str:
-    return f"suggestions/{suggestion_id}/"
+    return f"suggestions/{segment(suggestion_id)}/"
 
 
 def area(area_id: str) -> str:
-    return f"areas/{area_id}/"
+    return f"areas/{segment(area_id)}/"
 
 
 def src(url: str) -> str:

@@ -22,11 +22,12 @@ import csv
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from ..descriptor import DescriptorError, Package, find_descriptor, read_package
+from ..descriptor import DescriptorError, Package, find_descriptor, read_package, unsafe_values
 from ..model import TABLE_CLASSES
+from ..sanitize import relpath_problem
 from .codes import problem, show_value
 from .fast_rows import check_table
 
@@ -67,13 +68,6 @@ def _detail(s: str, limit: int = 160) -> str:
     return s if len(s) <= limit else s[:limit] + "…"
 
 
-def _safe_relpath(p: Any) -> bool:
-    if not isinstance(p, str) or not p or "\\" in p or "\x00" in p:
-        return False
-    pp = PurePosixPath(p)
-    return not pp.is_absolute() and ".." not in pp.parts and ":" not in pp.parts[0]
-
-
 # -- step 1: the descriptor -------------------------------------------------------------
 
 
@@ -84,7 +78,7 @@ def check_descriptor(root: Path) -> tuple[Package | None, list]:
         return None, [problem("descriptor-missing", "datapackage.yaml")]
     fname = path.name
     try:
-        pkg = read_package(root)
+        pkg = read_package(root, strict=False)  # unsafe names, paths and links: reported below
     except DescriptorError as e:
         # read_package's message starts with the file name; keep only the reason
         reason = str(e).split(": ", 1)[-1]
@@ -101,13 +95,14 @@ def check_descriptor(root: Path) -> tuple[Package | None, list]:
     except Exception as e:  # frictionless raises on some malformed schemas (e.g. unknown type)
         note = getattr(getattr(e, "error", None), "note", "") or type(e).__name__
         problems.append(problem("descriptor-invalid", fname, detail=_detail(note)))
+    for bad in unsafe_values(pkg.raw):  # the path rule (generator/sanitize.py), for names, paths, links
+        args = {"col": bad.field, "value": show_value(bad.value)}
+        if bad.code == "unsafe-path":
+            args.update(suffix_zh="，且须是 .csv 文件", suffix_en=", and it must be a .csv file")
+        problems.append(problem(bad.code, fname, 0, bad.field, **args))
+        fatal = fatal or bad.code != "unsafe-link"
     for t in pkg.tables.values():
-        if not _safe_relpath(t.path):
-            problems.append(
-                problem("descriptor-invalid", fname, detail=_detail(f"resource {t.name}: unsafe path {t.path!r}"))
-            )
-            fatal = True
-        elif not t.path.endswith(".csv"):
+        if relpath_problem(t.path) is None and not t.path.endswith(".csv"):  # unsafe ones: above
             problems.append(
                 problem("descriptor-invalid", fname, detail=_detail(f"resource {t.name}: path must be a .csv file"))
             )
@@ -229,7 +224,48 @@ def precheck_file(root: Path, name: str, relpath: str, field_names: list[str]) -
     for n in field_names:
         if n not in seen:
             fc.problems.append(problem("missing-column", relpath, 1, n, col=n))
+    if fc.readable:
+        for line, col in control_cells(path, header):
+            fc.problems.append(problem("control-character", relpath, line, col, col=col))
     return fc
+
+
+# C0 controls but tab, LF, CR; DEL; C1 controls (UTF-8 \xc2\x80-\x9f). Never in real text;
+# NUL corrupts what is published (and what reads it).
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_LIMIT = 100  # cells reported per table
+
+
+def control_cells(path: Path, header: list[str]) -> list[tuple[int, str]]:
+    """(line, column) of cells holding a control character, at most CONTROL_LIMIT. A scan of
+    the bytes first (C speed, a few MB at a time): the rows are read only when there is one."""
+    found = False
+    with path.open("rb") as fh:
+        tail = b""
+        while chunk := fh.read(1 << 22):
+            if _CONTROL_BYTES.search(tail + chunk):
+                found = True
+                break
+            tail = chunk[-1:]
+    if not found:
+        return []
+    out: list[tuple[int, str]] = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            next(reader, None)
+            start = reader.line_num + 1
+            for cells in reader:
+                line, start = start, reader.line_num + 1
+                for i, cell in enumerate(cells):
+                    if _CONTROL_TEXT.search(cell):
+                        out.append((line, header[i] if i < len(header) else ""))
+                        if len(out) >= CONTROL_LIMIT:
+                            return out
+        except csv.Error:
+            pass  # reported by the row checks
+    return out
 
 
 # -- step 3: frictionless ----------------------------------------------------------------

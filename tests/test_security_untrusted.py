@@ -1,0 +1,287 @@
+"""Untrusted descriptors and ids (issue 17): one path rule for every value from the data.
+
+- the validator refuses, with a stable code and its place, a resource name or path, an id, a
+  body or photo path that would leave its folder or name a page of the site itself, and a
+  licence link that is not http(s) or relative;
+- the build refuses the same values again before it writes anything (validation skipped):
+  a GeneratorError with a clear message, never a traceback, nothing outside the output;
+- what the validator accepts builds (the differential test at the end).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from attacks.attack_package import load_payloads, make_attack_package
+
+from generator.descriptor import DescriptorError, read_package
+from generator.errors import GeneratorError
+from generator.options import Options
+from generator.outputs import open_data
+from generator.pipeline import build
+from generator.sanitize import name_problem, relpath_problem, safe_link
+from generator.validate import validate_package
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "fixtures" / "tiny"
+AS_OF = dt.date(2026, 11, 20)
+
+# tests/attacks/payloads.yaml names these cases too (route "descriptor" / "id")
+UNSAFE_NAMES = ["../../../x", "x/../../y", "../deputies", "/tmp/abs", "a b", "x\\y", "", ".."]
+
+
+def _copy(tmp_path: Path) -> Path:
+    pkg = tmp_path / "pkg" / "data"
+    shutil.copytree(TINY, pkg)
+    return pkg
+
+
+def _errors(pkg: Path) -> list[tuple]:
+    return sorted((p.file, p.row, p.field, p.code) for p in validate_package(pkg, AS_OF) if p.severity == "error")
+
+
+def _descriptor(pkg: Path, old: str, new: str) -> None:
+    p = pkg / "datapackage.yaml"
+    text = p.read_text(encoding="utf-8")
+    assert old in text
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _replace_id(pkg: Path, old: str, new: str) -> None:
+    pat = re.compile(rf"(?<![A-Za-z0-9_-]){re.escape(old)}(?![A-Za-z0-9_-])")
+    for p in pkg.glob("*.csv"):
+        p.write_text(pat.sub(lambda _m: new, p.read_text(encoding="utf-8")), encoding="utf-8")
+    body = pkg / "reports" / f"{old}.md"
+    if body.is_file():  # reports/r01.md became reports/<new>.md in reports.csv
+        body.rename(pkg / "reports" / f"{new}.md")
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+# -- the rule itself ----------------------------------------------------------------------
+
+
+def test_name_rule():
+    for ok in ["d01", "a-town", "R_2022", "x" * 64, "deputies"]:
+        assert name_problem(ok) is None, ok
+    for bad in UNSAFE_NAMES[:-2] + ["..", ".hidden", "d01\x00", "ｄ０１", "x" * 65, "a/b"]:
+        assert name_problem(bad) in ("unsafe", "empty"), bad
+    for reserved in ["index", "INDEX", "list", "2022", "0001", "levels", "kind", "area", "all", "activities"]:
+        assert name_problem(reserved) == "reserved", reserved
+
+
+def test_relpath_rule():
+    assert relpath_problem("reports/r01.md", (".md",)) is None
+    assert relpath_problem("photos/d01.jpg") is None
+    for bad in ["../x.md", "reports/../../x.md", "/etc/passwd", "reports//x.md", "./x.md", "a\\b.md", "C:x.md"]:
+        assert relpath_problem(bad) == "unsafe", bad
+    assert relpath_problem("photos/d01.jpg", (".md",)) == "unsafe"
+    assert relpath_problem("") == "empty"
+
+
+def test_link_rule():
+    for ok in ["https://creativecommons.org/licenses/by/4.0/", "http://example.org", "LICENSE.txt", "#licence"]:
+        assert safe_link(ok) == ok
+    for bad in [
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:x",
+        "//evil.example/x",
+        "/etc/passwd",
+        "../../x",
+        'https://x.org/"onmouseover="alert(1)',
+        "file:///etc/passwd",
+        None,
+        42,
+    ]:
+        assert safe_link(bad) == "", bad
+
+
+# -- item 1: resource names and paths -------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", UNSAFE_NAMES)
+def test_validator_refuses_unsafe_resource_names(tmp_path, bad):
+    pkg = _copy(tmp_path)
+    _descriptor(pkg, "  - name: plans\n", f"  - name: {bad!r}\n".replace("'", '"') if bad else '  - name: ""\n')
+    got = _errors(pkg)
+    assert ("datapackage.yaml", 0, "resources[10].name", "unsafe-name") in got
+    # the only other problems: the table "plans" is missing, frictionless' own name check
+    assert {c for *_, c in got} <= {"unsafe-name", "resource-missing", "descriptor-invalid"}
+
+
+@pytest.mark.parametrize("bad", ["../plans.csv", "x/../../plans.csv", "/tmp/plans.csv", "plans.csv/..", "a b.csv"])
+def test_validator_refuses_unsafe_resource_paths(tmp_path, bad):
+    pkg = _copy(tmp_path)
+    _descriptor(pkg, "    path: plans.csv\n", f'    path: "{bad}"\n')
+    got = _errors(pkg)
+    assert ("datapackage.yaml", 0, "resources[10].path", "unsafe-path") in got
+    assert {c for *_, c in got} <= {"unsafe-path", "descriptor-invalid"}
+
+
+@pytest.mark.parametrize("bad", ["../../../x", "x/../../y", "../deputies", "/tmp/abs"])
+def test_unvalidated_build_refuses_unsafe_resource_names(tmp_path, bad):
+    """The build's own check: a GeneratorError before anything is written, nothing outside."""
+    pkg = _copy(tmp_path)
+    _descriptor(pkg, "  - name: deputies\n", f'  - name: "{bad}"\n')
+    before = _tree(tmp_path)
+    out = tmp_path / "out" / "site"
+    with pytest.raises(DescriptorError, match=r"resources\[4\]\.name is refused"):
+        build(Options(data_dir=pkg, out=out, validate=False))
+    assert _tree(tmp_path) == before  # the package untouched (data/deputies.csv above all), no x.csv
+
+
+def test_stage_refuses_unsafe_names_and_paths_itself(tmp_path):
+    """open_data.stage checks every name and path before the first write, whoever calls it."""
+    pkg = _copy(tmp_path)
+    _descriptor(pkg, "  - name: deputies\n", '  - name: "../../../escaped"\n')
+    package = read_package(pkg, strict=False)
+    folder = tmp_path / "work" / "staged" / "data"
+    with pytest.raises(open_data.UnsafeDataPath, match="cannot be a file name"):
+        open_data.stage(package, pkg, AS_OF, folder)
+    assert not (tmp_path / "work").exists()
+    assert not list(tmp_path.rglob("escaped*"))
+
+    pkg2 = _copy(tmp_path / "two")
+    _descriptor(pkg2, "    path: plans.csv\n", '    path: "../../outside.csv"\n')
+    (tmp_path / "two" / "outside.csv").write_text("id\nSECRET\n", encoding="utf-8")
+    with pytest.raises(open_data.UnsafeDataPath, match="not a .csv file inside the package"):
+        open_data.stage(read_package(pkg2, strict=False), pkg2, AS_OF, folder)
+    assert not (tmp_path / "work").exists()
+
+
+def test_stage_never_reads_a_symlinked_table_outside_the_package(tmp_path):
+    pkg = _copy(tmp_path)
+    secret = tmp_path / "passwd.csv"
+    secret.write_text("id,group_id,year,themes,summary\nTOP-SECRET,g01,2025,x,y\n", encoding="utf-8")
+    (pkg / "plans.csv").unlink()
+    (pkg / "plans.csv").symlink_to(secret)
+    with pytest.raises(open_data.UnsafeDataPath):
+        open_data.stage(read_package(pkg), pkg, AS_OF, tmp_path / "staged")
+
+
+# -- items 1, 2 and 4: ids that name a page of the site ---------------------------------------
+
+ID_ROWS = {
+    "d01": ("deputies.csv", 2),
+    "s01": ("stations.csv", 2),
+    "g01": ("groups.csv", 2),
+    "r01": ("reports.csv", 2),
+    "sg01": ("suggestions.csv", 2),
+    "a-town": ("areas.csv", 3),
+    "cy09": ("congresses.csv", 3),
+}
+RESERVED_CASES = [(v, i) for v in ["index", "list", "2022", "Index", "levels", "all"] for i in ID_ROWS]
+
+
+@pytest.mark.parametrize("value, old", RESERVED_CASES)
+def test_validator_refuses_reserved_ids(tmp_path, value, old):
+    pkg = _copy(tmp_path)
+    _replace_id(pkg, old, value)
+    file, row = ID_ROWS[old]
+    assert _errors(pkg) == [(file, row, "id", "reserved-id")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("value, old", [("index", "a-town"), ("index", "d01"), ("index", "r01"), ("list", "sg01")])
+def test_unvalidated_build_refuses_reserved_ids(tmp_path, value, old):
+    pkg = _copy(tmp_path)
+    _replace_id(pkg, old, value)
+    out = tmp_path / "out" / "site"
+    with pytest.raises(GeneratorError):
+        build(Options(data_dir=pkg, out=out, validate=False))
+    assert not out.exists()
+
+
+# -- item 3: links from the descriptor --------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["javascript:alert(document.domain)", "data:text/html,<b>x</b>", "//evil.example/"])
+def test_validator_refuses_unsafe_licence_links(tmp_path, bad):
+    pkg = _copy(tmp_path)
+    _descriptor(pkg, "path: https://creativecommons.org/licenses/by/4.0/", f'path: "{bad}"')
+    assert _errors(pkg) == [("datapackage.yaml", 0, "licenses[0].path", "unsafe-link")]
+
+
+# -- item 4: what the validator accepts builds ------------------------------------------------
+
+
+def _mutations():
+    """Red-team cases (issue 17): (name, function(pkg)). Each either fails validation or builds."""
+
+    def desc(old, new):
+        return lambda pkg: _descriptor(pkg, old, new)
+
+    def rid(old, new):
+        return lambda pkg: _replace_id(pkg, old, new)
+
+    def cell(table, old, new):
+        def f(pkg):
+            p = pkg / f"{table}.csv"
+            text = p.read_text(encoding="utf-8")
+            assert old in text
+            p.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+        return f
+
+    cases = [
+        ("name-dotdot", desc("  - name: deputies\n", '  - name: "../../../x"\n')),
+        ("name-mid-dotdot", desc("  - name: plans\n", '  - name: "x/../../y"\n')),
+        ("path-dotdot", desc("    path: plans.csv\n", '    path: "../plans.csv"\n')),
+        ("licence-js", desc("path: https://creativecommons.org/licenses/by/4.0/", 'path: "javascript:alert(1)"')),
+        ("licence-relative", desc("path: https://creativecommons.org/licenses/by/4.0/", "path: LICENSE.txt")),
+        ("nul-cell", cell("deputies", "快递网点负责人", "快递\x00网点负责人")),
+        ("formula-cell", cell("deputies", "快递网点负责人", " =HYPERLINK(1)")),
+        ("fullwidth-formula", cell("deputies", "快递网点负责人", "＝1+1")),
+    ]
+    for old in ID_ROWS:
+        for new in ("index", "list", "2022", "levels"):
+            cases.append((f"id-{old}-{new}", rid(old, new)))
+    return cases
+
+
+MUTATIONS = _mutations()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n, _ in MUTATIONS])
+def test_valid_means_it_builds(tmp_path, name):
+    pkg = _copy(tmp_path)
+    dict(MUTATIONS)[name](pkg)
+    errors = _errors(pkg)
+    out = tmp_path / "out" / "site"
+    if errors:
+        # refused: the build refuses too (validation on), cleanly and with nothing written
+        with pytest.raises(GeneratorError):
+            build(Options(data_dir=pkg, out=out, as_of=AS_OF))
+        assert not out.exists()
+    else:
+        build(Options(data_dir=pkg, out=out, as_of=AS_OF))
+        assert (out / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_attack_corpus_in_fields_validates_or_builds(tmp_path):
+    """The attack corpus in every free-text field (not the report bodies, which the validator
+    rightly refuses): whatever the validator accepts builds."""
+    pkg = tmp_path / "data"
+    make_attack_package(TINY, pkg, [p for p in load_payloads() if not p.body])
+    errors = _errors(pkg)
+    if not errors:
+        build(Options(data_dir=pkg, out=tmp_path / "site", as_of=AS_OF))
+        assert (tmp_path / "site" / "index.html").is_file()
+    else:  # only errors of the values themselves (e.g. too long), never of the build
+        assert {c for *_, c in errors} <= {"out-of-range", "control-character", "pattern-mismatch"}
