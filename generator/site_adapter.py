@@ -65,7 +65,13 @@ SKIP_TEMPLATE = "ds-skip.html"  # an empty template: mkdocs writes nothing for s
 
 
 def in_nav(path: str) -> bool:
-    """Only the home page and section index pages go into the nav."""
+    """Only the home page and section index pages go into the nav: for generated pages, only
+    the site's own (NAV_ORDER), never a page made from a record whatever its id (issue 17)."""
+    return path in NAV_ORDER
+
+
+def _content_in_nav(path: str) -> bool:
+    """Hand-written pages in content/: the home page and section index pages."""
     return path == "index.md" or (path.endswith("/index.md") and path.count("/") == 1)
 
 
@@ -250,7 +256,7 @@ class SitePlugin(BasePlugin[_PluginConfig]):
         assert self.docs is not None
         titles = {d.path: d.title for d in self.docs if in_nav(d.path)}
         for path in _content_pages(Path(config.docs_dir)):
-            if in_nav(path) or "/" not in path:
+            if _content_in_nav(path) or "/" not in path:
                 titles.setdefault(path, None)
         order = {p: i for i, p in enumerate(NAV_ORDER)}
         paths = sorted(titles, key=lambda p: (order.get(p, len(order)), p))

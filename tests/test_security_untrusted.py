@@ -285,3 +285,47 @@ def test_attack_corpus_in_fields_validates_or_builds(tmp_path):
         assert (tmp_path / "site" / "index.html").is_file()
     else:  # only errors of the values themselves (e.g. too long), never of the build
         assert {c for *_, c in errors} <= {"out-of-range", "control-character", "pattern-mismatch"}
+
+
+# -- item 2: no title reaches the theme's nav, tabs or breadcrumbs unescaped ----------------------
+
+
+@pytest.mark.slow
+def test_hand_written_titles_are_escaped_in_nav_and_tabs(tmp_path):
+    """A hand-written page (content/) whose front matter holds markup: Material prints nav and
+    tab titles unescaped; theme/partials/{nav,tabs,path}-item.html escape them."""
+    import yaml
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    (content / "evil").mkdir()
+    (content / "evil" / "index.md").write_text(
+        "---\ntitle: <img src=x onerror=alert(1)>zqnav\nsubtitle: <b>zqsub</b>\n---\n\n# 页面\n\n正文。\n",
+        encoding="utf-8",
+    )
+    cfg = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    cfg["docs_dir"] = str(content)
+    cfg["theme"]["custom_dir"] = str(ROOT / "theme")
+    cfg["watch"] = [str(ROOT / w) for w in cfg.get("watch") or []]
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "site"
+    build(Options(data_dir=TINY, out=out, as_of=AS_OF, config_file=config))
+    pages = [p for p in out.rglob("*.html")]
+    texts = {p: p.read_text(encoding="utf-8") for p in pages}
+    reached = [p for p, t in texts.items() if "zqnav" in t]
+    assert len(reached) > 10  # the title is in the nav and tabs of (nearly) every page
+    for p, t in texts.items():
+        assert "<img src=x" not in t, p
+        assert "<b>zqsub" not in t, p
+
+
+def test_no_record_page_poses_as_a_section_page():
+    from generator.pages import PageDoc, UnsafePagePath, checked
+    from generator.site_adapter import in_nav
+
+    for path in ["areas/index.md", "deputies/x/index.md", "stations/area/index.md"]:
+        with pytest.raises(UnsafePagePath, match="reserved for the site's own pages"):
+            checked(PageDoc(path=path, title="<script>", template="", html=""))
+        assert not in_nav(path)
+    assert in_nav("deputies/index.md") and in_nav("index.md")
