@@ -329,3 +329,29 @@ def test_no_record_page_poses_as_a_section_page():
             checked(PageDoc(path=path, title="<script>", template="", html=""))
         assert not in_nav(path)
     assert in_nav("deputies/index.md") and in_nav("index.md")
+
+
+# -- item 3: descriptor links on the pages ------------------------------------------------------
+
+
+def test_licence_pages_never_link_an_unsafe_path(tmp_path):
+    """Behind the validator: the open-data and methodology pages drop such a link."""
+    from generator.model import load_dataset
+    from generator.pages import SiteContext, methodology
+    from generator.pages.common import licence_links
+
+    pkg = _copy(tmp_path)
+    _descriptor(
+        pkg,
+        "title: Creative Commons Attribution 4.0\n    path: https://creativecommons.org/licenses/by/4.0/",
+        'title: "<img src=x onerror=alert(1)>"\n    path: "javascript:alert(1)"',
+    )
+    package = read_package(pkg, strict=False)
+    assert licence_links(package.raw) == [{"name": "<img src=x onerror=alert(1)>", "path": ""}]
+    assert licence_links({"licenses": [{"name": "x", "path": "https://a.example/l"}, "junk"]}) == [
+        {"name": "x", "path": "https://a.example/l"}
+    ]
+    site = SiteContext(ds=load_dataset(pkg, package=package), as_of=AS_OF)
+    html = "".join(d.html for d in methodology.pages(site))
+    assert "javascript:" not in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .. import schedule
 from ..model import LEVELS, Activity, Area, Dataset, Deputy, Mandate
+from ..sanitize import safe_link
 from . import PageDoc, SiteContext, urls
 
 T = TypeVar("T")
@@ -425,6 +426,17 @@ def fmt_date(d: dt.date | None) -> str:
 
 
 _PHONE = re.compile(r"^[0-9][0-9-]{4,19}$")
+
+
+def licence_links(raw: dict) -> list[dict]:
+    """The descriptor's licences as {name, path}: the name is text (escaped by the template),
+    the path a link only when the path rule accepts it (http(s) or relative inside the site,
+    sanitize.safe_link): `javascript:`, `data:` and the like are shown as nothing."""
+    return [
+        {"name": str(lic.get("title") or lic.get("name") or ""), "path": safe_link(lic.get("path"))}
+        for lic in (raw.get("licenses") or [])
+        if isinstance(lic, dict)
+    ]
 
 
 def tel_href(phone: str | None) -> str | None:

@@ -21,6 +21,7 @@ from .common import (
     ROLE_ZH,
     SUGGESTION_STATUS_ORDER,
     SUGGESTION_STATUS_ZH,
+    licence_links,
     render_section,
     zh,
 )
@@ -84,11 +85,7 @@ def context(site: SiteContext) -> dict:
             contact_fields.append(contacts.field(name).title if contacts else name)
         except KeyError:
             continue
-    licences = [
-        {"name": str(lic.get("title") or lic.get("name") or ""), "path": str(lic.get("path") or "")}
-        for lic in (pkg.raw.get("licenses") or [])
-        if isinstance(lic, dict)
-    ]
+    licences = licence_links(pkg.raw)
     precedence_zh = _join((KIND_ZH.get(k, k) for k in rules.schedule_precedence), "、")
     return dict(
         site=site,

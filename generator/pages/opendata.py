@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import PageDoc, SearchEntry, SiteContext, urls
-from .common import render_section
+from .common import licence_links, render_section
 
 PATH = "data/index.md"
 NEEDS = ("open_data",)  # site.open_data and site.popolo_size, staged by the pipeline first
@@ -43,11 +43,7 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         )
     bodies = [k for k in files if k.startswith("reports/")]
     photos = [k for k in files if k.startswith("photos/")]
-    licences = [
-        {"name": str(lic.get("title") or lic.get("name") or ""), "path": str(lic.get("path") or "")}
-        for lic in (ds.package.raw.get("licenses") or [])
-        if isinstance(lic, dict)
-    ]
+    licences = licence_links(ds.package.raw)
     popolo_size = None if site.popolo_size is None else human_size(site.popolo_size)
     html = render_section(
         "sec_opendata.html",
