@@ -29,6 +29,8 @@ from pathlib import Path
 
 import opencc
 
+from . import pinyin
+
 FORMAT_VERSION = 1
 
 # Field bits of a posting (see docs/search.md).
@@ -438,6 +440,9 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
     t2s = t2s_table(_site_chars(docs))
     if t2s:
         extras["t2s.json"] = _json(t2s)
+    py = pinyin.tables(_named(docs))
+    for letter, table in py.items():
+        extras[f"py/{letter}.json"] = _json(table)
     for name, data in sorted(extras.items()):
         digest.update(data)
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -462,6 +467,8 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
         manifest["t2s"] = "".join(sorted(t2s))
     if synonyms:
         manifest["syn"] = synonyms
+    if py:
+        manifest["py"] = "".join(sorted(py))
     (root / "manifest.json").write_bytes(_json(manifest))
     written.append(f"{prefix}/manifest.json")
     return sorted(written)
@@ -492,6 +499,25 @@ def _t2s_all() -> dict[str, str]:
             if s != ch and len(s) == 1:
                 _T2S[ch] = s
     return _T2S
+
+
+# a village, community or township name among a page's places (not a path, station or group)
+_PLACE_NAME = re.compile(r"^[\u3400-\u9fff]{1,8}(村|社区|镇|乡|街道)$")
+
+
+def _named(docs: Sequence[Doc]) -> Iterable[tuple[str, str]]:
+    """(kind, name) of the pages named after a person or a place, for the pinyin keys: a
+    deputy's page (its title is the name), an area's page (its place), a station's page."""
+    seen: set[str] = set()
+    for d in docs:
+        if d.kind in ("deputy", "station"):
+            yield d.kind, d.title
+        elif d.kind == "area" and d.places:
+            yield "area", d.places[0]
+        for p in d.places:  # villages and communities have no page of their own
+            if p not in seen and _PLACE_NAME.match(p):
+                seen.add(p)
+                yield "area", p
 
 
 def _site_chars(docs: Sequence[Doc]) -> set[str]:

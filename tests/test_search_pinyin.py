@@ -1,0 +1,58 @@
+"""Pinyin keys for names (issue 15): generator/search/pinyin.py, the py/<letter>.json files,
+and search.js fetching them only for Latin queries."""
+
+from __future__ import annotations
+
+import json
+
+from search_support import needs_node, run_queries
+
+from generator.search import Doc, build
+from generator.search.pinyin import keys, place_keys, tables
+
+
+def test_keys_are_full_pinyin_and_initials_of_every_reading():
+    assert keys("廖学新") == {"liaoxuexin", "lxx"}
+    assert {"changlincun", "zhanglincun", "clc", "zlc"} <= keys("长林村")  # 长: chang or zhang
+    assert {"tangpuzhen", "tpz", "tangpu", "tp"} == place_keys("棠铺镇")
+    assert {"yingbinshequ", "yingbin"} <= place_keys("迎宾社区")
+
+
+def test_tables_by_first_letter_places_before_people():
+    t = tables([("deputy", "唐普"), ("area", "棠铺镇"), ("station", "棠铺镇人大代表联络站"), ("deputy", "买买提·艾力")])
+    assert t["t"]["tangpu"] == ["棠铺镇", "唐普"]  # the station gives its place
+    assert t["t"]["tp"] == ["棠铺镇", "唐普"]
+    assert "maimaitiaili" in t["m"] and t["m"]["maimaitiaili"] == ["买买提艾力"]
+    assert tables([("deputy", "John Smith"), ("area", "G318")]) == {}
+
+
+def _docs() -> list[Doc]:
+    return [
+        Doc("deputy", "廖学新", "deputies/d1/", person="廖学新", places=("棠铺镇", "长林村")),
+        Doc("deputy", "刘学新", "deputies/d2/", person="刘学新", places=("金市镇",)),
+        Doc("report", "廖学新报告履职情况", "reports/r1/", person="廖学新", text="我是廖学新"),
+        Doc("station", "棠铺镇人大代表联络站", "stations/s1/", places=("棠铺镇",)),
+        Doc("area", "棠铺镇的人大代表", "areas/a1/", places=("棠铺镇",)),
+        Doc("page", "数据字典", "data-dictionary/", text="liaoxuexin tangpu lxx"),
+    ]
+
+
+@needs_node
+def test_latin_queries_find_names_and_places_by_pinyin(tmp_path):
+    build(_docs(), tmp_path)
+    idx = tmp_path / "search/idx"
+    man = json.loads((idx / "manifest.json").read_text("utf-8"))
+    assert man["py"] == "".join(sorted({k[0] for k in _all_keys(idx)}))
+    res = {r["query"]: r for r in run_queries(idx, ["liaoxuexin", "lxx", "tangpu", "changlincun", "廖学新"])}
+    assert res["liaoxuexin"]["urls"][:2] == ["deputies/d1/", "reports/r1/"]
+    assert sorted(res["lxx"]["urls"][:2]) == ["deputies/d1/", "deputies/d2/"]  # initials: both 学新
+    assert sorted(res["tangpu"]["urls"][:2]) == ["areas/a1/", "stations/s1/"]
+    assert res["changlincun"]["urls"] == ["deputies/d1/"]
+    # the pinyin file is fetched for Latin queries only, one letter's
+    assert [f["path"] for f in res["liaoxuexin"]["files"] if f["path"].startswith("py/")] == ["py/l.json"]
+    assert not [f for f in res["廖学新"]["files"] if f["path"].startswith("py/")]
+
+
+def _all_keys(idx):
+    for f in sorted((idx / "py").glob("*.json")):
+        yield from json.loads(f.read_text("utf-8"))
