@@ -20,7 +20,7 @@ site: $(STAMP)
 	$(PY) -m generator build --data $(DATA) --out $(OUT) $(AS_OF_ARG)
 
 validate: $(STAMP)
-	$(PY) -m generator validate $(DATA) $(AS_OF_ARG)
+	$(PY) -m generator validate $(DATA) $(AS_OF_ARG) $(if $(DETAILS),--details,) $(if $(ERRORS_ONLY),--errors-only,)
 
 test: lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)

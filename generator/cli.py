@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="row checks: frictionless, or the fast equivalent (auto: fast for big packages; docs/validation.md)",
     )
+    v.add_argument("--details", action="store_true", help="列出每一条警告 / list every warning, not a summary by code")
+    v.add_argument("--errors-only", action="store_true", help="只显示错误 / show errors only")
 
     b = sub.add_parser("build", help="校验并生成网站 / validate and build the site")
     b.add_argument("--data", default="data")

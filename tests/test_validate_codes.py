@@ -118,8 +118,10 @@ def run_cli(capsys, *argv):
 def test_cli_exit_0_on_tiny_and_text_grouped_by_file(capsys):
     rc, out, err = run_cli(capsys, str(TINY), "--as-of", "2026-11-20")
     assert rc == 0 and err == ""
-    assert "== groups.csv ==" in out and "== mandates.csv ==" in out
+    assert "report-overdue 逾期未报告 / Report overdue: 3 条 / 3" in out  # warnings summed up by code
     assert out.rstrip().endswith("共 0 个错误、4 个警告 / 0 errors, 4 warnings")
+    rc, out, err = run_cli(capsys, str(TINY), "--as-of", "2026-11-20", "--details")
+    assert "== groups.csv ==" in out and "== mandates.csv ==" in out
 
 
 def test_cli_json(capsys, tmp_path):

@@ -31,6 +31,7 @@ from ..workers import Pool
 from . import body_checks, path_checks, privacy_checks, record_checks, rule_checks
 from .codes import CODES, problem
 from .schema_checks import ENGINES, check_descriptor, precheck_file, table_problems
+from .text_context import text_options
 
 __all__ = ["command", "validate_package", "CODES"]
 
@@ -282,5 +283,12 @@ def command(args) -> int:
         _print(
             f"校验 {args.data_dir}（截至 {as_of.isoformat()}）/ validating {args.data_dir} as of {as_of.isoformat()}"
         )
-        _print(to_text(problems))
+        _print(
+            to_text(
+                problems,
+                details=bool(getattr(args, "details", False)),
+                errors_only=bool(getattr(args, "errors_only", False)),
+                **text_options(args.data_dir),
+            )
+        )
     return 1 if count(problems, ERROR) else 0
