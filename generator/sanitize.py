@@ -336,13 +336,21 @@ def text(value: Any) -> str:
 def csv_cell(value: Any) -> str:
     """A value for a published CSV cell, safe to open in a spreadsheet: text starting with
     =, +, -, @, tab or CR is prefixed with an apostrophe so Excel/WPS show it instead of
-    evaluating it (=HYPERLINK(…) phishing, DDE). Numbers (e.g. "-3") are left alone."""
+    evaluating it (=HYPERLINK(…) phishing, DDE). Numbers (e.g. "-3") are left alone.
+    Spreadsheets skip leading blanks and read fullwidth signs as formula signs too, so
+    whitespace or line breaks before the sign, and ＝ ＋ － ＠, are guarded the same way."""
     if value is None:
         return ""
     s = str(value)
-    if s and s[0] in "=+-@\t\r" and not _NUMBER.match(s):
-        return "'" + s
+    if s and s[0] in CSV_GUARD_START:
+        head = s.lstrip(_BLANKS)
+        if (s[0] in "\t\r" or (head and head[0] in _FORMULA_SIGNS)) and not _NUMBER.match(s):
+            return "'" + s
     return s
 
 
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_FORMULA_SIGNS = "=+-@＝＋－＠"
+_BLANKS = " \t\r\n\x0b\x0c\xa0\u3000"
+# First characters of a cell worth a closer look (open_data's fast path tests only this)
+CSV_GUARD_START = frozenset(_FORMULA_SIGNS + _BLANKS)

@@ -355,3 +355,39 @@ def test_licence_pages_never_link_an_unsafe_path(tmp_path):
     html = "".join(d.html for d in methodology.pages(site))
     assert "javascript:" not in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+# -- item 5: the formula guard ---------------------------------------------------------------
+
+GUARDED = [" =HYPERLINK(1)", "\n=1+1", "\t=1", "\r\n@SUM(1)", "＝1+1", "＋1", "－1", "＠SUM(A1)", "\u3000＝1", "  -x"]
+UNGUARDED = ["-3", "+4.5", "abc", " abc", "快递网点负责人", "", "1-2"]
+
+
+def test_csv_cell_guards_blanks_and_fullwidth_signs():
+    from generator.sanitize import csv_cell
+
+    for v in GUARDED:
+        assert csv_cell(v) == "'" + v, repr(v)
+    for v in UNGUARDED:
+        assert csv_cell(v) == v, repr(v)
+
+
+def test_open_data_csv_guards_every_formula_form(tmp_path):
+    import csv
+    import io
+
+    pkg = _copy(tmp_path)
+    p = pkg / "deputies.csv"
+    rows = list(csv.reader(io.StringIO(p.read_text(encoding="utf-8"))))
+    col = rows[0].index("occupation")
+    for i, v in enumerate(GUARDED, 1):
+        rows[i][col] = v
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    p.write_text(buf.getvalue(), encoding="utf-8")
+    folder = tmp_path / "staged"
+    open_data.stage(read_package(pkg), pkg, AS_OF, folder)
+    with (folder / "deputies.csv").open(encoding="utf-8", newline="") as fh:
+        published = list(csv.reader(fh))
+    got = [r[published[0].index("occupation")] for r in published[1 : len(GUARDED) + 1]]
+    assert got == ["'" + v for v in GUARDED]

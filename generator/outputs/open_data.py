@@ -3,8 +3,9 @@
 What is published is an allow-list: only fields the descriptor declares and does not mark
 private, only published reports (drafts and their bodies are left out), report bodies of
 published reports, and photos the deputies table points to. Cells go through
-sanitize.csv_cell (text starting with = + - @ gets a leading apostrophe, so a spreadsheet never
-runs it as a formula); nothing else is escaped, and csv.writer quotes where CSV needs it.
+sanitize.csv_cell (text starting with = + - @, fullwidth ＝ ＋ － ＠ or blanks before one gets a
+leading apostrophe, so a spreadsheet never runs it as a formula); nothing else is escaped, and
+csv.writer quotes where CSV needs it.
 Everything is deterministic: CSV rows in file order, JSON with sorted keys, zip entries sorted
 with a fixed timestamp (the as-of date), so two builds of the same data are byte-identical.
 
@@ -30,14 +31,14 @@ from pathlib import Path
 
 from ..errors import GeneratorError
 from ..pages import Published, urls
-from ..sanitize import csv_cell, name_problem, package_path, relpath_problem
+from ..sanitize import CSV_GUARD_START, csv_cell, name_problem, package_path, relpath_problem
 
 OUT = urls.OPEN_DATA
 ZIP_NAME = urls.OPEN_DATA_ZIP
 DESCRIPTOR = urls.OPEN_DATA_DESCRIPTOR
 _SAFE_REL = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_-]+(?:/[A-Za-z0-9_.-]+)*\.(?:md|jpg|jpeg|png|webp)$")
 _CHUNK = 1 << 20
-_FORMULA_START = frozenset("=+-@\t\r")
+_FORMULA_START = CSV_GUARD_START  # formula signs (fullwidth too) and leading blanks
 
 
 def create(path: Path):

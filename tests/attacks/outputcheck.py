@@ -256,7 +256,8 @@ def check_csv(name: str, text: str) -> list[str]:
     out = []
     for rown, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         for coln, cell in enumerate(row, start=1):
-            if cell and cell[0] in "=+-@\t\r" and not _NUMBER.match(cell):
+            head = cell.lstrip(" \t\r\n\x0b\x0c\xa0\u3000")  # spreadsheets skip these (issue 17)
+            if cell and (cell[0] in "\t\r" or head[:1] in tuple("=+-@＝＋－＠")) and not _NUMBER.match(cell):
                 out.append(f"{name}:{rown}:{coln}: spreadsheet formula {cell[:40]!r}")
     return out
 
