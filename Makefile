@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# validation (and the other staff commands) need only the runtime packages, not the test extras
+# (Playwright, pytest …): CI's validate job installs just these.
+RUN_STAMP := $(VENV)/.installed-run
 DATA ?= data
 OUT ?= site
 AS_OF ?=
@@ -14,12 +17,18 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
+
+$(RUN_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(RUN_STAMP)
 
 site: $(STAMP)
 	$(PY) -m generator build --data $(DATA) --out $(OUT) $(AS_OF_ARG)
 
-validate: $(STAMP)
+validate: $(RUN_STAMP)
 	$(PY) -m generator validate $(DATA) $(AS_OF_ARG) $(if $(DETAILS),--details,) $(if $(ERRORS_ONLY),--errors-only,)
 
 test: lint

@@ -1,5 +1,6 @@
-"""CI converters: validator JSON → GitHub workflow commands and a GitLab Code Quality report,
-and the two CI files both run `make validate`."""
+"""CI converters: validator JSON → GitHub workflow commands (and a job summary) and a GitLab
+Code Quality report; the two CI files' own commands, parsed from the YAML, run against a
+package with an error and produce the annotations."""
 
 from __future__ import annotations
 
@@ -87,3 +88,104 @@ def test_ci_files_run_make_validate_on_push_and_pull_request():
     assert job["artifacts"]["when"] == "always"
     sources = [r["if"] for r in job["rules"]]
     assert '$CI_PIPELINE_SOURCE == "merge_request_event"' in sources and "$CI_COMMIT_BRANCH" in sources
+
+
+# -- the templates' own commands, run against a package with an error ---------------------
+
+
+def _ci_dir(tmp_path: Path) -> Path:
+    """A checkout-like folder: data/ (tiny with d03's id cleared) and .venv/bin/python."""
+    import shutil
+    import sys
+
+    work = tmp_path / "repo"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "tiny", work / "data")
+    deputies = work / "data" / "deputies.csv"
+    deputies.write_text(deputies.read_text(encoding="utf-8").replace("\nd03,", "\n,"), encoding="utf-8")
+    (work / ".venv" / "bin").mkdir(parents=True)
+    python = work / ".venv" / "bin" / "python"  # the interpreter running the tests, with its packages
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+    python.chmod(0o755)
+    return work
+
+
+def _sh(script: str, cwd: Path, **env: str) -> int:
+    import os
+    import subprocess
+
+    full = {**os.environ, "DATA": "data", "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1795132800", **env}
+    return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, env=full, timeout=300).returncode
+
+
+# problems of the package (as of today: only errors are compared, they do not depend on the date)
+ERRORS = [
+    ("data/attendance.csv", 4, "foreign-key"),
+    ("data/attendance.csv", 10, "foreign-key"),
+    ("data/attendance.csv", 15, "foreign-key"),
+    ("data/contacts.csv", 3, "foreign-key"),
+    ("data/deputies.csv", 4, "required"),
+    ("data/group_members.csv", 3, "foreign-key"),
+    ("data/mandates.csv", 5, "foreign-key"),
+    ("data/reports.csv", 3, "foreign-key"),
+    ("data/station_members.csv", 2, "foreign-key"),
+    ("data/suggestion_cosigners.csv", 3, "foreign-key"),
+    ("data/suggestions.csv", 4, "foreign-key"),
+]
+
+
+def test_github_template_commands_annotate_and_summarise(tmp_path):
+    import re
+
+    gh = yaml.safe_load((ROOT / ".github/workflows/validate.yml").read_text(encoding="utf-8"))
+    job = gh["jobs"]["validate"]
+    steps = job["steps"]
+    validate = next(s for s in steps if s.get("id") == "validate")
+    assert validate["run"] == 'make validate DATA="$DATA"'
+    annotate = next(s for s in steps if "ci_annotations" in s.get("run", ""))
+    assert annotate["if"] == "failure() && steps.validate.outcome == 'failure'"
+    work = _ci_dir(tmp_path)
+    log = tmp_path / "log.txt"
+    summary = tmp_path / "summary.md"
+    rc = _sh(f"( {annotate['run']} ) > {log}", work, GITHUB_STEP_SUMMARY=str(summary), **job.get("env", {}))
+    assert rc == 0
+    cmds = [x for x in log.read_text(encoding="utf-8").splitlines() if x.startswith("::")]
+    errors = [re.match(r"::error file=([^,]+),line=(\d+),title=([^:]+)::", x) for x in cmds if x.startswith("::error")]
+    assert [(m.group(1), int(m.group(2)), m.group(3)) for m in errors] == ERRORS
+    assert len(cmds) - len(errors) == len([x for x in cmds if x.startswith("::warning ")])
+    # more than 10 errors: GitHub shows 10 annotations, the summary lists every problem
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("## 数据校验 / data validation: 11 个错误 errors")
+    assert "GitHub 在文件上最多标注 10 个错误" in text
+    rows = [x for x in text.splitlines() if x.startswith("| 错误 error |")]
+    assert [tuple(c.strip() for c in r.split("|")[2:4]) for r in rows] == [(f"{f}:{n}", c) for f, n, c in ERRORS]
+    assert len([x for x in text.splitlines() if x.startswith("| 警告 warning |")]) == len(cmds) - len(errors)
+
+
+def test_gitlab_template_commands_write_the_code_quality_report(tmp_path):
+    gl = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    job = gl["validate"]
+    work = _ci_dir(tmp_path)
+    rc = _sh("\n".join(job["after_script"]), work, **{k: str(v) for k, v in job["variables"].items()})
+    assert rc == 0
+    report = json.loads((work / job["artifacts"]["reports"]["codequality"]).read_text(encoding="utf-8"))
+    got = [(r["location"]["path"], r["location"]["lines"]["begin"], r["check_name"]) for r in report]
+    assert [g for g, r in zip(got, report) if r["severity"] == "major"] == ERRORS
+    assert all(r["severity"] in ("major", "minor") for r in report)
+    assert (work / "validation.json").is_file() and "validation.json" in job["artifacts"]["paths"]
+
+
+def test_the_validate_job_installs_only_the_runtime_packages():
+    import subprocess
+
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "\nvalidate: $(RUN_STAMP)\n" in make
+    recipe = make.split("$(RUN_STAMP): pyproject.toml\n", 1)[1].split("\n\n", 1)[0]
+    assert "pip install --quiet -e .\n" in recipe + "\n" and "[test]" not in recipe
+    dry = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed-run", "validate", "DATA=data"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert dry.stdout.strip().startswith(".venv/bin/python -m generator validate data")

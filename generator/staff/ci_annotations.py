@@ -1,11 +1,15 @@
 """Turn `python -m generator validate --json` output into CI annotations.
 
     python -m generator validate data --json > validation.json
-    python -m generator.staff.ci_annotations github --data-dir data < validation.json
-    python -m generator.staff.ci_annotations gitlab --data-dir data < validation.json > gl-code-quality-report.json
+    python -m generator.staff.ci_annotations github --data-dir data validation.json
+    python -m generator.staff.ci_annotations gitlab --data-dir data validation.json > gl-code-quality-report.json
+
+(the JSON file may come before or after the options, or on standard input.)
 
 github: one workflow command per problem (`::error file=data/x.csv,line=14,title=code::message`),
-        which GitHub Actions shows on the file and line of the commit or pull request.
+        which GitHub Actions shows on the file and line of the commit or pull request. GitHub
+        shows only the first 10 of each kind per step, so when $GITHUB_STEP_SUMMARY is set (it
+        is in every Actions step) every problem is also listed in the job summary, errors first.
 gitlab: a Code Quality report (JSON list) for `artifacts: reports: codequality`.
 
 Messages come from the validator, which never quotes a private value. Always exits 0 unless
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import posixpath
 import sys
 from collections.abc import Iterable
@@ -90,6 +95,36 @@ def gitlab_report(problems: Iterable[dict[str, Any]], data_dir: str = "data") ->
     return out
 
 
+GITHUB_CAP = 10  # annotations GitHub shows per kind and step
+
+
+def _cell(s: str) -> str:
+    return " ".join(str(s).split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def github_summary(problems: list[dict[str, Any]], data_dir: str = "data") -> str:
+    """Markdown for the job summary: every problem, errors first, in a table."""
+    errors = [p for p in problems if p.get("severity") == "error"]
+    warnings = [p for p in problems if p.get("severity") != "error"]
+    lines = [f"## 数据校验 / data validation: {len(errors)} 个错误 errors, {len(warnings)} 个警告 warnings", ""]
+    if len(errors) > GITHUB_CAP or len(warnings) > GITHUB_CAP:
+        lines += [
+            f"GitHub 在文件上最多标注 {GITHUB_CAP} 个错误和 {GITHUB_CAP} 个警告；下表列出全部问题。"
+            f" / GitHub annotates at most {GITHUB_CAP} errors and {GITHUB_CAP} warnings; every problem is listed below.",
+            "",
+        ]
+    if not problems:
+        return "\n".join(lines)
+    lines += ["| 级别 severity | 位置 where | 代码 code | 说明 message |", "| --- | --- | --- | --- |"]
+    for p in errors + warnings:
+        where = _path(data_dir, p.get("file", "")) or "-"
+        if p.get("row"):
+            where += f":{int(p['row'])}"
+        sev = "错误 error" if p.get("severity") == "error" else "警告 warning"
+        lines.append(f"| {sev} | {_cell(where)} | {_cell(p.get('code', ''))} | {_cell(_message(p))} |")
+    return "\n".join(lines) + "\n"
+
+
 def read_problems(fh: TextIO) -> list[dict[str, Any]]:
     data = json.load(fh)
     if not isinstance(data, dict) or not isinstance(data.get("problems"), list):
@@ -105,7 +140,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
     ap.add_argument("format", choices=["github", "gitlab"])
     ap.add_argument("input", nargs="?", help="JSON file (default: standard input)")
     ap.add_argument("--data-dir", default="data", help="the data folder, relative to the repository root")
-    a = ap.parse_args(argv)
+    # intermixed: `github --data-dir data validation.json` (the CI templates' order) parses too
+    a = ap.parse_intermixed_args(argv)
     stdout = stdout or sys.stdout
     try:
         if a.input:
@@ -119,6 +155,13 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
     if a.format == "github":
         for line in github_lines(problems, a.data_dir):
             print(line, file=stdout)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            try:
+                with open(summary, "a", encoding="utf-8") as fh:
+                    fh.write(github_summary(problems, a.data_dir))
+            except OSError:
+                print("ci_annotations: 无法写入作业摘要 / cannot write the job summary", file=sys.stderr)
     else:
         json.dump(gitlab_report(problems, a.data_dir), stdout, ensure_ascii=False, indent=2)
         stdout.write("\n")
