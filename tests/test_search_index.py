@@ -79,10 +79,10 @@ def test_doc_terms_fields_edges_and_unigrams_only_for_short_fields():
         "城关": [F_PLACES | F_PSTART, 0],
         "关社": [F_PLACES, 0],
         "社区": [F_PLACES | F_PEND, 0],
-        "城": [F_PLACES, 0],
+        "城": [F_PLACES | F_PSTART, 0],  # a place's first and last character: for one-wrong-character lookups
         "关": [F_PLACES, 0],
         "社": [F_PLACES, 0],
-        "区": [F_PLACES, 0],
+        "区": [F_PLACES | F_PEND, 0],
         "医保": [F_TEXT, 1],
     }
 
@@ -128,6 +128,7 @@ def test_build_writes_manifest_shards_and_chunks(tmp_path):
     assert [w for w in written if w.startswith("search/idx/py/")] == [f"search/idx/py/{c}.json" for c in man["py"]]
     assert [w for w in written if not w.startswith("search/idx/py/")] == sorted(
         ["search/idx/manifest.json", "search/idx/m/0.json", "search/idx/t/0.json", "search/idx/t2s.json"]
+        + ["search/idx/pyc.json"]
         + [f"search/idx/s/{i}.bin" for i in range(8)]
     )
     shard = read_shard((idx / f"s/{shard_of('艾力', 8)}.bin").read_bytes())
@@ -435,3 +436,33 @@ def test_traditional_queries_load_the_table_only_when_needed(tmp_path):
     assert trad["urls"] == simp["urls"] and trad["urls"][0] == "reports/r1/"
     assert "t2s.json" in [f["path"] for f in trad["files"]]
     assert "t2s.json" not in [f["path"] for f in simp["files"]]
+
+
+@needs_node
+def test_one_wrong_character_finds_the_name_below_exact_matches(tmp_path):
+    docs = [
+        Doc("deputy", "廖学新", "deputies/d1/", person="廖学新"),
+        Doc("deputy", "廖学春", "deputies/d2/", person="廖学春"),
+        Doc("deputy", "陈刚华", "deputies/d3/", person="陈刚华"),
+        Doc("area", "棠铺镇的人大代表", "areas/a1/", places=("棠铺镇",)),
+        Doc("page", "说明", "about/", text="廖学欣是一个写错的名字"),
+    ]
+    build(docs, tmp_path)
+    idx = tmp_path / "search/idx"
+    res = {r["query"]: r for r in run_queries(idx, ["廖学欣", "陈钢华", "棠浦镇", "廖学新", "陈刚华"])}
+    # the page with the exact text first, then the homophone (欣/新 xin), then the other name
+    assert res["廖学欣"]["urls"] == ["about/", "deputies/d1/", "deputies/d2/"]
+    assert [x["match"] for x in res["廖学欣"]["results"]] == ["exact", "typo", "typo"]
+    assert res["陈钢华"]["urls"] == ["deputies/d3/"] and res["陈钢华"]["results"][0]["match"] == "typo"
+    assert res["棠浦镇"]["urls"] == ["areas/a1/"]  # a place name, one character off
+    assert [f["path"] for f in res["陈钢华"]["files"] if f["path"] == "pyc.json"] == ["pyc.json"]
+    assert not [f for f in res["陈刚华"]["files"] if f["path"] == "pyc.json"]  # exact: nothing extra
+    docs.pop()
+    build(docs, tmp_path / "b")
+    (r,) = run_queries(tmp_path / "b/search/idx", ["廖学欣"])
+    assert r["urls"] == ["deputies/d1/", "deputies/d2/"]  # homophone first
+    assert {x["match"] for x in r["results"]} == {"typo"} and r["partial"] is True
+    docs[0] = Doc("deputy", "廖学心", "deputies/d1/", person="廖学心")  # 心 xin: still the homophone
+    build(docs, tmp_path / "c")
+    (r,) = run_queries(tmp_path / "c/search/idx", ["廖学新"])
+    assert r["urls"] == ["deputies/d1/", "deputies/d2/"]

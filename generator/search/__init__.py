@@ -163,9 +163,10 @@ def _field_terms(value: str, bit: int, edges: bool, seg_edges: int) -> list[tupl
             out.append((g, bits))
         if n > 1 or len(seg) > 1:
             for ci, ch in enumerate(seg):
-                out.append(
-                    (ch, bit | (F_START if first and ci == 0 else 0) | (F_END if last and ci == len(seg) - 1 else 0))
-                )
+                bits = bit | (F_START if first and ci == 0 else 0) | (F_END if last and ci == len(seg) - 1 else 0)
+                # a place name's first / last character (the reader's one-wrong-character lookup)
+                bits |= (seg_edges & F_PSTART if ci == 0 else 0) | (seg_edges & F_PEND if ci == len(seg) - 1 else 0)
+                out.append((ch, bits))
     return out
 
 
@@ -440,9 +441,11 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
     t2s = t2s_table(_site_chars(docs))
     if t2s:
         extras["t2s.json"] = _json(t2s)
-    py = pinyin.tables(_named(docs))
+    named = list(_named(docs))
+    py = pinyin.tables(named)
     for letter, table in py.items():
         extras[f"py/{letter}.json"] = _json(table)
+    extras["pyc.json"] = _json(pinyin.sounds(n for _k, n in named))
     for name, data in sorted(extras.items()):
         digest.update(data)
         (root / name).parent.mkdir(parents=True, exist_ok=True)

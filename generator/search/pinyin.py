@@ -81,3 +81,29 @@ def tables(entries: Iterable[tuple[str, str]]) -> dict[str, dict[str, list[str]]
                 names.append(n)
         out.setdefault(k[0], {})[k] = names[:MAX_NAMES]
     return out
+
+
+def common_chars() -> list[str]:
+    """GB2312 level 1: the 3,755 most common characters, in GB2312 order."""
+    out = []
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                out.append(bytes([hi, lo]).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return out
+
+
+def sounds(names: Iterable[str]) -> dict[str, str]:
+    """{syllable: characters with that reading} for the common characters and those of
+    `names`, every reading of each (pyc.json): search.js ranks a name with one wrong character
+    higher when the wrong one sounds the same (廖学欣 for 廖学新)."""
+    chars = dict.fromkeys(common_chars())
+    for n in names:
+        chars.update(dict.fromkeys(c for c in n if _HAN.match(c)))
+    by: dict[str, list[str]] = {}
+    for c in sorted(chars):
+        for r in pinyin(c, style=Style.NORMAL, heteronym=True, errors="ignore")[0] if _HAN.match(c) else ():
+            by.setdefault(r, []).append(c)
+    return {k: "".join(v) for k, v in sorted(by.items())}

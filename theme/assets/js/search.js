@@ -222,14 +222,24 @@
               if (!typo.length) return finish(man, segs, res);
               var more = new Set();
               typo.forEach(function (s) { chars(s.seg).forEach(function (c) { more.add(fnv1a(c) % man.shards); }); });
-              return loadShards(man, Array.from(more)).then(function (d2) {
-                d2.forEach(function (d, i) { dirs.set(i, d); });
-                return finish(man, segs, score(man, rsegs, entry, true));
+              return Promise.all([loadShards(man, Array.from(more)), extra(man, "pyc.json")]).then(function (got) {
+                got[0].forEach(function (d, i) { dirs.set(i, d); });
+                var r = finish(man, segs, score(man, rsegs, entry, true));
+                r.sounds = soundMap(got[1]);
+                return r;
               });
             });
           });
         });
       });
+    }
+    // pyc.json {syllable: characters} → character → its syllables
+    function soundMap(by) {
+      var m = new Map();
+      Object.keys(by || {}).forEach(function (syl) {
+        chars(by[syl]).forEach(function (c) { if (!m.has(c)) m.set(c, []); m.get(c).push(syl); });
+      });
+      return m;
     }
     function finish(man, segs, res) {
       return { segs: segs, ids: res.ids, info: res.info, man: man };
@@ -344,11 +354,14 @@
             var e = entry(t), got = new Map();
             if (!e) { docs = new Map(); return; }
             var L = decodePostings(e), idf = Math.log(1 + N / e.df);
+            var anchor = k === (p[1] === F_START ? 0 : p[2]), placeBit = p[1] === F_START ? F_PSTART : F_PEND;
             for (var j = 0; j < L.docs.length; j++) {
               var bits = L.bits[j];
-              if (!(bits & F_TITLE)) continue;
-              if (k === (p[1] === F_START ? 0 : p[2]) && !(bits & p[1])) continue;
-              got.set(L.docs[j], idf * 10);
+              // in the title, anchored at its start/end; or a whole place name (棠浦镇 for 棠铺镇)
+              var inTitle = (bits & F_TITLE) && (!anchor || (bits & p[1]));
+              var inPlace = (bits & F_PLACES) && (!anchor || (bits & placeBit));
+              if (!inTitle && !inPlace) continue;
+              got.set(L.docs[j], idf * (inTitle ? 10 : 5));
             }
             if (docs === null) docs = got;
             else { var nx = new Map(); docs.forEach(function (sc, d) { if (got.has(d)) nx.set(d, sc + got.get(d)); }); docs = nx; }
@@ -413,26 +426,39 @@
        alternatives) → exact; else the longest pieces of it that occur, covering at least two
        thirds of it (仁洲村 + 饮水) → near; else, for a name with one wrong character, a title
        of the same length that differs in one character → typo. Returns null when it fails. */
-    function verify(doc, segs, info) {
+    function verify(doc, segs, info, sounds) {
       var hay = [doc.title, doc.person, doc.text].map(function (x) { return segments(x).join("\u0001"); }).join("\u0001");
       var title = segments(doc.title).join("");
-      var tier = 0, pieces = 0, marks = [];
+      var tier = 0, pieces = 0, marks = [], typo = false;
       for (var si = 0; si < segs.length; si++) {
         var s = segs[si], ok = null;
         for (var ai = 0; ai < s.alts.length && !ok; ai++) {
           if (hay.indexOf(s.alts[ai].seg) >= 0) ok = { tier: 0, pieces: 1, marks: [s.alts[ai].seg] };
         }
+        if (!ok) {
+          // the title, or a place name (the first lines of the stored text), one character off
+          // (a place name's page title starts with it: 杉坪乡的人大代表)
+          var n = chars(s.seg).length, names = [title, chars(title).slice(0, n).join("")]
+            .concat(segments(doc.text.split("\n").slice(0, 12).join("\n")).slice(0, 60));
+          for (var ni = 0; ni < names.length && !ok; ni++) {
+            var wrong = typoAt(names[ni], s.seg);
+            if (wrong < 0) continue;
+            var same = sameSound(sounds, chars(names[ni])[wrong], chars(s.seg)[wrong]);
+            ok = { tier: 1, typo: true, marks: [names[ni]],
+                   pieces: (same ? 0.5 : 1) + (ni > 1 ? 0.5 : 0) - piecesOf(s.seg, title).covered / (2 * n) };
+          }
+        }
         for (ai = 0; ai < s.alts.length && !ok; ai++) {
           var p = piecesOf(s.alts[ai].seg, hay);
           if (p.covered * 3 >= p.len * 2 && p.list.length) ok = { tier: 1, pieces: p.list.length + (p.len - p.covered), marks: p.list };
         }
-        if (ok && ok.tier === 1) ok.pieces -= piecesOf(s.alts[ai - 1].seg, title).covered / (2 * chars(s.seg).length);
-        if (!ok && typoMatch(title, s.seg)) ok = { tier: 2, pieces: 1, marks: [] };
+        if (ok && ok.tier === 1 && !ok.typo) ok.pieces -= piecesOf(s.alts[ai - 1].seg, title).covered / (2 * chars(s.seg).length);
         if (!ok && doc.truncated) ok = { tier: 1, pieces: 2, marks: [s.seg] };
         if (!ok) return null;
         tier = Math.max(tier, ok.tier); pieces += ok.pieces; marks = marks.concat(ok.marks);
+        typo = typo || !!ok.typo;
       }
-      return { tier: tier, pieces: pieces, marks: marks };
+      return { tier: tier, pieces: pieces, marks: marks, typo: typo };
     }
     function piecesOf(seg, hay) {
       var c = chars(seg), n = c.length, i = 0, covered = 0, list = [];
@@ -443,12 +469,21 @@
       }
       return { len: n, covered: covered, list: list };
     }
-    function typoMatch(title, seg) {
-      var a = chars(title), b = chars(seg);
-      if (a.length !== b.length || a.length < 3) return false;
-      var diff = 0;
-      for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) diff++;
-      return diff === 1;
+    // The position of the one character where title and seg differ, else -1.
+    function typoAt(title, seg) {
+      var a = chars(title), b = chars(seg), at = -1;
+      if (a.length !== b.length || a.length < 3) return -1;
+      for (var i = 0; i < a.length; i++) {
+        if (a[i] === b[i]) continue;
+        if (at >= 0) return -1;
+        at = i;
+      }
+      return at;
+    }
+    // Homophones: the two characters share a reading (pyc.json).
+    function sameSound(sounds, a, b) {
+      var x = sounds && sounds.get(a), y = sounds && sounds.get(b);
+      return !!(x && y && x.some(function (s) { return y.indexOf(s) >= 0; }));
     }
 
     /* search(query, {offset, limit, kind}) → {total, results, partial, more, exact, kinds}.
@@ -488,9 +523,9 @@
           return Promise.all(batch.map(function (id) { return load(r.man, id); })).then(function (docs) {
             var ok = [];
             docs.forEach(function (doc, k) {
-              var m = verify(doc, r.segs, r.info.get(doc.id));
+              var m = verify(doc, r.segs, r.info.get(doc.id), r.sounds);
               if (!m) { st.dropped++; return; }
-              doc.match = m.tier === 0 ? "exact" : m.tier === 1 ? "partial" : "typo";
+              doc.match = m.tier === 0 ? "exact" : m.typo ? "typo" : "partial";
               doc.kindZh = KIND_ZH[doc.kind] || KIND_ZH.page;
               var hl = m.marks.length ? m.marks : [];
               doc.excerpt = excerpt(doc.text || doc.title, hl);
