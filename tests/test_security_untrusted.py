@@ -391,3 +391,95 @@ def test_open_data_csv_guards_every_formula_form(tmp_path):
         published = list(csv.reader(fh))
     got = [r[published[0].index("occupation")] for r in published[1 : len(GUARDED) + 1]]
     assert got == ["'" + v for v in GUARDED]
+
+
+# -- item 7: the privacy check sees every published field, in the usual spellings ---------------
+
+PERSONAL = {
+    "phone": ["138 1234 5678", "138-1234-5678", "+8613812345678", "+86 138 1234 5678", "１３８１２３４５６７８"],
+    "id": ["110101 19900101 1234", "110101-1990-0101-123X", "110101900101123", "１１０１０１１９９００１０１１２３４"],
+}
+NOT_PERSONAL = ["0730-1234567", "2021-06-01 至 2026-12-31", "共 12345678901234567890 元", "第1 2 3 4 5项"]
+
+
+def _warnings(pkg: Path) -> list[tuple]:
+    return sorted(
+        (p.file, p.row, p.field, p.code)
+        for p in validate_package(pkg, AS_OF)
+        if p.code == "possible-private-data" and p.file != "reports/r02.md"
+    )
+
+
+def _set_cell(pkg: Path, table: str, row: int, column: str, value: str) -> None:
+    import csv
+    import io
+
+    p = pkg / f"{table}.csv"
+    rows = list(csv.reader(io.StringIO(p.read_text(encoding="utf-8"), newline="")))
+    if column not in rows[0]:
+        rows[0].append(column)
+        for r in rows[1:]:
+            r.append("")
+    rows[row - 1][rows[0].index(column)] = value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    p.write_text(buf.getvalue(), encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind, value", [(k, v) for k, vs in PERSONAL.items() for v in vs])
+def test_usual_spellings_of_phone_and_id_numbers_are_recognised(tmp_path, kind, value):
+    from generator.validate.codes import show_value
+    from generator.validate.privacy_checks import classify
+
+    rules = type("R", (), {"office_email_domains": ("gov.cn",)})()
+    assert classify(f"联系：{value}。", rules) == [kind]
+    assert show_value(value) == "（已隐藏 hidden）"
+    pkg = _copy(tmp_path)
+    _set_cell(pkg, "deputies", 4, "biography", f"联系方式 {value}")
+    assert _warnings(pkg) == [("deputies.csv", 4, "biography", "possible-private-data")]
+
+
+def test_ordinary_numbers_are_not_personal():
+    from generator.validate.privacy_checks import classify
+
+    rules = type("R", (), {"office_email_domains": ("gov.cn",)})()
+    for v in NOT_PERSONAL:
+        assert classify(v, rules) == [], v
+
+
+def test_a_field_made_public_is_scanned(tmp_path):
+    """`private: true` removed: the model does not know the field, open data publishes it."""
+    pkg = _copy(tmp_path)
+    _descriptor(
+        pkg,
+        "{name: personal_phone, title: 个人电话（不公开）, type: string, private: true,",
+        "{name: personal_phone, title: 个人电话（不公开）, type: string,",
+    )
+    _set_cell(pkg, "deputies", 3, "personal_phone", "139-8765-4321")
+    assert _warnings(pkg) == [("deputies.csv", 3, "personal_phone", "possible-private-data")]
+
+
+def test_a_new_public_column_is_scanned(tmp_path):
+    pkg = _copy(tmp_path)
+    _descriptor(
+        pkg,
+        "        - {name: biography, title: 简介, type: string, constraints: {maxLength: 2000}}\n",
+        "        - {name: biography, title: 简介, type: string, constraints: {maxLength: 2000}}\n"
+        "        - {name: contact_phone, title: 联系电话, type: string}\n",
+    )
+    _set_cell(pkg, "deputies", 5, "contact_phone", "+86 138 1234 5678")
+    assert _warnings(pkg) == [("deputies.csv", 5, "contact_phone", "possible-private-data")]
+
+
+@pytest.mark.parametrize("cell", ["a" * 200_000, "a" * 200_000 + "@", ("x" * 999 + "@") * 200, "1 " * 100_000])
+def test_privacy_patterns_are_linear(cell):
+    import time
+
+    from generator.validate.codes import show_value
+    from generator.validate.privacy_checks import classify
+
+    rules = type("R", (), {"office_email_domains": ("gov.cn",)})()
+    t = time.perf_counter()
+    classify(cell, rules)
+    show_value(cell)
+    assert time.perf_counter() - t < 2.0  # was 30 s for the first (quadratic e-mail pattern)

@@ -8,15 +8,21 @@ hold free text and are skipped.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
+from dataclasses import fields as dc_fields
+from pathlib import Path
 
 from ..model import TABLE_CLASSES, Dataset
 from ..problems import Problem
 from ..rules import Rules
-from .codes import EMAIL_RE, ID_RE, PHONE_RE, problem
+from ..sanitize import package_path
+from .codes import ID_RE, PHONE_RE, email_domains, fold, problem
 
-_SUSPECT = re.compile(r"\d{11}|@")
+# A cheap first look (after fold): a run of digits with spaces or dashes long enough for a
+# mobile (11) or a 15-digit ID, or an "@".
+_SUSPECT = re.compile(r"\d[\d -]{10}|@")
 
 WHAT = {
     "phone": ("手机号码", "a mobile phone number"),
@@ -32,6 +38,7 @@ def _office(domain: str, rules: Rules) -> bool:
 
 def classify(value: str, rules: Rules) -> list[str]:
     """Kinds of personal data a public value seems to hold (empty when none)."""
+    value = fold(value)
     if not _SUSPECT.search(value):
         return []
     kinds = []
@@ -39,7 +46,7 @@ def classify(value: str, rules: Rules) -> list[str]:
         kinds.append("phone")
     if ID_RE.search(value):
         kinds.append("id")
-    if any(not _office(m.group(1), rules) for m in EMAIL_RE.finditer(value)):
+    if any(not _office(d, rules) for d in email_domains(value)):
         kinds.append("email")
     return kinds
 
@@ -50,7 +57,7 @@ def _describe(kinds: list[str]) -> dict:
 
 def scan_text(relpath: str, text: str, rules: Rules, label: str) -> Iterator[Problem]:
     """Line by line, for Markdown bodies."""
-    if not _SUSPECT.search(text):
+    if not _SUSPECT.search(fold(text)):
         return
     for no, line in enumerate(text.splitlines(), 1):
         kinds = classify(line, rules)
@@ -100,4 +107,66 @@ def public_fields(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
                     break
 
 
-CHECKS = (public_fields,)
+def raw_fields(spec, cls) -> list[str]:
+    """Published fields the model's records do not carry, or carry typed: a column the model
+    does not know (a new public column, a field whose `private: true` was removed), numbers
+    and patterned fields. Open data publishes every public field as it is in the file, so
+    these are scanned there. Not ids and references (the path rule and the foreign keys bound
+    them), enums, booleans or dates."""
+    covered = set(free_text_fields(spec)) & ({f.name for f in dc_fields(cls)} if cls else set())
+    refs = set(spec.primary_key) | {"id"}
+    for fk in spec.foreign_keys:
+        f = fk.get("fields") if isinstance(fk, dict) else None
+        refs.update([f] if isinstance(f, str) else (f or []))
+    return [
+        f.name
+        for f in spec.fields
+        if not f.private
+        and f.name not in covered
+        and f.name not in refs
+        and f.enum is None
+        and f.type not in ("boolean", "date", "datetime", "year")
+    ]
+
+
+_SUSPECT_BYTES = re.compile(rb"[0-9][0-9 -]{10}|@|\xef\xbc[\x90-\x99\xa0]")  # ASCII runs, "@", fullwidth digits/＠
+
+
+def _suspect_file(path: Path) -> bool:
+    with path.open("rb") as fh:
+        tail = b""
+        while chunk := fh.read(1 << 22):
+            if _SUSPECT_BYTES.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def published_fields(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
+    """Every published field the model-based check (public_fields) does not see, read from
+    the file itself: what open data publishes, whatever the model knows."""
+    for name, spec in ds.package.tables.items():
+        if name in unreadable:
+            continue
+        cols = raw_fields(spec, TABLE_CLASSES.get(name))
+        path = package_path(ds.root, spec.path)
+        if not cols or path is None or not path.is_file() or not _suspect_file(path):
+            continue
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            try:
+                header = next(reader, None) or []
+                pos = [(c, header.index(c)) for c in cols if c in header]
+                start = reader.line_num + 1
+                for cells in reader:
+                    line, start = start, reader.line_num + 1
+                    for c, i in pos:
+                        v = cells[i] if i < len(cells) else ""
+                        kinds = classify(v, ds.rules) if v else []
+                        if kinds:
+                            yield problem("possible-private-data", spec.path, line, c, col=c, **_describe(kinds))
+            except (csv.Error, UnicodeDecodeError):
+                continue  # tier 1 reports it
+
+
+CHECKS = (public_fields, published_fields)
