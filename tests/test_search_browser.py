@@ -26,7 +26,11 @@ def test_query_from_url_shows_kind_person_date_and_highlight(browser, site_url):
     meta = page.locator(f"{RESULTS} .ds-result__meta").first.inner_text()
     assert re.split(r"\s+", meta.strip()) == ["议案建议", "刘芳", "2025-01-10"]
     assert page.locator(f"{RESULTS} h3 mark").all_inner_texts() == ["加装电梯"]
-    assert page.locator(f"{RESULTS} .ds-result__excerpt mark").all_inner_texts() == ["加装电梯", "加装电梯"]
+    # the suggestion's facts, labelled (its topic is 加装电梯); the group's excerpt
+    facts = page.locator(f"{RESULTS} .ds-result__facts").first.locator("li").all_inner_texts()
+    assert facts == ["类别：建议", "主题：加装电梯", "承办单位：县住建局", "办理状态：已解决"]
+    assert page.locator(f"{RESULTS} .ds-result__facts mark").all_inner_texts() == ["加装电梯"]
+    assert page.locator(f"{RESULTS} .ds-result__excerpt mark").all_inner_texts() == ["加装电梯"]
     assert page.locator("[data-search-status]").inner_text() == "找到 2 条结果。"
     assert page.locator("#ds-sq").input_value() == "加装电梯"
     assert_clean(log)
@@ -54,11 +58,28 @@ def test_middle_dot_names_and_keyboard_only_use(browser, site_url):
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('部分匹配')")
     assert result_titles(page)[0] == "城关社区人大代表联络站"
-    page.keyboard.press("Tab")  # the search button, then the first result link
+    page.keyboard.press("Tab")  # the search button, the kind filter, then the first result link
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "ds-sk"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('li') !== null")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/stations/s02/$"))
+    assert_clean(log)
+
+
+def test_kind_filter_and_deputy_level_and_report_status(browser, site_url):
+    page, log = open_page(browser, site_url + "search/?q=城关")
+    page.wait_for_function("document.querySelector('[data-search-status]').textContent.startsWith('找到')")
+    options = page.locator("#ds-sk option").all_inner_texts()
+    assert options[0] == "全部类别" and len(options) >= 3
+    dep = next(o for o in options if o.startswith("代表（"))
+    page.locator("#ds-sk").select_option(label=dep)
+    page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('（代表）')")
+    kinds = page.locator(f"{RESULTS} .ds-result__kind").all_inner_texts()
+    assert kinds and set(kinds) == {"代表"}
+    meta = page.locator(f"{RESULTS} .ds-result__meta").first.inner_text()
+    assert "层级：" in meta and "报告状态：" in meta
     assert_clean(log)
 
 

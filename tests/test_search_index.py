@@ -119,9 +119,10 @@ def test_build_writes_manifest_shards_and_chunks(tmp_path):
     # ids in kind order, then url
     assert man["kinds"] == {"deputy": [0, 2], "station": [2, 3], "report": [3, 5]}
     assert json.loads((idx / "m/0.json").read_text()) == [
-        ["deputy", "买买提·艾力", "买买提·艾力", "", "deputies/d1/", 0, 0],
+        # [facts, places lines] only when there are any (see test_facts_are_labelled_in_the_metadata)
+        ["deputy", "买买提·艾力", "买买提·艾力", "", "deputies/d1/", 0, 0, [], 3],
         ["deputy", "王明华", "王明华", "", "deputies/d2/", 0, 0],
-        ["station", "甲镇人大代表联络站", "", "", "stations/s1/", 0, 0],
+        ["station", "甲镇人大代表联络站", "", "", "stations/s1/", 0, 0, [], 1],
         ["report", "王明华报告履职情况", "王明华", "2024-03-01", "reports/r1/", 0, 0],
         ["report", "刘芳报告履职情况", "刘芳", "", "reports/r2/", 0, 0],
     ]
@@ -466,3 +467,40 @@ def test_one_wrong_character_finds_the_name_below_exact_matches(tmp_path):
     build(docs, tmp_path / "c")
     (r,) = run_queries(tmp_path / "c/search/idx", ["廖学新"])
     assert r["urls"] == ["deputies/d1/", "deputies/d2/"]
+
+
+def test_facts_are_labelled_in_the_metadata_and_indexed(tmp_path):
+    from generator.search import split_facts
+
+    text = "领衔代表：王明华\n办理状态：已办结\n不是标签：x\n正文"
+    assert split_facts(text) == ([["领衔代表", "王明华"], ["办理状态", "已办结"]], "不是标签：x\n正文")
+    assert split_facts("正文：没有换行") == ([], "正文：没有换行")
+    d = Doc("suggestion", "关于加装电梯的建议", "suggestions/s1/", person="王明华", text=text, places=("甲镇",))
+    build([d], tmp_path)
+    idx = tmp_path / "search/idx"
+    assert json.loads((idx / "m/0.json").read_text("utf-8"))[0][7:] == [
+        [["领衔代表", "王明华"], ["办理状态", "已办结"]],
+        1,
+    ]
+    assert json.loads((idx / "t/0.json").read_text("utf-8")) == {"0": "甲镇\n不是标签：x\n正文"}
+    assert "办结" in read_shard((idx / f"s/{shard_of('办结', 8)}.bin").read_bytes())
+
+
+@needs_node
+def test_results_carry_kind_facts_match_and_a_kind_filter(tmp_path):
+    docs = [
+        Doc("deputy", "王明华", "deputies/d2/", person="王明华", text="层级：县人大代表\n报告状态：县人大代表 已报告\n农民",
+            places=("甲镇", "甲镇人大代表联络站")),
+        Doc("suggestion", "关于甲镇加装电梯的建议", "suggestions/s1/", person="王明华",
+            text="领衔代表：王明华\n办理状态：已办结\n甲镇老旧小区"),
+    ]  # fmt: skip
+    build(docs, tmp_path)
+    idx = tmp_path / "search/idx"
+    (r,) = run_queries(idx, ["甲镇"])
+    assert r["kinds"] == {"deputy": 1, "suggestion": 1}
+    dep = r["results"][r["urls"].index("deputies/d2/")]
+    assert dep["facts"] == [["层级", "县人大代表"], ["报告状态", "县人大代表 已报告"]]
+    (only,) = run_queries(idx, ["甲镇"], kind="suggestion")
+    assert only["urls"] == ["suggestions/s1/"] and only["kinds"] == r["kinds"]
+    (status,) = run_queries(idx, ["已办结"])
+    assert status["urls"] == ["suggestions/s1/"]  # facts are searchable, and checked as text

@@ -297,6 +297,11 @@ def profile_context(site: SiteContext, c: Core, d: Deputy) -> dict:
     )
 
 
+def _facts(*pairs: tuple[str, str]) -> str:
+    """The search text's leading "label：value" lines (see generator/search split_facts)."""
+    return "".join(f"{label}：{value}\n" for label, value in pairs if value)
+
+
 def _profile(site: SiteContext, c: Core, d: Deputy) -> PageDoc:
     here = urls.deputy(d.id)
     ctx = profile_context(site, c, d)
@@ -325,7 +330,22 @@ def _profile(site: SiteContext, c: Core, d: Deputy) -> PageDoc:
             kind="deputy",
             title=d.name,
             person=d.name,
-            text=" ".join(x for x in (levels, d.occupation or "", d.party or "", d.biography or "") if x),
+            # labelled facts first (generator/search FACT_LABELS), shown beside the result
+            text=_facts(
+                ("层级", levels),
+                (
+                    "报告状态",
+                    "；".join(
+                        dict.fromkeys(
+                            f"{LEVEL_DEPUTY_ZH.get(mv.level, '')} {mv.status.status_zh}"
+                            for mv in ctx["mandates"]
+                            if mv.current and mv.status
+                        )
+                    ),
+                ),
+                ("职务", d.occupation or ""),
+            )
+            + " ".join(x for x in (d.party or "", d.biography or "") if x),
             places=tuple(dict.fromkeys(places)),
         ),
         source="deputies.csv",

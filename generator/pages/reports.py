@@ -234,7 +234,10 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
             title=title,
             person=name,
             date=r.date.isoformat(),
-            text=sanitize.html_to_text(body),
+            # labelled facts first (generator/search FACT_LABELS), shown beside the result
+            text=(f"层级：{LEVEL_DEPUTY_ZH[level]}\n" if level in LEVEL_DEPUTY_ZH else "")
+            + (f"地点：{r.venue}\n" if r.venue else "")
+            + sanitize.html_to_text(body),
             places=tuple(x for x in (r.venue or "",) if x),
         ),
         source=r.body,

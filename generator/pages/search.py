@@ -23,6 +23,7 @@ BODY = """<div id="search-app" class="ds-sp" data-root="{root}">
   </div>
   <p id="ds-sq-hint" class="ds-sp__hint">可以输入姓名（或其中几个字）、乡镇、村或社区、联络站、小组名称，或“加装电梯”这样的话题，不需要空格。</p>
 </form>
+<p class="ds-sp__filter" data-search-filter hidden><label for="ds-sk">只看</label> <select id="ds-sk" name="kind"><option value="">全部类别</option></select></p>
 <p class="ds-sp__status" role="status" aria-live="polite" data-search-status></p>
 <ol class="ds-sp__results" aria-label="搜索结果" data-search-results></ol>
 <p><button type="button" class="ds-sp__more" data-search-more hidden>显示更多结果</button></p>

@@ -78,18 +78,19 @@ def suggestion_page(site: SiteContext, s: Suggestion) -> PageDoc:
             title=s.title,
             person=deputy_name(ds, s.lead_deputy_id),
             date=s.date.isoformat(),
-            text=" ".join(
-                x
-                for x in (
-                    zh(SUGGESTION_KIND_ZH, s.kind),
-                    s.topic,
-                    s.body or "",
-                    s.handling_unit or "",
-                    zh(SUGGESTION_STATUS_ZH, s.status),
-                    s.response or "",
+            # labelled facts first (generator/search FACT_LABELS), shown beside the result
+            text="".join(
+                f"{label}：{value}\n"
+                for label, value in (
+                    ("类别", zh(SUGGESTION_KIND_ZH, s.kind)),
+                    ("领衔代表", deputy_name(ds, s.lead_deputy_id)),
+                    ("主题", s.topic),
+                    ("承办单位", s.handling_unit or ""),
+                    ("办理状态", zh(SUGGESTION_STATUS_ZH, s.status)),
                 )
-                if x
-            ),
+                if value
+            )
+            + " ".join(x for x in (s.body or "", s.response or "") if x),
         ),
         source="suggestions.csv",
     )

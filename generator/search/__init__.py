@@ -353,6 +353,25 @@ def _collect(docs: Sequence[Doc]) -> tuple[dict[str, array], dict[str, int]]:
     return post, dropped
 
 
+# Labels a page's search text may start with, one "label：value" line each (the pages put
+# them there: a deputy's level and report status, a suggestion's lead deputy and status …).
+# They are indexed like the body and shown as labelled facts beside the result.
+FACT_LABELS = ("层级", "报告状态", "职务", "代表", "类别", "领衔代表", "主题", "承办单位", "办理状态", "地点")
+
+
+def split_facts(text: str) -> tuple[list[list[str]], str]:
+    """([[label, value]…], the rest of the text) of a search text's leading fact lines."""
+    facts = []
+    while text:
+        line, nl, rest = text.partition("\n")
+        label, colon, value = line.partition("：")
+        if not (nl and colon and label in FACT_LABELS and value.strip()):
+            break
+        facts.append([label, value.strip()])
+        text = rest
+    return facts, text
+
+
 def synonyms_of(docs: Iterable[Doc]) -> dict[str, list[str]]:
     """The data package's search_synonyms (a Doc of kind "synonyms", text JSON [[term,
     synonym]…]) as {normalised term: [normalised synonyms]}; pairs that normalise to nothing
@@ -411,8 +430,11 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
     text_chunks: list[dict[str, str]] = [{}]
     size = 0
     text_of: list[tuple[int, int]] = []  # (chunk, truncated?)
+    facts_of: list[list[list[str]]] = []
     for i, d in enumerate(docs):
-        body = d.text[:TEXT_CAP]
+        facts, rest = split_facts(d.text)
+        facts_of.append(facts)
+        body = rest[:TEXT_CAP]
         full = "\n".join([*d.places, body]) if d.places else body
         n = len(full.encode("utf-8"))
         if size and size + n > TEXT_CHUNK_TARGET:
@@ -420,7 +442,7 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
             size = 0
         text_chunks[-1][str(i)] = full
         size += n
-        text_of.append((len(text_chunks) - 1, int(len(d.text) > TEXT_CAP)))
+        text_of.append((len(text_chunks) - 1, int(len(rest) > TEXT_CAP)))
     for c, chunk in enumerate(text_chunks):
         data = _json(chunk)
         digest.update(data)
@@ -430,7 +452,10 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
         rows = []
         for i in range(c * META_CHUNK, min(len(docs), (c + 1) * META_CHUNK)):
             d = docs[i]
-            rows.append([d.kind, d.title, d.person, d.date, d.url, text_of[i][0], text_of[i][1]])
+            row = [d.kind, d.title, d.person, d.date, d.url, text_of[i][0], text_of[i][1]]
+            if facts_of[i] or d.places:  # labelled facts, and how many lines of the text are places
+                row += [facts_of[i], len(d.places)]
+            rows.append(row)
         data = _json(rows)
         digest.update(data)
         (root / "m" / f"{c}.json").write_bytes(data)

@@ -15,6 +15,10 @@
   // Weight of a match through a synonym or a name with one wrong character; pinyin names
   // found per Latin segment (a few, so their shards stay within MAX_SHARDS).
   var SYN_WEIGHT = 0.8, TYPO_WEIGHT = 0.3, MAX_PINYIN = 4;
+  // The label of a result's matching places, by kind (the places are what generator/search
+  // stores before the body: a deputy's areas, constituencies, stations and groups …).
+  var PLACES_ZH = { deputy: "地区、联络站和小组", report: "地点", station: "所在地", group: "所在地",
+                    area: "地区", suggestion: "地区", page: "相关" };
   var KIND_ZH = { deputy: "代表", area: "地区", report: "履职报告", group: "代表小组", station: "联络站",
                   suggestion: "议案建议", page: "页面" };
 
@@ -416,8 +420,10 @@
       return metaChunk(man, Math.floor(id / man.meta_chunk)).then(function (rows) {
         var r = rows[id % man.meta_chunk];
         return textChunk(man, r[5]).then(function (tc) {
+          var text = tc[String(id)] || "", np = r[8] || 0, lines = text.split("\n");
           return { id: id, kind: r[0], title: r[1], person: r[2], date: r[3], url: r[4],
-                   text: tc[String(id)] || "", truncated: r[6] === 1, facts: r[7] || [] };
+                   text: text, truncated: r[6] === 1, facts: r[7] || [],
+                   places: lines.slice(0, np), body: lines.slice(np).join("\n") };
         });
       });
     }
@@ -427,7 +433,8 @@
        thirds of it (仁洲村 + 饮水) → near; else, for a name with one wrong character, a title
        of the same length that differs in one character → typo. Returns null when it fails. */
     function verify(doc, segs, info, sounds) {
-      var hay = [doc.title, doc.person, doc.text].map(function (x) { return segments(x).join("\u0001"); }).join("\u0001");
+      var facts = doc.facts.map(function (f) { return f[1]; }).join("\n");
+      var hay = [doc.title, doc.person, doc.text, facts].map(function (x) { return segments(x).join("\u0001"); }).join("\u0001");
       var title = segments(doc.title).join("");
       var tier = 0, pieces = 0, marks = [], typo = false;
       for (var si = 0; si < segs.length; si++) {
@@ -469,6 +476,23 @@
       }
       return { len: n, covered: covered, list: list };
     }
+    /* What a result shows: the excerpt of its body around the match; when the match is only
+       in its places (a deputy's village, station, group), the matching places, labelled
+       (placesLabel); its facts (层级、报告状态、领衔代表、办理状态…) with the match marked. */
+    function describe(doc, hl) {
+      var body = doc.body, inBody = hl.some(function (x) { return normalize(body).indexOf(x) >= 0; });
+      doc.excerpt = excerpt(body || (doc.places.length ? "" : doc.title), hl);
+      if (!inBody && doc.places.length) {
+        var hit = doc.places.filter(function (p) { return hl.some(function (x) { return segments(p).join("").indexOf(x) >= 0 || normalize(p).indexOf(x) >= 0; }); });
+        var shown = (hit.length ? hit : doc.places).slice(0, 3).join("；");
+        doc.placesLabel = PLACES_ZH[doc.kind] || "相关";
+        doc.placesExcerpt = excerpt(shown, hl, 120);
+        if (!hit.length || !body) doc.excerpt = excerpt(body, hl);
+      }
+      doc.factMarks = doc.facts.map(function (f) { return excerpt(f[1], hl, 1000).marks; });
+      doc.titleMarks = excerpt(doc.title, hl, 1000).marks;
+    }
+
     // The position of the one character where title and seg differ, else -1.
     function typoAt(title, seg) {
       var a = chars(title), b = chars(seg), at = -1;
@@ -528,8 +552,7 @@
               doc.match = m.tier === 0 ? "exact" : m.typo ? "typo" : "partial";
               doc.kindZh = KIND_ZH[doc.kind] || KIND_ZH.page;
               var hl = m.marks.length ? m.marks : [];
-              doc.excerpt = excerpt(doc.text || doc.title, hl);
-              doc.titleMarks = excerpt(doc.title, hl, 1000).marks;
+              describe(doc, hl);
               ok.push([m.tier, m.pieces, k, doc]);
             });
             ok.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; });
@@ -586,6 +609,24 @@
     var moreBtn = app.querySelector("[data-search-more]");
     var seq = 0, timer = null, shown = 0, current = "";
 
+    var filterBox = app.querySelector("[data-search-filter]"), kindSel = filterBox && filterBox.querySelector("select");
+    var MATCH_ZH = { partial: "部分匹配", typo: "可能是" };
+    // Facts shown in the meta line (deputy's level and report status) rather than the list.
+    var META_FACTS = { "层级": 1, "报告状态": 1 };
+
+    function span(cls, text) {
+      var s = document.createElement("span");
+      if (cls) s.className = cls;
+      s.textContent = text;
+      return s;
+    }
+    function labelled(el, label, text, marks) {
+      var b = document.createElement("b");
+      b.textContent = label + "：";
+      el.appendChild(b);
+      appendMarked(el, text, marks);
+    }
+
     function render(res, append) {
       if (!append) { list.textContent = ""; shown = 0; }
       res.results.forEach(function (doc) {
@@ -599,17 +640,35 @@
         li.appendChild(h);
         var meta = document.createElement("p");
         meta.className = "ds-result__meta";
-        var kind = document.createElement("span");
-        kind.className = "ds-result__kind";
-        kind.textContent = doc.kindZh;
-        meta.appendChild(kind);
-        [doc.person, doc.date].forEach(function (v) {
-          if (!v) return;
-          var s = document.createElement("span");
-          s.textContent = v;
-          meta.appendChild(s);
+        meta.appendChild(span("ds-result__kind", doc.kindZh));
+        if (MATCH_ZH[doc.match]) meta.appendChild(span("ds-result__match", MATCH_ZH[doc.match]));
+        if (doc.person && doc.person !== doc.title) meta.appendChild(span("", doc.person));
+        if (doc.date) meta.appendChild(span("", doc.date));
+        var rest = [];
+        doc.facts.forEach(function (f, i) {
+          if (META_FACTS[f[0]] && doc.kind === "deputy") {
+            var s = span("", "");
+            labelled(s, f[0], f[1], doc.factMarks[i]);
+            meta.appendChild(s);
+          } else if (!(f[0] === "领衔代表" && f[1] === doc.person)) rest.push(i);
         });
         li.appendChild(meta);
+        if (rest.length) {
+          var ul = document.createElement("ul");
+          ul.className = "ds-result__facts";
+          rest.forEach(function (i) {
+            var item = document.createElement("li");
+            labelled(item, doc.facts[i][0], doc.facts[i][1], doc.factMarks[i]);
+            ul.appendChild(item);
+          });
+          li.appendChild(ul);
+        }
+        if (doc.placesExcerpt && doc.placesExcerpt.text) {
+          var pp = document.createElement("p");
+          pp.className = "ds-result__places";
+          labelled(pp, doc.placesLabel, doc.placesExcerpt.text, doc.placesExcerpt.marks);
+          li.appendChild(pp);
+        }
         if (doc.excerpt.text) {
           var p = document.createElement("p");
           p.className = "ds-result__excerpt";
@@ -621,11 +680,31 @@
         list.appendChild(li);
         shown++;
       });
-      if (!res.total) status.textContent = "没有找到与“" + current + "”相关的结果。";
+      if (!append && kindSel) fillKinds(res.kinds || {});
+      var scope = kindSel && kindSel.value ? "（" + (KIND_ZH[kindSel.value] || "") + "）" : "";
+      if (!res.total) status.textContent = "没有找到与“" + current + "”相关的结果" + scope + "。";
       else if (!shown && res.more) status.textContent = "已核对的结果中没有完全匹配“" + current + "”的，可点“显示更多结果”继续查找。";
       else status.textContent = (res.partial ? "没有完全匹配的结果，以下为部分匹配：" : "") +
-        "找到" + (res.exact ? " " : "约 ") + res.total + " 条结果" + (shown < res.total ? "，显示前 " + shown + " 条" : "") + "。";
+        "找到" + (res.exact ? " " : "约 ") + res.total + " 条结果" + scope + (shown < res.total ? "，显示前 " + shown + " 条" : "") + "。";
       moreBtn.hidden = !res.more;
+    }
+
+    // The kind filter lists the kinds the query found, with their counts (before checking).
+    function fillKinds(kinds) {
+      var keep = kindSel.value, names = Object.keys(KIND_ZH).filter(function (k) { return kinds[k]; });
+      kindSel.textContent = "";
+      var all = document.createElement("option");
+      all.value = "";
+      all.textContent = "全部类别";
+      kindSel.appendChild(all);
+      names.forEach(function (k) {
+        var o = document.createElement("option");
+        o.value = k;
+        o.textContent = KIND_ZH[k] + "（" + kinds[k] + "）";
+        kindSel.appendChild(o);
+      });
+      kindSel.value = names.indexOf(keep) >= 0 ? keep : "";
+      filterBox.hidden = names.length < 2 && !keep;
     }
 
     function run(q, append) {
@@ -633,7 +712,8 @@
       var my = ++seq;
       if (!current) { list.textContent = ""; status.textContent = "请输入关键词。"; moreBtn.hidden = true; return; }
       if (!append) status.textContent = "正在搜索…";
-      engine.search(current, { offset: append ? shown : 0, limit: 10 }).then(function (res) {
+      var kind = kindSel ? kindSel.value : "";
+      engine.search(current, { offset: append ? shown : 0, limit: 10, kind: kind }).then(function (res) {
         if (my === seq) render(res, append);
       }).catch(function () {
         if (my === seq) status.textContent = "搜索暂时不可用，请稍后再试。";
@@ -656,6 +736,7 @@
       run(input.value);
     });
     moreBtn.addEventListener("click", function () { run(input.value, true); });
+    if (kindSel) kindSel.addEventListener("change", function () { run(input.value); });
     var q = new URLSearchParams(window.location.search).get("q");
     if (q) { input.value = q; run(q); }
   }
