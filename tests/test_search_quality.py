@@ -128,8 +128,12 @@ def check(case: dict, r: dict, demo: Demo) -> list[str]:
     return errs
 
 
+CATS = ("name", "place", "station", "group", "topic", "page", "together", "traditional", "synonym", "pinyin", "typo")
+
+
 def test_query_set_is_big_enough():
-    assert len(QUERIES) >= 40
+    assert len(QUERIES) >= 100
+    assert {c.get("cat") for c in QUERIES} == set(CATS)
     assert len({c["q"] for c in QUERIES}) == len(QUERIES)
     assert all(c.keys() & {"first", "top5", "first_match", "top5_match"} for c in QUERIES), "a query expects nothing"
 
@@ -186,3 +190,39 @@ def test_more_results_never_loop_and_never_show_an_empty_page(county):
         assert len(urls) == len(set(urls)), r["query"]
         if len(pages) < 30:  # pressed until the end: every counted candidate was shown
             assert len(urls) <= r["total"] and not pages[-1] == [], r["query"]
+
+
+def top5_hit(case: dict, r: dict, demo: Demo) -> bool:
+    """Every page the case names (first or top5) is among the first 5 results, and the top-5
+    rules hold: the precision measure reported by kind (the strict check also wants `first`
+    first and the partial flag right)."""
+    urls = [x["url"] for x in r["results"][:5]]
+    want = ([demo.resolve_one(case["first"])] if "first" in case else []) + [
+        u for ref in case.get("top5", []) for u in demo.resolve(ref)
+    ]
+    if any(u not in urls for u in want):
+        return False
+    if "first_match" in case and not any(_matches(x, case["first_match"]) for x in r["results"][:5]):
+        return False
+    if "top5_match" in case and not all(_matches(x, case["top5_match"]) for x in r["results"][:5]):
+        return False
+    return bool(urls)
+
+
+@needs_node
+def test_precision_by_kind(county):
+    """Top-5 hit rate and first-place rate per kind of query (printed with pytest -s; the
+    issue-15 report quotes it). Every kind must reach 100 % top-5 on this set."""
+    results = run_queries(county.index, [c["q"] for c in QUERIES], limit=10)
+    table: dict[str, list[int]] = {cat: [0, 0, 0] for cat in CATS}
+    for case, r in zip(QUERIES, results):
+        row = table[case["cat"]]
+        row[0] += 1
+        row[1] += top5_hit(case, r, county)
+        row[2] += not check(case, r, county)
+    print("\nquery kind    queries  top-5 hit  strict (first, partial flag)")
+    for cat, (n, hit, strict) in table.items():
+        print(f"{cat:<13} {n:>7}  {hit / n:>8.0%}  {strict / n:>8.0%}")
+    n, hit = sum(v[0] for v in table.values()), sum(v[1] for v in table.values())
+    print(f"{'all':<13} {n:>7}  {hit / n:>8.0%}")
+    assert {cat: v[1] for cat, v in table.items() if v[1] < v[0]} == {}

@@ -332,6 +332,7 @@
         var sc = x.score;
         if (x.title === nterms) { sc *= 2; if (x.start && x.end) sc *= 3; }
         else if (x.person === nterms) sc *= 1.5;
+        else if (x.title >= 2) sc *= 1 + 0.8 * x.title / nterms;  // most of it in the title (铜塘镇第三小组)
         if (x.places === nterms && x.pstart && x.pend) sc *= 2;  // a whole place name
         if (!full) {
           if (x.title === x.hits) sc *= 2;  // what it has is all in the title
