@@ -11,7 +11,7 @@ OUT ?= site
 AS_OF ?=
 AS_OF_ARG := $(if $(AS_OF),--as-of $(AS_OF),)
 
-.PHONY: site validate test lint serve bench demo import templates dictionary clean
+.PHONY: site validate test lint serve bench demo import export new-report templates dictionary clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +49,17 @@ bench: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m generator demo --scale county --seed 1 --out $(DATA)
 
-import: $(STAMP)
+import: $(RUN_STAMP)
 	@test -n "$(FILE)" || { echo "用法 usage: make import FILE=workbook.xlsx"; exit 2; }
 	$(PY) -m generator import "$(FILE)" --out $(DATA) $(AS_OF_ARG) $(if $(UPDATE),--update,) $(if $(YES),--yes,)
+
+new-report: $(RUN_STAMP)
+	@test -n "$(ID)" || { echo "用法 usage: make new-report ID=代表编号 [DATE=YYYY-MM-DD] [MANDATE=代表资格编号]"; exit 2; }
+	$(PY) -m generator new-report "$(ID)" --data $(DATA) $(if $(DATE),--date $(DATE),) $(if $(MANDATE),--mandate $(MANDATE),)
+
+export: $(RUN_STAMP)
+	@test -n "$(FILE)" || { echo "用法 usage: make export FILE=全部数据.xlsx"; exit 2; }
+	$(PY) -m generator export "$(FILE)" --data $(DATA)
 
 # Generated files kept in git (tests fail when they are stale): blank Excel template, data dictionary.
 templates: $(STAMP)

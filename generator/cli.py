@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="确认删除记录或大量修改 / go ahead although rows are removed or >10%% change"
     )
 
+    x = sub.add_parser("export", help="把整个数据包导出为 Excel 工作簿 / write the package as an .xlsx workbook")
+    x.add_argument("file")
+    x.add_argument("--data", default="data")
+    x.add_argument("--force", action="store_true", help="覆盖已有文件 / overwrite an existing file")
+
     n = sub.add_parser("new-report", help="新建报告草稿 / create a report skeleton")
     n.add_argument("deputy_id")
     n.add_argument("--data", default="data")
@@ -145,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             from .staff.demo import command
         elif args.command == "import":
             from .staff.xlsx_import import command
+        elif args.command == "export":
+            from .staff.xlsx_export import command
         elif args.command == "new-report":
             from .staff.new_report import command
         else:  # pragma: no cover - argparse rejects it first

@@ -42,7 +42,8 @@ from ..rules import RULES_FILE
 from ..validate import validate_package  # the project's validator, same rules as `make validate`
 from ..validate.import_codes import IMPORT_CODES
 from .safe_write import replace_files
-from .xlsx_templates import NOTES_SHEET, PRIVATE_MARK, sheet_name
+from .xlsx_export import single_fks
+from .xlsx_templates import NOTES_SHEET, OPTIONS_SHEET, PRIVATE_MARK, sheet_name
 
 _EXCEL_ERRORS = {
     "#N/A",
@@ -255,6 +256,8 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
                     "import-missing-column", src.label, fld=f.name, detail_zh=f"{f.title} {f.name}", detail_en=f.name
                 )
             )
+    # foreign-key cells may hold "id name" (the export's drop-downs): the id is the first word
+    fk_fields = set(single_fks(t))
     for rownum, values in it:
         if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in values):
             continue  # blank rows between or after records are common in spreadsheets
@@ -266,6 +269,8 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
                 problems.append(_problem("import-cell-error", loc, fld=f.name))
                 continue
             row[f.name] = to_schema_text(f, v, src)
+            if f.name in fk_fields and len(row[f.name].split(None, 1)) == 2:
+                row[f.name] = row[f.name].split(None, 1)[0]
             damage = _damage(f, row[f.name])
             if damage:
                 loc = f"{src.label}!{get_column_letter(i + 1)}{rownum}" if letters else f"{src.label}:{rownum}"
@@ -300,7 +305,7 @@ def read_workbook(path: Path, pkg: Package, problems: list[Problem]) -> list[Sou
         for ws in wb.worksheets:
             t = match_table(pkg, ws.title)
             if t is None:
-                if ws.title != NOTES_SHEET:
+                if ws.title not in (NOTES_SHEET, OPTIONS_SHEET):
                     problems.append(_problem("import-unknown-sheet", ws.title))
                 continue
             src = SourceTable(table=t, label=ws.title, kind="sheet")

@@ -29,6 +29,7 @@ from ..dictionary import TYPE_ZH, constraints_text, enum_labels, table_zh
 
 TEMPLATE_PATH = Path("docs/templates/data-template.xlsx")
 NOTES_SHEET = "说明"
+OPTIONS_SHEET = "选项"  # hidden sheet of an export: the drop-down lists of foreign-key columns
 PRIVATE_MARK = "不公开"
 MAX_ROW = 5000  # rows covered by drop-downs and formats; more rows still import
 _FIXED_TIME = dt.datetime(2024, 1, 1)
@@ -42,7 +43,7 @@ FILL_OPTIONAL = PatternFill("solid", fgColor="DDEBF7")
 def sheet_name(t: TableSpec, pkg: Package | None = None) -> str:
     """The table's Chinese title when it is a valid, unique sheet name, else its name."""
     zh = table_zh(t)
-    ok = 0 < len(zh) <= 31 and not (set(zh) & _BAD_SHEET_CHARS) and zh != NOTES_SHEET
+    ok = 0 < len(zh) <= 31 and not (set(zh) & _BAD_SHEET_CHARS) and zh not in (NOTES_SHEET, OPTIONS_SHEET)
     if ok and pkg is not None:
         ok = sum(1 for o in pkg.tables.values() if table_zh(o) == zh) == 1
     return zh if ok else t.name[:31]
