@@ -48,6 +48,18 @@ QUERIES = [
     "伊力吐尔逊报告履职情况",
     "关于加快石垸镇老旧小区加装电梯的建议",
     "人大代表 联络站 医保 基金 电梯 小区 棠铺镇 社区",
+    # issue 15: run together, traditional, synonyms, pinyin, one wrong character
+    "仁洲村饮水",
+    "铜塘镇第三小组",
+    "陳剛華",
+    "醫保基金",
+    "述职",
+    "联系电话",
+    "liaoxuexin",
+    "lxx",
+    "tangpu",
+    "廖学欣",
+    "棠浦镇",
 ]
 
 

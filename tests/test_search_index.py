@@ -126,7 +126,9 @@ def test_build_writes_manifest_shards_and_chunks(tmp_path):
         ["report", "王明华报告履职情况", "王明华", "2024-03-01", "reports/r1/", 0, 0],
         ["report", "刘芳报告履职情况", "刘芳", "", "reports/r2/", 0, 0],
     ]
-    assert [w for w in written if w.startswith("search/idx/py/")] == [f"search/idx/py/{c}.json" for c in man["py"]]
+    assert [w for w in written if w.startswith("search/idx/py/")] == [
+        f"search/idx/py/{c}.json" for c in man["py"].split(" ")
+    ]
     assert [w for w in written if not w.startswith("search/idx/py/")] == sorted(
         ["search/idx/manifest.json", "search/idx/m/0.json", "search/idx/t/0.json", "search/idx/t2s.json"]
         + ["search/idx/pyc.json"]

@@ -1,4 +1,4 @@
-"""Pinyin keys for names (issue 15): generator/search/pinyin.py, the py/<letter>.json files,
+"""Pinyin keys for names (issue 15): generator/search/pinyin.py, the py/<two letters>.json files,
 and search.js fetching them only for Latin queries."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ def test_keys_are_full_pinyin_and_initials_of_every_reading():
 
 def test_tables_by_first_letter_places_before_people():
     t = tables([("deputy", "唐普"), ("area", "棠铺镇"), ("station", "棠铺镇人大代表联络站"), ("deputy", "买买提·艾力")])
-    assert t["t"]["tangpu"] == ["棠铺镇", "唐普"]  # the station gives its place
-    assert t["t"]["tp"] == ["棠铺镇", "唐普"]
-    assert "maimaitiaili" in t["m"] and t["m"]["maimaitiaili"] == ["买买提艾力"]
+    assert t["ta"]["tangpu"] == ["棠铺镇", "唐普"]  # the station gives its place
+    assert t["tp"]["tp"] == ["棠铺镇", "唐普"]  # files by the keys' first two letters
+    assert t["ma"]["maimaitiaili"] == ["买买提艾力"]
     assert tables([("deputy", "John Smith"), ("area", "G318")]) == {}
 
 
@@ -42,14 +42,14 @@ def test_latin_queries_find_names_and_places_by_pinyin(tmp_path):
     build(_docs(), tmp_path)
     idx = tmp_path / "search/idx"
     man = json.loads((idx / "manifest.json").read_text("utf-8"))
-    assert man["py"] == "".join(sorted({k[0] for k in _all_keys(idx)}))
+    assert man["py"].split(" ") == sorted({k[:2] for k in _all_keys(idx)})
     res = {r["query"]: r for r in run_queries(idx, ["liaoxuexin", "lxx", "tangpu", "changlincun", "廖学新"])}
     assert res["liaoxuexin"]["urls"][:2] == ["deputies/d1/", "reports/r1/"]
     assert sorted(res["lxx"]["urls"][:2]) == ["deputies/d1/", "deputies/d2/"]  # initials: both 学新
     assert sorted(res["tangpu"]["urls"][:2]) == ["areas/a1/", "stations/s1/"]
     assert res["changlincun"]["urls"] == ["deputies/d1/"]
-    # the pinyin file is fetched for Latin queries only, one letter's
-    assert [f["path"] for f in res["liaoxuexin"]["files"] if f["path"].startswith("py/")] == ["py/l.json"]
+    # the pinyin file is fetched for Latin queries only, the one of its first two letters
+    assert [f["path"] for f in res["liaoxuexin"]["files"] if f["path"].startswith("py/")] == ["py/li.json"]
     assert not [f for f in res["廖学新"]["files"] if f["path"].startswith("py/")]
 
 

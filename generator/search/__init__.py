@@ -468,8 +468,8 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
         extras["t2s.json"] = _json(t2s)
     named = list(_named(docs))
     py = pinyin.tables(named)
-    for letter, table in py.items():
-        extras[f"py/{letter}.json"] = _json(table)
+    for letters, table in py.items():
+        extras[f"py/{letters}.json"] = _json(table)
     extras["pyc.json"] = _json(pinyin.sounds(n for _k, n in named))
     for name, data in sorted(extras.items()):
         digest.update(data)
@@ -496,7 +496,7 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
     if synonyms:
         manifest["syn"] = synonyms
     if py:
-        manifest["py"] = "".join(sorted(py))
+        manifest["py"] = " ".join(sorted(py))  # the prefixes that have a file
     (root / "manifest.json").write_bytes(_json(manifest))
     written.append(f"{prefix}/manifest.json")
     return sorted(written)

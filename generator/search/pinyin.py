@@ -5,8 +5,8 @@ Each name gets its full pinyin without tones or spaces (廖学新 → liaoxuexin
 initials (lxx); a place name also without its suffix (棠铺镇 → tangpu, tp); a station gives
 its place part (棠铺镇人大代表联络站 → 棠铺镇), whose search finds the station too. Characters with several
 readings give every combination (长林村: changlincun and zhanglincun), at most MAX_COMBOS.
-The keys are written to py/<first letter>.json, {key: [names]}; search.js fetches the one
-file of a Latin query's first letter, and searches the names as alternatives of the query.
+The keys are written to py/<first two letters>.json, {key: [names]}; search.js fetches the
+one file of a Latin query's first two letters, and searches the names as alternatives.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from itertools import islice, product
 
 from pypinyin import Style, pinyin
 
+PREFIX = 2  # a file per two first letters of a key (py/li.json): ≈10 KB gzip at city scale
 MAX_COMBOS = 8  # readings combinations per name (polyphonic characters)
 MAX_NAMES = 12  # names kept per key (initials are ambiguous); places first, then people
 # Place suffixes people leave out (tangpu for 棠铺镇); longest first.
@@ -52,7 +53,7 @@ def place_keys(name: str) -> set[str]:
 
 
 def tables(entries: Iterable[tuple[str, str]]) -> dict[str, dict[str, list[str]]]:
-    """entries: (kind, name) with kind deputy | area | station → {first letter: {key: [names]}}.
+    """entries: (kind, name) with kind deputy | area | station → {first two letters: {key: [names]}}.
     Names per key: areas, then stations, then deputies, each in the order given; at most
     MAX_NAMES (a key of two or three initials can stand for many people)."""
     rank = {"area": 0, "station": 1, "deputy": 2}
@@ -79,7 +80,7 @@ def tables(entries: Iterable[tuple[str, str]]) -> dict[str, dict[str, list[str]]
         for _r, _i, n in sorted(by_key[k]):
             if n not in names:
                 names.append(n)
-        out.setdefault(k[0], {})[k] = names[:MAX_NAMES]
+        out.setdefault(k[:PREFIX], {})[k] = names[:MAX_NAMES]
     return out
 
 

@@ -197,10 +197,11 @@
           syn[k].forEach(function (rep) { addAlt(s, s.seg.split(k).join(rep), SYN_WEIGHT, "synonym"); });
         });
       });
-      var latin = segs.filter(function (s) { return /^[a-z]{2,}$/.test(s.seg) && (man.py || "").indexOf(s.seg[0]) >= 0; });
+      var prefixes = (man.py || "").split(" ");
+      var latin = segs.filter(function (s) { return /^[a-z]{2,}$/.test(s.seg) && prefixes.indexOf(s.seg.slice(0, 2)) >= 0; });
       if (!latin.length) return Promise.resolve(segs);
       return Promise.all(latin.map(function (s) {
-        return extra(man, "py/" + s.seg[0] + ".json").then(function (tab) {
+        return extra(man, "py/" + s.seg.slice(0, 2) + ".json").then(function (tab) {
           var typed = s.alts[0];
           (tab[s.seg] || []).slice(0, MAX_PINYIN).forEach(function (name) { addAlt(s, normalize(name), 1, "pinyin"); });
           // names first: the letters typed are looked up only if shards are left (budget)
