@@ -219,7 +219,7 @@ def test_a_table_is_streamed_in_chunks_with_the_same_bytes(tmp_path, monkeypatch
     raw.write_bytes(raw.read_bytes() + b"\xff,\xfe\r\n")
     want, n, values = ref._table(raw, header, text_fields, None, "body")
     staged, got_values = open_data._table(raw, header, text_fields, tmp_path / "out.csv", None, "body")
-    assert want == b"id,body,state,missing\r\n" and (tmp_path / "out.csv").read_bytes() == want
+    assert want == b"\xef\xbb\xbfid,body,state,missing\r\n" and (tmp_path / "out.csv").read_bytes() == want
     assert (staged.size, staged.sha256, staged.rows, got_values) == (len(want), hashlib.sha256(want).hexdigest(), 0, [])
 
 

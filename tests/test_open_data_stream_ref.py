@@ -72,7 +72,7 @@ def _table(
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\r\n").writerow(header)
         n, collected = 0, []
-    return buf.getvalue().encode("utf-8"), n, collected
+    return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"), n, collected  # with a BOM, for Excel
 
 
 def build_files(site: SiteContext) -> dict[str, bytes]:

@@ -599,12 +599,12 @@ def test_open_data_is_deterministic_and_public_only(tmp_path):
         names = {f["name"] for f in res["schema"]["fields"]}
         assert not names & private_names
         assert not any("private" in f for f in res["schema"]["fields"])
-        header = next(csv.reader(io.StringIO(files[res["path"]].decode("utf-8"))))
+        header = next(csv.reader(io.StringIO(files[res["path"]].decode("utf-8-sig"))))
         assert header == [f["name"] for f in res["schema"]["fields"]]
     for name in private_names:
         assert name.encode() not in files["datapackage.json"]
     # drafts and their bodies are not published
-    reports = list(csv.DictReader(io.StringIO(files["reports.csv"].decode("utf-8"))))
+    reports = list(csv.DictReader(io.StringIO(files["reports.csv"].decode("utf-8-sig"))))
     assert [r["id"] for r in reports] == ["r01", "r02", "r03", "r04"]
     assert sorted(n for n in files if n.startswith("reports/")) == [
         "reports/r01.md",
@@ -625,7 +625,7 @@ def test_open_data_csv_is_valid_with_awkward_values(tmp_path):
     text = path.read_text(encoding="utf-8").replace("建议简化审批流程。", '"建议，""简化""\n审批<b>流程</b>。"')
     path.write_text(text, encoding="utf-8")
     stage(make_site(data), tmp_path / "site")
-    text = (tmp_path / "site" / "data" / "suggestions.csv").read_bytes().decode("utf-8")
+    text = (tmp_path / "site" / "data" / "suggestions.csv").read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert rows[0]["body"] == '建议，"简化"\n审批<b>流程</b>。'
 

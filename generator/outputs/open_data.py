@@ -38,6 +38,9 @@ ZIP_NAME = urls.OPEN_DATA_ZIP
 DESCRIPTOR = urls.OPEN_DATA_DESCRIPTOR
 _SAFE_REL = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_-]+(?:/[A-Za-z0-9_.-]+)*\.(?:md|jpg|jpeg|png|webp)$")
 _CHUNK = 1 << 20
+# Every published CSV starts with a UTF-8 byte order mark: Excel on Chinese Windows reads a CSV
+# without one as GBK and shows mojibake; frictionless and csv (utf-8-sig) read it either way.
+_BOM = b"\xef\xbb\xbf"
 _FORMULA_START = CSV_GUARD_START  # formula signs (fullwidth too) and leading blanks
 
 
@@ -98,6 +101,7 @@ def _table(
     the values of the `collect` column. Rows are streamed to the file about a megabyte at a
     time, never held: the attendance table has millions of rows at province scale."""
     sink = _Sink(dest)
+    sink.write(_BOM)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes only where needed
 
@@ -144,6 +148,7 @@ def _table(
             raise
         # an unreadable table is published as its header only
         sink.restart()
+        sink.write(_BOM)
         buf.seek(0)
         buf.truncate()
         csv.writer(buf, lineterminator="\r\n").writerow(header)
