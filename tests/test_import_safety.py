@@ -163,17 +163,24 @@ def test_one_sheet_row_replacing_a_table_is_refused_and_update_adds_it(out, tmp_
 
     rc, text = run(path, out)
     assert rc == 1
-    assert [x for x in own_lines(text) if x.startswith("变更") or "import-" in x] == [
+    # the whole output: no flood of follow-on reference errors, the choice to make
+    assert text.splitlines()[1:] == [
+        "读取 read 代表 → deputies.csv: 1 行 rows（1 个中文选项已转换为代码 / choices converted to codes）",
+        "读取 read 代表资格 → mandates.csv: 1 行 rows",
         "变更 changes 代表 → deputies.csv: 原有 10 行，导入后 1 行；新增 1、修改 0、删除 10 行 / 10 → 1 rows: "
         "1 added, 0 changed, 10 removed",
         "变更 changes 代表资格 → mandates.csv: 原有 12 行，导入后 1 行；新增 1、修改 0、删除 12 行 / 12 → 1 rows: "
         "1 added, 0 changed, 12 removed",
+        "校验暂缓：请先决定是整表替换（--yes）还是只新增和修改（--update）/ validation skipped until you choose "
+        "--yes (replace the table) or --update (add and change rows only)",
         "代表: 错误 error import-rows-removed: 导入会删除现有记录；只想新增或修改请加 --update，确实要删除请加 --yes："
         "deputies.csv 将删除 10 行（共 10 行） / the import would remove existing rows; use --update to add or "
         "change rows only, or --yes to remove them: deputies.csv: 10 of 10 rows",
         "代表资格: 错误 error import-rows-removed: 导入会删除现有记录；只想新增或修改请加 --update，确实要删除请加 "
         "--yes：mandates.csv 将删除 12 行（共 12 行） / the import would remove existing rows; use --update to add "
         "or change rows only, or --yes to remove them: mandates.csv: 12 of 12 rows",
+        "共 2 个错误、0 个警告 / 2 errors, 0 warnings",
+        f"未写入任何文件 / nothing written to {out}",
     ]
     assert snapshot(out) == before
 
@@ -186,6 +193,14 @@ def test_one_sheet_row_replacing_a_table_is_refused_and_update_adds_it(out, tmp_
         "1 added, 0 changed, 0 removed",
     ]
     assert "共 0 个错误" in text
+    assert [x for x in text.splitlines() if x.startswith("警告")] == [
+        "警告 warning group-mix: 1 条 / 1；例 e.g. groups.csv:3: 小组现有成员中没有职务代表（应职务代表与基层代表搭配） / "
+        "the group's current members include no official deputy (officials and grassroots deputies should be mixed) "
+        "（make validate DETAILS=1 列出每一条 / lists each）",
+        "警告 warning report-overdue: 4 条 / 4；例 e.g. mandates.csv:4: 代表 d02（职务代表）应在届内第 2 年报告，截至 "
+        "2026-06-01 尚无已发布的报告 / deputy d02 (official) was due to report in term year 2; no published report as "
+        "of 2026-06-01 （make validate DETAILS=1 列出每一条 / lists each）",
+    ]
     assert read_csv(out / "deputies.csv") == read_csv(TINY / "deputies.csv") + [
         ["d11", "赵新", "male", "汉族", "群众", "农民", "", "", "", "", ""]
     ]
@@ -315,3 +330,16 @@ def test_demo_command_replaces_the_package_at_once_and_keeps_other_files(tmp_pat
     monkeypatch.setattr(safe_write.os, "replace", broken)
     assert main(["demo", "--scale", "tiny", "--seed", "2", "--out", str(out)]) == 1
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_the_same_validator_error_on_many_rows_is_shown_three_times_then_counted(out, tmp_path):
+    book = workbook_from(TINY, tables={"contacts"}, as_typed=False)
+    for r in range(2, 8):
+        book["联系群众"][f"C{r}"] = -1  # voters_visited below its minimum on six rows
+    path = tmp_path / "neg.xlsx"
+    book.save(path)
+    rc, text = run(path, out, yes=True)
+    assert rc == 1
+    located = [x.split(": ")[0] for x in text.splitlines() if " error " in x]
+    assert located == ["联系群众!C2", "联系群众!C3", "联系群众!C4"]
+    assert "    …… 另有 3 处同样的错误 / 3 more of the same" in text.splitlines()

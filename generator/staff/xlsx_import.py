@@ -64,6 +64,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WIDE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # More than this share of a table's existing rows changed needs --yes.
 CHANGE_LIMIT = 0.10
+FOLD_AFTER = 3  # the same validator error on more rows: the first ones, then a count
 
 
 def mojibake_guess(s: str) -> str | None:
@@ -739,7 +740,14 @@ def run_import(
 
     validator_problems: list[Problem] = []
     by_path = {s.table.path: s for s in sources}
-    if sources and not any(p.severity == ERROR and p.code not in _REFUSALS for p in problems):
+    removing = any(p.code == "import-rows-removed" for p in problems)
+    if removing:
+        # every reference to a removed row would be an error: decide first, then validate
+        say(
+            "校验暂缓：请先决定是整表替换（--yes）还是只新增和修改（--update）/ validation skipped until you choose "
+            "--yes (replace the table) or --update (add and change rows only)"
+        )
+    if sources and not removing and not any(p.severity == ERROR and p.code not in _REFUSALS for p in problems):
         with tempfile.TemporaryDirectory(prefix="import-") as td:
             tmp = Path(td)
             _copy_package(out_dir, tmp, pkg, {s.table.name for s in sources})
@@ -751,9 +759,32 @@ def run_import(
         located = []
 
     own = [(p.location(), p) for p in problems]
-    for where, p in own + located:
-        for line in format_problem(where, p, secrets):
-            say(line)
+    groups: dict[tuple, list[tuple[str, Problem]]] = {}
+    for i, (where, p) in enumerate(own):
+        groups[("own", i)] = [(where, p)]  # the importer's own problems: each one
+    for where, p in located:
+        if p.severity == ERROR:
+            groups.setdefault((p.code, p.message_zh), []).append((where, p))
+    for items in groups.values():
+        for where, p in items[:FOLD_AFTER]:
+            for line in format_problem(where, p, secrets):
+                say(line)
+        if len(items) > FOLD_AFTER:
+            more = len(items) - FOLD_AFTER
+            say(_scrub(f"    …… 另有 {more} 处同样的错误 / {more} more of the same", secrets))
+    warned: dict[str, list[tuple[str, Problem]]] = {}
+    for where, p in located:
+        if p.severity != ERROR:
+            warned.setdefault(p.code, []).append((where, p))
+    for code, items in warned.items():
+        where, p = items[0]
+        say(
+            _scrub(
+                f"警告 warning {code}: {len(items)} 条 / {len(items)}；例 e.g. {where}: {p.message_zh} / {p.message_en}"
+                " （make validate DETAILS=1 列出每一条 / lists each）",
+                secrets,
+            )
+        )
     allp = problems + validator_problems
     e, w = count(allp, ERROR), count(allp, WARNING)
     say(f"共 {e} 个错误、{w} 个警告 / {e} errors, {w} warnings")
