@@ -25,7 +25,10 @@ import os
 import posixpath
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, TextIO
+
+from ..validate import text_context
 
 GITLAB_SEVERITY = {"error": "major", "warning": "minor"}
 
@@ -125,6 +128,21 @@ def github_summary(problems: list[dict[str, Any]], data_dir: str = "data") -> st
     return "\n".join(lines) + "\n"
 
 
+def root_causes_first(problems: list[dict[str, Any]], data_dir: str) -> list[dict[str, Any]]:
+    """Errors first, the tables others refer to before the tables referring to them (the order
+    of `make validate`), so the annotations GitHub does show are the ones to fix first."""
+    order = text_context.file_order(text_context.package_or_none(Path(data_dir or ".")))
+    return sorted(
+        problems,
+        key=lambda p: (
+            p.get("severity") != "error",
+            order.get(str(p.get("file", "")), len(order) + 1),
+            str(p.get("file", "")),
+            int(p.get("row") or 0),
+        ),
+    )
+
+
 def read_problems(fh: TextIO) -> list[dict[str, Any]]:
     data = json.load(fh)
     if not isinstance(data, dict) or not isinstance(data.get("problems"), list):
@@ -152,6 +170,7 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
     except (OSError, ValueError) as e:  # json.JSONDecodeError is a ValueError
         print(f"ci_annotations: 无法读取校验结果 / cannot read validation output: {type(e).__name__}", file=sys.stderr)
         return 2
+    problems = root_causes_first(problems, a.data_dir)
     if a.format == "github":
         for line in github_lines(problems, a.data_dir):
             print(line, file=stdout)

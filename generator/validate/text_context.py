@@ -21,8 +21,9 @@ MAX_NAMES = 200_000
 _CTRL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def _package(root: Path) -> Package | None:
-    if find_descriptor(root) is None:
+def package_or_none(root: Path) -> Package | None:
+    """The package's descriptor, or None when there is none or it cannot be read."""
+    if not root.is_dir() or find_descriptor(root) is None:
         return None
     try:
         return read_package(root)
@@ -90,7 +91,7 @@ def id_names(root: Path, pkg: Package | None) -> dict[str, str]:
 def text_options(root: Path | str) -> dict:
     """Keyword arguments of problems.to_text for the package at `root`."""
     root = Path(root)
-    pkg = _package(root) if root.is_dir() else None
+    pkg = package_or_none(root)
     return {
         "order": file_order(pkg),
         "names": id_names(root, pkg),
