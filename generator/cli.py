@@ -11,12 +11,14 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from .options import DEFAULT_CACHE, Options, from_env
+from .options import DEFAULT_CACHE, BadDate, Options, check_date, from_env
 
 
 def _date(s: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(s)
+        return check_date(dt.date.fromisoformat(s))
+    except BadDate as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {s!r}") from None
 

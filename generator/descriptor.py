@@ -6,6 +6,7 @@ validator, exporters and the data dictionary all ask it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Any
 import yaml
 
 from .errors import GeneratorError
+from .options import FIRST_DATE, LAST_DATE
+from .safe_yaml import UnsafeYAML, load_yaml_safely
 from .sanitize import name_problem, relpath_problem, safe_link
 
 DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
@@ -33,13 +36,23 @@ def find_descriptor(data_dir: Path) -> Path | None:
     return None
 
 
-def load_yaml_safely(path: Path) -> Any:
-    """YAML or JSON, never with arbitrary tags (yaml.safe_load)."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix == ".json":
-        return json.loads(text)
-    # libyaml's safe loader when present: same tags as safe_load, ~10x faster on the descriptor
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+def data_date_problem(raw: Any) -> str | None:
+    """Why the descriptor's x-data-date cannot be used, or None (absent is fine)."""
+    if not isinstance(raw, dict) or "x-data-date" not in raw:
+        return None
+    v = raw["x-data-date"]
+    if isinstance(v, dt.datetime):
+        v = v.date()
+    if isinstance(v, str):
+        try:
+            v = dt.date.fromisoformat(v.strip())
+        except ValueError:
+            return "x-data-date is not a date (YYYY-MM-DD)"
+    if not isinstance(v, dt.date):
+        return "x-data-date is not a date (YYYY-MM-DD)"
+    if not FIRST_DATE <= v <= LAST_DATE:
+        return f"x-data-date must be between {FIRST_DATE} and {LAST_DATE}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -172,10 +185,15 @@ def read_package(data_dir: Path, strict: bool = True) -> Package:
         raise DescriptorError(f"no datapackage.yaml/.json in {data_dir}")
     try:
         raw = load_yaml_safely(path)
+    except UnsafeYAML as e:
+        raise DescriptorError(f"{path.name}: {e}") from None
     except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DescriptorError(f"{path.name}: cannot be parsed ({type(e).__name__})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("resources"), list):
         raise DescriptorError(f"{path.name}: must be a mapping with a list of resources")
+    why = data_date_problem(raw)
+    if why:
+        raise DescriptorError(f"{path.name}: {why}")
     if strict:
         bad = unsafe_values(raw)
         if bad:

@@ -17,6 +17,23 @@ ROOT = Path(__file__).resolve().parent.parent  # the checkout holding mkdocs.yml
 DEFAULT_CACHE = ROOT / ".cache"  # the commands' store (gitignored); library callers get none
 
 
+# The as-of date (and the descriptor's x-data-date): dates every output can carry (zip and
+# gzip timestamps end in 2107 and 2106). Options refuses one outside (issue 17).
+FIRST_DATE = dt.date(1980, 1, 1)
+LAST_DATE = dt.date(2099, 12, 31)
+
+
+class BadDate(ValueError):
+    """An as-of date outside FIRST_DATE..LAST_DATE (the CLI and the mkdocs plugin turn it
+    into their own clean errors)."""
+
+
+def check_date(day: dt.date | None) -> dt.date | None:
+    if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+        raise BadDate(f"as-of date {day.isoformat()} is outside {FIRST_DATE.isoformat()}..{LAST_DATE.isoformat()}")
+    return day
+
+
 @dataclass(frozen=True)
 class Options:
     data_dir: Path = Path("data")
@@ -35,6 +52,9 @@ class Options:
     # "auto": page bodies wait on disk, not in memory, from this many deputies * 2.5 pages on.
     spool: str = "auto"
     spool_pages: int = 20000
+
+    def __post_init__(self) -> None:
+        check_date(self.as_of)
 
     def with_(self, **changes) -> Options:
         return replace(self, **changes)

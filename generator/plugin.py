@@ -21,7 +21,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
 from .errors import GeneratorError
-from .options import DEFAULT_CACHE, Options, from_env, plugin_data_dir
+from .options import DEFAULT_CACHE, Options, check_date, from_env, plugin_data_dir
 from .pipeline import write_outputs
 from .pipeline.prepare import prepare
 from .pipeline.publish import Workspace, swap_in
@@ -45,7 +45,7 @@ class DeputySitePlugin(SitePlugin):
         if not data_dir.is_absolute():
             data_dir = base / data_dir
         try:
-            as_of = dt.date.fromisoformat(self.config.as_of) if self.config.as_of else None
+            as_of = check_date(dt.date.fromisoformat(self.config.as_of)) if self.config.as_of else None
         except ValueError:
             raise PluginError(f"deputy-site: as_of 不是日期 / is not a date: {self.config.as_of!r}") from None
         site_dir = Path(config.site_dir).resolve()

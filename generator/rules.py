@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from .errors import GeneratorError
+from .safe_yaml import UnsafeYAML, load_yaml_safely
 
 RULES_FILE = "rules.yaml"
 
@@ -180,7 +181,9 @@ def read_rules(data_dir: Path) -> tuple[Rules, str | None]:
     if not path.is_file():
         return Rules(), None
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        raw = load_yaml_safely(path)
+    except UnsafeYAML as e:
+        return Rules(), str(e)
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         return Rules(), f"cannot be parsed as YAML ({type(e).__name__})"
     try:

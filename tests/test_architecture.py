@@ -18,6 +18,7 @@ LAYERS = {
     "generator.store": 0,
     "generator.workers": 0,
     "generator.sanitize": 0,
+    "generator.safe_yaml": 0,
     "generator.descriptor": 1,
     "generator.rules": 1,
     # data

@@ -483,3 +483,74 @@ def test_privacy_patterns_are_linear(cell):
     classify(cell, rules)
     show_value(cell)
     assert time.perf_counter() - t < 2.0  # was 30 s for the first (quadratic e-mail pattern)
+
+
+# -- item 6: bounded work for any YAML and any date ---------------------------------------------
+
+_BOMB = "x-bomb:\n  a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"  {chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    "extra, why",
+    [
+        (_BOMB, "anchors and aliases"),
+        ("x-self: &s [*s]\n", "anchors and aliases"),
+        ("x-deep: " + "[" * 100_000 + "]" * 100_000 + "\n", "ScannerError"),  # libyaml refuses it first
+        ("x-deep: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n", "nested more than 64 levels"),
+        ('x-data-date: "2200-01-01"\n', "x-data-date must be between 1980-01-01 and 2099-12-31"),
+        ("x-data-date: 1900-01-01\n", "x-data-date must be between"),
+    ],
+)
+def test_descriptor_yaml_is_bounded(tmp_path, extra, why):
+    pkg = _copy(tmp_path)
+    p = pkg / "datapackage.yaml"
+    text = "".join(ln for ln in p.read_text(encoding="utf-8").splitlines(True) if not ln.startswith("x-data-date"))
+    p.write_text(text + extra, encoding="utf-8")
+    problems = validate_package(pkg, AS_OF)
+    assert [(q.file, q.row, q.field, q.code) for q in problems] == [("datapackage.yaml", 0, "", "descriptor-invalid")]
+    assert why in problems[0].message_en
+    with pytest.raises(DescriptorError, match=why):
+        build(Options(data_dir=pkg, out=tmp_path / "out" / "site", validate=False))
+    assert not (tmp_path / "out" / "site").exists()
+
+
+@pytest.mark.parametrize(
+    "extra, why",
+    [
+        (_BOMB, "anchors and aliases"),
+        ("x-self: &s [*s]\n", "anchors and aliases"),
+        ("x-deep: " + "[" * 100_000 + "]" * 100_000 + "\n", "ScannerError"),  # libyaml refuses it first
+    ],
+)
+def test_rules_yaml_is_bounded(tmp_path, extra, why):
+    pkg = _copy(tmp_path)
+    with (pkg / "rules.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n" + extra)
+    problems = [q for q in validate_package(pkg, AS_OF) if q.severity == "error"]
+    assert [(q.file, q.row, q.field, q.code) for q in problems] == [("rules.yaml", 0, "", "rules-invalid")]
+    assert why in problems[0].message_en
+
+
+def test_as_of_out_of_range_is_a_clear_error(capsys):
+    from generator.cli import main
+    from generator.options import BadDate
+
+    with pytest.raises(BadDate, match="outside 1980-01-01..2099-12-31"):
+        Options(as_of=dt.date(9999, 12, 31))
+    for cmd in (["build", "--data", str(TINY)], ["validate", str(TINY)]):
+        with pytest.raises(SystemExit) as e:
+            main([*cmd, "--as-of", "9999-12-31"])
+        assert e.value.code == 2
+        assert "outside 1980-01-01..2099-12-31" in capsys.readouterr().err
+
+
+def test_zip_timestamps_are_clamped(tmp_path):
+    import zipfile
+
+    pkg = _copy(tmp_path)
+    files = open_data.stage(read_package(pkg), pkg, dt.date(2150, 1, 1), tmp_path / "staged")
+    with zipfile.ZipFile(tmp_path / "staged" / open_data.ZIP_NAME) as z:
+        assert {i.date_time[:3] for i in z.infolist()} == {(2107, 12, 31)}
+    assert files

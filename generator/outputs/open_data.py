@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -284,7 +285,9 @@ def stage(package, root: Path, as_of, folder: Path) -> dict[str, Published]:
 def _write_zip(folder: Path, files: dict[str, Published], as_of) -> Published:
     """All staged files in one zip (streamed from disk, a megabyte at a time), entries sorted,
     every timestamp the as-of date at midnight."""
-    stamp = (max(as_of.year, 1980), as_of.month, as_of.day, 0, 0, 0)
+    # zip timestamps hold the years 1980-2107: a date outside is clamped, never a crash
+    day = min(max(as_of, dt.date(1980, 1, 1)), dt.date(2107, 12, 31))
+    stamp = (day.year, day.month, day.day, 0, 0, 0)
     path = folder / ZIP_NAME
     with create(path) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for rel in sorted(files):
