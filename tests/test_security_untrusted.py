@@ -554,3 +554,37 @@ def test_zip_timestamps_are_clamped(tmp_path):
     with zipfile.ZipFile(tmp_path / "staged" / open_data.ZIP_NAME) as z:
         assert {i.date_time[:3] for i in z.infolist()} == {(2107, 12, 31)}
     assert files
+
+
+# -- item 8: symbolic links are followed only inside the package ---------------------------------
+
+
+def test_a_table_linked_out_of_the_package_is_never_read(tmp_path):
+    pkg = _copy(tmp_path)
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:TOP-SECRET:/root:/bin/bash\n", encoding="utf-8")
+    (pkg / "plans.csv").unlink()
+    (pkg / "plans.csv").symlink_to(secret)
+    problems = validate_package(pkg, AS_OF)
+    assert [(q.file, q.row, q.field, q.code) for q in problems if q.severity == "error"] == [
+        ("plans.csv", 0, "", "link-outside")
+    ]
+    assert not any("TOP-SECRET" in q.message_en + q.message_zh for q in problems)
+
+
+def test_a_linked_reports_folder_is_refused(tmp_path):
+    pkg = _copy(tmp_path)
+    outside = tmp_path / "elsewhere"
+    shutil.move(pkg / "reports", outside)
+    (pkg / "reports").symlink_to(outside)
+    got = _errors(pkg)
+    assert got and {c for *_, c in got} == {"link-outside"}
+    assert {(f, fld) for f, _r, fld, _c in got} == {("reports.csv", "body")}
+
+
+def test_links_inside_the_package_are_followed(tmp_path):
+    pkg = _copy(tmp_path)
+    (pkg / "tables").mkdir()
+    shutil.move(pkg / "plans.csv", pkg / "tables" / "plans.csv")
+    (pkg / "plans.csv").symlink_to(Path("tables") / "plans.csv")
+    assert _errors(pkg) == []

@@ -294,6 +294,12 @@ EXPECTED = {
     + [
         ("deputies.csv", 4, "occupation", "control-character", "error"),
     ],
+    "link-outside": BASELINE  # contacts.csv and reports/r02.md link out of the package
+    + [
+        ("contacts.csv", 0, "", "link-outside", "error"),
+        ("reports.csv", 3, "body", "body-missing", "error"),  # body_checks: the link leads nowhere
+        ("reports.csv", 3, "body", "link-outside", "error"),
+    ],
 }
 
 

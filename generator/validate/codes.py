@@ -124,6 +124,17 @@ _ENTRIES: list[Code] = [
         "add the file, or correct its path in the descriptor",
     ),
     Code(
+        "link-outside",
+        _E,
+        "file",
+        "链接指向数据包以外",
+        "Link out of the package",
+        "{path} 是指向数据包以外的符号链接（或在这样的文件夹里），不会被读取或发布",
+        "{path} is a symbolic link (or in a linked folder) to a place outside the package; it is neither read nor published",
+        "把文件本身复制进数据包，不要使用链接",
+        "copy the file itself into the package instead of linking to it",
+    ),
+    Code(
         "file-encoding",
         _E,
         "file",

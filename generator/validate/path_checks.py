@@ -11,12 +11,13 @@ before it writes (generator/pages `checked`, generator/outputs/open_data.py `sta
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 
 from ..model import TABLE_CLASSES, Dataset
 from ..problems import Problem
-from ..sanitize import name_problem, relpath_problem
+from ..sanitize import name_problem, package_path, relpath_problem
 from .codes import problem, show_value
 
 # (table, field) → the suffixes a path must end with
@@ -66,7 +67,12 @@ def paths_from_data(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
                 v = getattr(r, fname, None)
                 if v is None:
                     continue
-                if relpath_problem(v, suffixes) and not _pattern_rejects(spec, fname, v):
+                if relpath_problem(v, suffixes) is None:
+                    # a body or photo that is a link out of the package (or in a linked folder)
+                    if os.path.lexists(ds.root / v) and package_path(ds.root, v) is None:
+                        yield problem("link-outside", spec.path, ds.line(r), fname, path=show_value(v))
+                    continue
+                if not _pattern_rejects(spec, fname, v):
                     zh, en = _SUFFIX[suffixes[0]]
                     yield problem(
                         "unsafe-path",

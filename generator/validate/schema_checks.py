@@ -19,6 +19,7 @@ Three steps, so that one bad file never hides or multiplies the others:
 from __future__ import annotations
 
 import csv
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from typing import Any
 
 from ..descriptor import DescriptorError, Package, find_descriptor, read_package, unsafe_values
 from ..model import TABLE_CLASSES
-from ..sanitize import relpath_problem
+from ..sanitize import package_path, relpath_problem
 from .codes import problem, show_value
 from .fast_rows import check_table
 
@@ -177,6 +178,10 @@ def _looks_gb18030(path: Path) -> bool:
 def precheck_file(root: Path, name: str, relpath: str, field_names: list[str]) -> FileCheck:
     fc = FileCheck(name=name, path=relpath)
     path = root / relpath
+    if os.path.lexists(path) and package_path(root, relpath) is None:  # a link out: never read
+        fc.problems.append(problem("link-outside", relpath, path=relpath))
+        fc.readable = False
+        return fc
     if not path.is_file():
         fc.problems.append(problem("file-missing", relpath, path=relpath))
         fc.readable = False
