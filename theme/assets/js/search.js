@@ -210,6 +210,18 @@
       })).then(function () { return segs; });
     }
 
+    /* Pinyin typed with spaces (liao xue xin, tang pu): when every segment is Latin letters
+       and the letters together are a pinyin key, they are one segment. */
+    function joinPinyin(man, segs) {
+      var joined = segs.map(function (s) { return s.seg; }).join("");
+      if (segs.length < 2 || !/^[a-z]+$/.test(joined) || (man.py || "").split(" ").indexOf(joined.slice(0, 2)) < 0) {
+        return Promise.resolve(segs);
+      }
+      return extra(man, "py/" + joined.slice(0, 2) + ".json").then(function (tab) {
+        return tab[joined] ? parseQuery(joined) : segs;
+      });
+    }
+
     // Rank every matching doc id; no metadata needed yet. At most MAX_SHARDS shards are
     // fetched for the query's own terms (see budget), a few more for a misspelt name.
     function rank(query) {
@@ -217,7 +229,7 @@
         return toSimplified(man, query).then(function (q) {
           var segs = parseQuery(q);
           if (!segs.length) return { segs: segs, ids: [], info: new Map(), man: man };
-          return expand(man, segs).then(function () {
+          return joinPinyin(man, segs).then(function (js) { segs = js; return expand(man, segs); }).then(function () {
             var rsegs = budget(segs, man);
             var need = shardsOf(man, rsegs);
             return loadShards(man, need).then(function (dirs) {
