@@ -351,7 +351,9 @@ def test_body_edits_and_report_changes_rebuild_as_a_clean_build(tmp_path):
 
     # a report added (a CSV row and its body): every module is computed again
     rows = (data / "reports.csv").read_text(encoding="utf-8")
-    (data / "reports" / "r06.md").write_text("# 新增的报告\n\n新增报告的正文。\n", encoding="utf-8")
+    # long enough to count as written (report-too-short: at least 80 characters of text)
+    body = "# 新增的报告\n\n" + "新增报告的正文，写明本年度履职的情况。" * 6 + "\n"
+    (data / "reports" / "r06.md").write_text(body, encoding="utf-8")
     (data / "reports.csv").write_text(
         rows + "r06,d05,m06,2025-10-20,4,written,voters,,reports/r06.md,,,,,published\n", encoding="utf-8"
     )
