@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from itertools import chain, compress, count, islice, repeat
 from pathlib import Path
 
-import opencc
-
 from . import pinyin
 
 FORMAT_VERSION = 1
@@ -520,6 +518,8 @@ _T2S: dict[str, str] = {}
 def _t2s_all() -> dict[str, str]:
     """Every CJK character (U+3400–U+9FFF) that OpenCC's t2s turns into another single one."""
     if not _T2S:
+        import opencc  # when an index is built only: its dictionaries take a while to load
+
         convert = opencc.OpenCC("t2s").convert
         for cp in range(0x3400, 0xA000):
             ch = chr(cp)

@@ -15,8 +15,6 @@ import re
 from collections.abc import Iterable
 from itertools import islice, product
 
-from pypinyin import Style, pinyin
-
 PREFIX = 2  # a file per two first letters of a key (py/li.json): ≈10 KB gzip at city scale
 MAX_COMBOS = 8  # readings combinations per name (polyphonic characters)
 MAX_NAMES = 12  # names kept per key (initials are ambiguous); places first, then people
@@ -26,9 +24,18 @@ STATION_SUFFIX = re.compile(r"(人大)?(代表)?(联络)?(中心)?(站|室|点)$
 _HAN = re.compile(r"^[\u3400-\u9fff]+$")
 
 
+def _pypinyin():
+    """pypinyin, imported when an index is built: its dictionaries take ~0.5 s to load, which
+    nothing else that imports generator.search (the pipeline, validate, tests) should pay."""
+    import pypinyin
+
+    return pypinyin
+
+
 def readings(name: str) -> list[list[str]]:
     """Every reading combination of `name` (Han characters only), at most MAX_COMBOS."""
-    per_char = pinyin(name, style=Style.NORMAL, heteronym=True, errors="ignore")
+    pp = _pypinyin()
+    per_char = pp.pinyin(name, style=pp.Style.NORMAL, heteronym=True, errors="ignore")
     if len(per_char) != len(name):
         return []
     return [list(c) for c in islice(product(*per_char), MAX_COMBOS)]
@@ -103,8 +110,9 @@ def sounds(names: Iterable[str]) -> dict[str, str]:
     chars = dict.fromkeys(common_chars())
     for n in names:
         chars.update(dict.fromkeys(c for c in n if _HAN.match(c)))
+    pp = _pypinyin()
     by: dict[str, list[str]] = {}
     for c in sorted(chars):
-        for r in pinyin(c, style=Style.NORMAL, heteronym=True, errors="ignore")[0] if _HAN.match(c) else ():
+        for r in pp.pinyin(c, style=pp.Style.NORMAL, heteronym=True, errors="ignore")[0] if _HAN.match(c) else ():
             by.setdefault(r, []).append(c)
     return {k: "".join(v) for k, v in sorted(by.items())}
