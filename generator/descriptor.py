@@ -198,7 +198,8 @@ def read_package(data_dir: Path, strict: bool = True) -> Package:
         bad = unsafe_values(raw)
         if bad:
             raise DescriptorError(
-                f"{path.name}: {bad[0].field} is refused ({bad[0].code}: {bad[0].reason}); run validate for every problem"
+                f"{path.name}: {bad[0].field} is refused ({bad[0].code}: {bad[0].reason}, {bad[0].value[:80]!r}); "
+                "run validate for every problem"
             )
     tables: dict[str, TableSpec] = {}
     try:
