@@ -29,7 +29,7 @@ site: $(STAMP)
 	$(PY) -m generator build --data $(DATA) --out $(OUT) $(AS_OF_ARG)
 
 validate: $(RUN_STAMP)
-	$(PY) -m generator validate $(DATA) $(AS_OF_ARG) $(if $(DETAILS),--details,) $(if $(ERRORS_ONLY),--errors-only,)
+	$(PY) -m generator validate $(DATA) $(AS_OF_ARG) $(if $(DETAILS),--details,) $(if $(ERRORS_ONLY),--errors-only,) $(if $(RELEASE),--release,)
 
 test: lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--details", action="store_true", help="列出每一条警告 / list every warning, not a summary by code")
     v.add_argument("--errors-only", action="store_true", help="只显示错误 / show errors only")
+    v.add_argument(
+        "--release", action="store_true", help="上线检查：演示内容是否已替换 / going live: no demo placeholder left"
+    )
 
     b = sub.add_parser("build", help="校验并生成网站 / validate and build the site")
     b.add_argument("--data", default="data")

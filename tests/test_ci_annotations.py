@@ -82,7 +82,7 @@ def test_ci_files_run_make_validate_on_push_and_pull_request():
     assert any("generator.staff.ci_annotations github" in r for r in runs)
     gl = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     job = gl["validate"]
-    assert job["script"] == ['make validate DATA="$DATA"']
+    assert job["script"][0] == 'make validate DATA="$DATA"'
     assert any("generator.staff.ci_annotations gitlab" in s for s in job["after_script"])
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
     assert job["artifacts"]["when"] == "always"
@@ -190,3 +190,40 @@ def test_the_validate_job_installs_only_the_runtime_packages():
         timeout=60,
     )
     assert dry.stdout.strip().startswith(".venv/bin/python -m generator validate data")
+
+
+def test_the_go_live_check_runs_on_the_default_branch_once_the_site_is_live(tmp_path):
+    import subprocess
+
+    gh = yaml.safe_load((ROOT / ".github/workflows/validate.yml").read_text(encoding="utf-8"))
+    step = next(s for s in gh["jobs"]["validate"]["steps"] if s.get("id") == "release")
+    assert step["if"] == "vars.DEPUTY_SITE_LIVE == 'true' && github.ref_name == github.event.repository.default_branch"
+    assert step["run"] == 'make validate DATA="$DATA" RELEASE=1 ERRORS_ONLY=1'
+    gl = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    line = gl["validate"]["script"][1]
+    calls = tmp_path / "calls"
+    fake = f'make() {{ echo "$@" >> {calls}; }}\n'
+    for live, branch, want in (("true", "main", True), ("true", "topic", False), ("", "main", False)):
+        calls.unlink(missing_ok=True)
+        env = {"PATH": "/usr/bin:/bin", "DATA": "data", "DEPUTY_SITE_LIVE": live}
+        env |= {"CI_COMMIT_BRANCH": branch, "CI_DEFAULT_BRANCH": "main"}
+        assert subprocess.run(["bash", "-e", "-c", fake + line], env=env, timeout=30).returncode == 0
+        assert calls.exists() == want
+        if want:
+            assert calls.read_text() == "validate DATA=data RELEASE=1 ERRORS_ONLY=1\n"
+    dry = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed-run", "validate", "DATA=data", "RELEASE=1", "ERRORS_ONLY=1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert dry.stdout.split() == [
+        ".venv/bin/python",
+        "-m",
+        "generator",
+        "validate",
+        "data",
+        "--errors-only",
+        "--release",
+    ]

@@ -30,6 +30,7 @@ from ..rules import RULES_FILE, read_rules
 from ..workers import Pool
 from . import body_checks, path_checks, privacy_checks, record_checks, rule_checks
 from .codes import CODES, problem
+from .release_checks import release_problems
 from .schema_checks import ENGINES, check_descriptor, precheck_file, table_problems
 from .text_context import text_options
 
@@ -277,6 +278,8 @@ def command(args) -> int:
             file=sys.stderr,
         )
         return 2
+    if getattr(args, "release", False):  # going live: no demo placeholder left (mkdocs.yml beside the data)
+        problems = sort_problems(problems + release_problems(Path(args.data_dir), Path("mkdocs.yml")))
     if getattr(args, "json", False):
         _print(to_json(problems))
     else:

@@ -710,6 +710,18 @@ _ENTRIES: list[Code] = [
         "在 venue 中填写会议地点，例如“城关社区活动室”",
         "fill in the venue of the meeting, e.g. 城关社区活动室",
     ),
+    # -- going live (validate --release) ---------------------------------------------------
+    Code(
+        "release-placeholder",
+        _E,
+        "release",
+        "演示内容未替换",
+        "Demo placeholder before going live",
+        "上线前须替换演示内容：{what_zh}",
+        "a demo placeholder is left before going live: {what_en}",
+        "按《上线检查清单》（content/guide/publish.md）改为本地的真实内容",
+        "replace it with the real content, following the go-live checklist in content/guide/publish.md",
+    ),
     # -- privacy ---------------------------------------------------------------------------
     Code(
         "possible-private-data",
