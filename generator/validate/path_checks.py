@@ -45,6 +45,17 @@ def _pattern_rejects(spec, fname: str, value: str) -> bool:
         return False  # tier 1 reports the broken pattern as a table error
 
 
+def _leads_out(root, rel: str, dirs: dict[str, bool]) -> bool:
+    """Does the existing file `rel` lie outside the package through a symbolic link (itself,
+    or a linked folder)? One resolve per folder, one lstat per file."""
+    parent = rel.rpartition("/")[0]
+    if parent not in dirs:
+        dirs[parent] = not parent or package_path(root, parent) is not None
+    if not dirs[parent]:
+        return os.path.lexists(root / rel)
+    return os.path.islink(root / rel) and package_path(root, rel) is None
+
+
 def paths_from_data(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
     for name, spec in ds.package.tables.items():
         if name in unreadable or name not in TABLE_CLASSES:
@@ -53,6 +64,7 @@ def paths_from_data(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
         paths = [(f, s) for (t, f), s in PATH_FIELDS.items() if t == name and f in spec.field_names]
         if not has_id and not paths:
             continue
+        dirs: dict[str, bool] = {}
         for r in getattr(ds, name):
             if has_id:
                 v = getattr(r, "id", None)
@@ -69,7 +81,7 @@ def paths_from_data(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
                     continue
                 if relpath_problem(v, suffixes) is None:
                     # a body or photo that is a link out of the package (or in a linked folder)
-                    if os.path.lexists(ds.root / v) and package_path(ds.root, v) is None:
+                    if _leads_out(ds.root, v, dirs):
                         yield problem("link-outside", spec.path, ds.line(r), fname, path=show_value(v))
                     continue
                 if not _pattern_rejects(spec, fname, v):
