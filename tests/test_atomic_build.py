@@ -1,12 +1,14 @@
 """Nothing lost (issue 5): a build that fails at any stage — bad data, a crash in a page
-function, a crash in an output module, a full disk, a failed swap, an interrupt — leaves the
-published folder byte-identical and no temporary folder behind; two builds of the same data
-are byte-identical.
+function, a crash in an output module, a full disk, a failed swap, an interrupt, SIGTERM,
+SIGKILL — leaves the published folder byte-identical and, once a build has run again, no work
+folder (`.site-work-<pid>-…`, generator/pipeline/publish.py) behind; two builds of the same
+data are byte-identical.
 """
 
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 import errno
 import hashlib
 import io
@@ -16,17 +18,24 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
-from generator import build as build_mod
-from generator.cli import build_parser
+from generator.options import Options
+from generator.pipeline import publish
+from generator.pipeline.run import command
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
+AS_OF = dt.date(2026, 11, 20)
 
 pytestmark = pytest.mark.slow
+
+# generator/workers.py Pool.close(cancel=True) can hang for ever after a failed or interrupted
+# build (it kills workers that may hold the task queue's lock, then waits for the others).
+POOL_HANG = "generator/workers.py Pool.close(cancel=True) hung after an interrupted build (known bug)"
 
 
 def tree_hash(root: Path) -> dict[str, str]:
@@ -38,36 +47,16 @@ def tree_hash(root: Path) -> dict[str, str]:
     return out
 
 
-def leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if p.name.startswith(".site-"))
-
-
-def run_build(data: Path, out: Path) -> int:
-    args = build_parser().parse_args(["build", "--data", str(data), "--out", str(out)])
-    return build_mod.command(args)
-
-
-@pytest.fixture(autouse=True)
-def cold_cache(tmp_path, monkeypatch):
-    """Each test gets its own empty build cache (generator/cache.py), so mkdocs renders every
-    page and the failure points below are reached the same way on every run."""
-    monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "cache"))
+def run_build(data: Path, out: Path, store: Path | None = None) -> int:
+    """One process (no worker pool), so what a test patches here is what the build runs."""
+    return command(Options(data_dir=data, out=out, as_of=AS_OF, jobs=1, cache_dir=store))
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """A good site, built once; each test copies it and checks the copy stays as it was."""
-    base = tmp_path_factory.mktemp("published")
-    out = base / "site"
-    saved = os.environ.get("DEPUTY_SITE_CACHE")
-    os.environ["DEPUTY_SITE_CACHE"] = "off"
-    try:
-        assert run_build(TINY, out) == 0
-    finally:
-        if saved is None:
-            os.environ.pop("DEPUTY_SITE_CACHE", None)
-        else:
-            os.environ["DEPUTY_SITE_CACHE"] = saved
+    out = tmp_path_factory.mktemp("published") / "site"
+    assert run_build(TINY, out) == 0
     return out, tree_hash(out)
 
 
@@ -78,6 +67,13 @@ def site(published, tmp_path):
     shutil.copytree(src, out)
     assert tree_hash(out) == hashes
     return out, hashes
+
+
+@pytest.fixture
+def store(tmp_path) -> Path:
+    """This test's own store, empty: every page is rendered, so the failure points below are
+    reached the same way on every run."""
+    return tmp_path / "store"
 
 
 @pytest.fixture
@@ -93,21 +89,29 @@ def changed_data(tmp_path):
 
 def assert_untouched(out: Path, hashes: dict[str, str]) -> None:
     assert tree_hash(out) == hashes
-    assert leftovers(out.parent) == []
+    assert sorted(p.name for p in out.parent.iterdir()) == ["site"]  # no work folder beside it
 
 
-def test_bad_data_is_refused_and_site_kept(site, tmp_path, capsys):
+def failed(out: Path, reason: str) -> str:
+    return f"构建失败，原网站未改动 / build failed, {out} left untouched: {reason}\n"
+
+
+def test_bad_data_is_refused_and_site_kept(site, store, tmp_path, capsys):
     out, hashes = site
     data = tmp_path / "bad"
     shutil.copytree(TINY, data)
     with (data / "deputies.csv").open("a", encoding="utf-8") as fh:
         fh.write("d01,重复编号,male,,,,,,,,\n")  # duplicate primary key
-    assert run_build(data, out) == 1
-    assert "未发布" in capsys.readouterr().err
+    assert run_build(data, out, store) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"构建失败，原网站未改动 / build failed, {out} left untouched:\n"
+        "数据包有 1 个错误，未发布 / 1 errors, not published\ndeputies.csv:"
+    )
     assert_untouched(out, hashes)
 
 
-def test_crash_in_a_page_function_keeps_site(site, changed_data, monkeypatch):
+def test_crash_in_a_page_function_keeps_site(site, store, changed_data, monkeypatch):
     out, hashes = site
     from generator.pages import reports
 
@@ -117,31 +121,34 @@ def test_crash_in_a_page_function_keeps_site(site, changed_data, monkeypatch):
 
     monkeypatch.setattr(reports, "pages", boom)
     with pytest.raises(RuntimeError, match="page function crashed"):
-        run_build(changed_data, out)
+        run_build(changed_data, out, store)
     assert_untouched(out, hashes)
 
 
-def test_crash_in_an_output_module_keeps_site(site, changed_data, monkeypatch):
+def test_crash_in_an_output_module_keeps_site(site, store, changed_data, monkeypatch):
     out, hashes = site
     from generator import outputs
 
     names = list(outputs.OUTPUT_MODULES)
     assert names, "no output modules registered"
-    mod = __import__(f"generator.outputs.{names[-1]}", fromlist=["write"])
 
     def boom(*a, **k):
         raise ValueError("output module crashed")
 
-    monkeypatch.setattr(mod, "write", boom)
+    monkeypatch.setattr(outputs.OUTPUT_MODULES[names[-1]], "write", boom)
     with pytest.raises(ValueError, match="output module crashed"):
-        run_build(changed_data, out)
+        run_build(changed_data, out, store)
     assert_untouched(out, hashes)
 
 
+def _in_work_folder(path) -> bool:
+    return publish.PREFIX in os.fspath(path)
+
+
 class DiskFull:
-    """Make every open-for-writing of a file inside the build's temp folder (".site-tmp-…")
-    fail with ENOSPC after `after` such files — whoever writes it: mkdocs, the adapter, output
-    modules, cache copies."""
+    """Make every open-for-writing of a file inside the build's work folder (".site-work-…")
+    fail with ENOSPC after `after` such files — whoever writes it: mkdocs, the adapter, the
+    open-data stager, output modules."""
 
     def __init__(self, after: int | None) -> None:
         self.after = after
@@ -149,7 +156,7 @@ class DiskFull:
         self.real = builtins.open
 
     def __call__(self, file, mode="r", *a, **k):
-        if isinstance(file, (str, os.PathLike)) and any(c in mode for c in "wax+") and ".site-tmp-" in os.fspath(file):
+        if isinstance(file, (str, os.PathLike)) and any(c in mode for c in "wax+") and _in_work_folder(file):
             self.count += 1
             if self.after is not None and self.count > self.after:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(file))
@@ -163,10 +170,9 @@ class DiskFull:
 
 @pytest.fixture(scope="module")
 def files_written(tmp_path_factory):
-    """How many files a clean build writes into its temp folder."""
+    """How many files a clean build writes into its work folder."""
     mp = pytest.MonkeyPatch()
     try:
-        mp.setenv("DEPUTY_SITE_CACHE", "off")
         counter = DiskFull(None).install(mp)
         assert run_build(TINY, tmp_path_factory.mktemp("count") / "site") == 0
     finally:
@@ -176,82 +182,115 @@ def files_written(tmp_path_factory):
 
 
 @pytest.mark.parametrize("fraction", [0, 0.3, 0.6, 0.95])
-def test_disk_full_at_any_point_keeps_site(site, changed_data, monkeypatch, capsys, files_written, fraction):
+def test_disk_full_at_any_point_keeps_site(site, store, changed_data, monkeypatch, capsys, files_written, fraction):
     out, hashes = site
     disk = DiskFull(int(files_written * fraction)).install(monkeypatch)
-    assert run_build(changed_data, out) == 1
+    assert run_build(changed_data, out, store) == 1
     monkeypatch.undo()
-    assert disk.count > disk.after  # the failure was hit (parallel writers may try a few more)
-    err = capsys.readouterr().err
-    assert "原网站未改动" in err and "No space left on device" in err and "Traceback" not in err
+    assert disk.count == disk.after + 1  # the failure was hit, and stopped the build
+    assert capsys.readouterr().err == failed(out, "No space left on device")
     assert_untouched(out, hashes)
 
 
-def test_disk_full_while_copying_cached_pages_keeps_site(site, changed_data, tmp_path, monkeypatch, capsys):
-    """Warm page cache: most pages are copied from .cache/ instead of rendered; the disk fills
-    during those copies."""
+def _fill_disk_while_linking(monkeypatch, after: int) -> dict:
+    """os.link into the work folder (pages linked from the store) and the copy it falls back
+    to fail with ENOSPC after `after` links."""
+    real_link, real_copy = os.link, shutil.copyfile
+    calls = {"links": 0}
+
+    def link(src, dst, *a, **k):
+        if _in_work_folder(dst):
+            calls["links"] += 1
+            if calls["links"] > after:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(dst))
+        return real_link(src, dst, *a, **k)
+
+    def copyfile(src, dst, *a, **k):
+        if _in_work_folder(dst) and calls["links"] > after:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(dst))
+        return real_copy(src, dst, *a, **k)
+
+    monkeypatch.setattr(os, "link", link)
+    monkeypatch.setattr(shutil, "copyfile", copyfile)
+    return calls
+
+
+def test_disk_full_while_linking_stored_pages_keeps_site(site, store, changed_data, tmp_path, monkeypatch, capsys):
+    """Warm store: every page is linked from the store instead of rendered; the disk fills
+    while they are linked."""
     out, hashes = site
-    assert run_build(changed_data, tmp_path / "warm" / "site") == 0  # fills this test's cache
+    assert run_build(changed_data, tmp_path / "warm" / "site", store) == 0  # fills this test's store
+    shutil.rmtree(tmp_path / "warm")
     capsys.readouterr()
-    real = shutil.copyfile
-    calls = {"n": 0}
-
-    def full(src, dst, *a, **k):
-        calls["n"] += 1
-        if calls["n"] > 3:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
-        return real(src, dst, *a, **k)
-
-    monkeypatch.setattr(shutil, "copyfile", full)
-    assert run_build(changed_data, out) == 1
-    assert calls["n"] == 4
-    assert "No space left on device" in capsys.readouterr().err
+    calls = _fill_disk_while_linking(monkeypatch, 3)
+    assert run_build(changed_data, out, store) == 1
+    monkeypatch.undo()
+    assert calls["links"] > 3  # the failure was hit
+    assert capsys.readouterr().err.startswith(f"构建失败，原网站未改动 / build failed, {out} left untouched: ")
     assert_untouched(out, hashes)
 
 
-def test_failed_swap_restores_site(site, changed_data, monkeypatch, capsys):
+@pytest.mark.xfail(
+    strict=True,
+    reason="generator/store.py Store.link_out turns the ENOSPC of a link or copy into False, and "
+    "generator/pipeline/incremental.py render then raises FileNotFoundError('page store lost …'): "
+    "a full disk is reported as 'FileNotFoundError'",
+)
+def test_disk_full_while_linking_stored_pages_says_so(site, store, changed_data, tmp_path, monkeypatch, capsys):
+    out, _hashes = site
+    assert run_build(changed_data, tmp_path / "warm" / "site", store) == 0
+    shutil.rmtree(tmp_path / "warm")
+    capsys.readouterr()
+    _fill_disk_while_linking(monkeypatch, 3)
+    assert run_build(changed_data, out, store) == 1
+    assert capsys.readouterr().err == failed(out, "No space left on device")
+
+
+def test_failed_swap_restores_site(site, store, changed_data, monkeypatch, capsys):
     """The new folder cannot be renamed into place (after the old one was moved aside)."""
     out, hashes = site
-    real = Path.rename
+    real = os.rename
+    tried = []
 
-    def rename(self, target):
-        if Path(target) == out.resolve() and self.name.startswith(".site-tmp-"):
+    def rename(src, dst, *a, **k):
+        if Path(dst) == out.resolve() and Path(src).parent.name.startswith(publish.PREFIX):  # new site only
+            tried.append(src)
             raise OSError(errno.EIO, "simulated failure during swap")
-        return real(self, target)
+        return real(src, dst, *a, **k)
 
-    monkeypatch.setattr(Path, "rename", rename)
-    assert run_build(changed_data, out) == 1
-    assert "simulated failure" in capsys.readouterr().err
+    monkeypatch.setattr(os, "rename", rename)
+    assert run_build(changed_data, out, store) == 1
+    assert len(tried) == 1
+    assert capsys.readouterr().err == failed(out, "simulated failure during swap")
     assert_untouched(out, hashes)
 
 
-def test_keyboard_interrupt_inside_build_keeps_site(site, changed_data, monkeypatch):
+def test_keyboard_interrupt_inside_build_keeps_site(site, store, changed_data, monkeypatch):
     out, hashes = site
-    from generator import outputs
 
     def interrupt(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(outputs, "write_all", interrupt)
+    monkeypatch.setattr("generator.pipeline.run.write_all", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        run_build(changed_data, out)
+        run_build(changed_data, out, store)
     assert_untouched(out, hashes)
 
 
 # A real process, really interrupted: it signals READY once mkdocs has written the new site
-# into the temporary folder, then waits; the test sends the signal there.
+# into the work folder, then waits; the test sends the signal there.
 _SLOW_BUILD = textwrap.dedent(
     """
     import sys, time
-    from generator import outputs
     from generator.cli import main
-    real = outputs.write_all
-    def slow(site, pages, out_dir):
+    from generator.pipeline import run
+    real = run.write_all
+    def slow(site, pages, out_dir, *a, **k):
         print("READY", out_dir, flush=True)
-        time.sleep(60)
-        return real(site, pages, out_dir)
-    outputs.write_all = slow
-    sys.exit(main(["build", "--data", sys.argv[1], "--out", sys.argv[2]]))
+        time.sleep(120)
+        return real(site, pages, out_dir, *a, **k)
+    run.write_all = slow
+    sys.exit(main(["build", "--data", sys.argv[1], "--out", sys.argv[2], "--as-of", "2026-11-20", *sys.argv[3:]]))
     """
 )
 
@@ -261,47 +300,115 @@ def _default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_mid_build_keeps_site(site, changed_data, sig):
-    out, hashes = site
+def _start_slow_build(data: Path, out: Path, store: Path, *args: str) -> tuple[subprocess.Popen, Path]:
+    """Start the slow build; returns it and its work folder once READY."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_BUILD, str(changed_data), str(out)],
+        [sys.executable, "-c", _SLOW_BUILD, str(data), str(out), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "DEPUTY_SITE_CACHE": str(store)},
         # a test run started in the background by a shell (`.ci/run &`) ignores SIGINT, and a
         # child inherits that: the build would then rightly ignore the signal this test sends
         preexec_fn=_default_signals,
+        start_new_session=True,  # its own process group: the build and its workers
     )
+    line = proc.stdout.readline()
+    if not line.startswith("READY"):
+        proc.kill()
+        pytest.fail(f"no READY: {line!r} {proc.communicate(timeout=60)[1]}")
+    tmp = Path(line.split(" ", 1)[1].strip())
+    assert tmp.is_dir() and tmp.name == "site"
+    work = tmp.parent
+    assert work.parent == out.parent.resolve() and work.name.startswith(f"{publish.PREFIX}{proc.pid}-")
+    return proc, work
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """End what is left of the build's process group (its workers, if the build was killed)."""
     try:
-        line = proc.stdout.readline()
-        assert line.startswith("READY"), (line, proc.stderr.read() if proc.poll() is not None else "")
-        tmp = Path(line.split(" ", 1)[1].strip())
-        assert tmp.is_dir() and tmp.name.startswith(".site-tmp-")
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.communicate()
+
+
+@pytest.mark.parametrize("jobs", [["--jobs", "1"], []], ids=["one-process", "pool"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_mid_build_keeps_site(site, store, changed_data, sig, jobs):
+    out, hashes = site
+    proc, _work = _start_slow_build(changed_data, out, store, *jobs)
+    try:
         proc.send_signal(sig)
-        rc = proc.wait(timeout=60)
+        try:
+            rc = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            if jobs == []:
+                pytest.xfail(POOL_HANG)
+            pytest.fail("the build did not stop")
+        err = proc.stderr.read()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert rc == (130 if sig == signal.SIGINT else 143)
+        _stop_group(proc)
+    assert rc == (130 if sig == signal.SIGINT else 143), err
+    if sig == signal.SIGINT:
+        assert err == "已中断 / interrupted\n"
     assert_untouched(out, hashes)
+
+
+def test_a_killed_build_keeps_site_and_the_next_build_removes_its_work_folder(site, store, changed_data):
+    out, hashes = site
+    proc, work = _start_slow_build(changed_data, out, store, "--jobs", "1")
+    try:
+        proc.kill()
+        assert proc.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        _stop_group(proc)
+    assert tree_hash(out) == hashes
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([work.name, "site"])  # left by the killed build
+    assert (work / "site" / "index.html").is_file()
+    assert run_build(changed_data, out, store) == 0
+    assert sorted(p.name for p in out.parent.iterdir()) == ["site"]
+    assert tree_hash(out) != hashes and "王明华改" in (out / "deputies" / "d01" / "index.html").read_text("utf-8")
+
+
+def test_only_work_folders_of_builds_no_longer_running_are_removed(site, store, changed_data):
+    out, _hashes = site
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        live = out.parent / f"{publish.PREFIX}{sleeper.pid}-live"
+        foreign = out.parent / f"{publish.PREFIX}notapid"
+        for folder in (live, foreign):
+            (folder / "site").mkdir(parents=True)
+        assert run_build(changed_data, out, store) == 0
+        assert sorted(p.name for p in out.parent.iterdir()) == sorted([live.name, foreign.name, "site"])
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the pid is gone once reaped
+        try:
+            os.kill(sleeper.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    assert publish.remove_leftovers(out.parent) == [live.name]
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([foreign.name, "site"])
 
 
 def test_two_builds_are_byte_identical(published, tmp_path):
     _src, hashes = published
     out_a, out_b = tmp_path / "a" / "site", tmp_path / "elsewhere" / "public"
-    assert run_build(TINY, out_a) == 0
-    assert run_build(TINY, out_b) == 0
+    assert run_build(TINY, out_a, tmp_path / "store") == 0
+    assert run_build(TINY, out_b, tmp_path / "store") == 0  # the second from the store
     assert tree_hash(out_a) == hashes
     assert tree_hash(out_b) == hashes
 
 
-def test_rebuild_over_a_published_site_replaces_it_whole(site, changed_data):
+def test_rebuild_over_a_published_site_replaces_it_whole(site, store, changed_data):
     out, hashes = site
     (out / "stale.html").write_text("old", encoding="utf-8")
-    assert run_build(changed_data, out) == 0
+    assert run_build(changed_data, out, store) == 0
     new = tree_hash(out)
     assert "stale.html" not in new and new != hashes
-    assert leftovers(out.parent) == []
+    assert sorted(p.name for p in out.parent.iterdir()) == ["site"]

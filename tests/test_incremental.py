@@ -1,211 +1,313 @@
-"""Incremental builds (generator/cache.py): after editing one report body, a rebuild reuses
-every other rendered page from the cache and writes exactly the bytes a clean build writes."""
+"""Incremental builds (generator/pipeline/incremental.py, generator/store.py): with the store
+warm, an edit rebuilds only what it touches (page modules, validation, rendered pages), and
+the site is byte for byte the one a clean build writes."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from site_tree import tree
 
-from generator import cache
+from generator import store as st
+from generator.descriptor import read_package
+from generator.options import Options
+from generator.pages import PAGE_MODULES, PageDoc, Published, SearchEntry, SiteContext
+from generator.pipeline import build, incremental
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
-AS_OF = "2026-11-20"
+AS_OF = dt.date(2026, 11, 20)
+ADDED = "\n\n补充说明：本段为增量构建测试新增的内容。\n"
 
 
-def build(data: Path, out: Path, cache_dir: str) -> str:
-    env = dict(os.environ, DEPUTY_SITE_CACHE=cache_dir)
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "build",
-            "--data",
-            str(data),
-            "--out",
-            str(out),
-            "--as-of",
-            AS_OF,
-            "--jobs",
-            "1",
-        ],
+def options(data: Path, out: Path, store: Path | None) -> Options:
+    return Options(data_dir=data, out=out, as_of=AS_OF, jobs=1, cache_dir=store)
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    d = tmp_path / "data"
+    shutil.copytree(TINY, d)
+    return d
+
+
+def cli_build(data: Path, out: Path, cache: str) -> subprocess.CompletedProcess:
+    args = ["build", "--data", str(data), "--out", str(out), "--as-of", AS_OF.isoformat(), "--jobs", "1"]
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env=env,
+        env=dict(os.environ, DEPUTY_SITE_CACHE=cache),
+        timeout=300,
     )
-    assert r.returncode == 0, r.stderr
-    return r.stdout
+
+
+# -- whole builds ----------------------------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_edit_one_report_then_rebuild_equals_clean_build(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(TINY, data)
-    cdir = str(tmp_path / "cache")
-    first = build(data, tmp_path / "site", cdir)
-    assert "from cache" not in first
-    again = build(data, tmp_path / "site", cdir)
-    n_pages = len(list((tmp_path / "site").rglob("index.html")))
-    assert "pages from cache" in again
+def test_edit_one_report_then_rebuild_equals_clean_build(data, tmp_path):
+    store = tmp_path / "store"
+    opts = options(data, tmp_path / "site", store)
+    first = build(opts)
+    n = len(first.prepared.docs)
+    assert first.render_stats == {"rendered": n, "reused": 0}
+    assert first.prepared.stats == {"computed": PAGE_MODULES, "reused": [], "updated": {}}
 
-    body = sorted((data / "reports").glob("*.md"))[0]
-    with open(body, "a", encoding="utf-8") as f:
-        f.write("\n\n补充说明：本段为增量构建测试新增的内容。\n")
-    edited = build(data, tmp_path / "site", cdir)
-    build(data, tmp_path / "clean", "off")
+    again = build(opts)  # nothing changed: every module and every page from the store
+    assert again.render_stats == {"rendered": 0, "reused": n}
+    assert again.prepared.stats == {"computed": [], "reused": PAGE_MODULES, "updated": {}}
+    assert again.prepared.docs == first.prepared.docs
 
+    with open(data / "reports" / "r03.md", "a", encoding="utf-8") as f:
+        f.write(ADDED)
+    edited = build(opts)
+    # the reports module computes the edited report's page only; the open-data page (it shows
+    # the size of the published bodies) is computed again; every other module is reused
+    assert edited.prepared.stats == {
+        "computed": ["opendata"],
+        "reused": [m for m in PAGE_MODULES if m not in ("reports", "opendata")],
+        "updated": {"reports": ["reports/r03.md"]},
+    }
+    before = {d.path: d for d in again.prepared.docs}
+    changed = [d.path for d in edited.prepared.docs if d != before[d.path]]
+    assert changed == ["reports/r03.md", "data/index.md"]
+    assert edited.render_stats == {"rendered": 2, "reused": n - 2}
+
+    clean = build(options(data, tmp_path / "clean", None))
+    assert clean.render_stats == {"rendered": n, "reused": 0}
     assert tree(tmp_path / "site") == tree(tmp_path / "clean")
-    assert "补充说明" in "".join(
-        v.decode("utf-8", "replace") for k, v in tree(tmp_path / "site").items() if k.endswith(".html")
+    assert ADDED.strip() in (tmp_path / "site" / "reports" / "r03" / "index.html").read_text(encoding="utf-8")
+    # the store keeps the pages of the last build only (one per generated page)
+    assert len(st.Store(store).keys("pages")) == n
+    assert len(st.Store(store).keys("modules")) == len(PAGE_MODULES)
+
+
+def _edit_then_compare(data: Path, tmp_path: Path, edit):
+    """Build (store warm), apply `edit(data)`, rebuild with the store; equal to a clean build."""
+    opts = options(data, tmp_path / "site", tmp_path / "store")
+    build(opts)
+    edit(data)
+    result = build(opts)
+    build(options(data, tmp_path / "clean", None))
+    assert tree(tmp_path / "site") == tree(tmp_path / "clean")
+    return result
+
+
+@pytest.mark.slow
+def test_edit_a_csv_cell_then_rebuild_equals_clean_build(data, tmp_path):
+    def edit(d):
+        p = d / "deputies.csv"
+        p.write_text(p.read_text(encoding="utf-8").replace("王明华", "王明华增", 1), encoding="utf-8")
+
+    result = _edit_then_compare(data, tmp_path, edit)
+    # a table is in every module's key: all are computed again
+    assert result.prepared.stats == {"computed": PAGE_MODULES, "reused": [], "updated": {}}
+    assert "王明华增" in (tmp_path / "site" / "deputies" / "d01" / "index.html").read_text(encoding="utf-8")
+    assert 0 < result.render_stats["reused"] < len(result.prepared.docs)
+
+
+@pytest.mark.slow
+def test_edit_rules_then_rebuild_equals_clean_build(data, tmp_path):
+    def edit(d):
+        p = d / "rules.yaml"
+        text = p.read_text(encoding="utf-8")
+        assert "locality: 虚构县（演示）" in text
+        p.write_text(text.replace("locality: 虚构县（演示）", "locality: 另一虚构县（演示）"), encoding="utf-8")
+
+    result = _edit_then_compare(data, tmp_path, edit)
+    assert result.prepared.stats["computed"] == PAGE_MODULES
+
+
+@pytest.mark.slow
+def test_the_previous_site_is_replaced_and_nothing_is_left_beside_it(data, tmp_path):
+    opts = options(data, tmp_path / "site", tmp_path / "store")
+    build(opts)
+    (tmp_path / "site" / "stale.html").write_text("old", encoding="utf-8")
+    build(opts)
+    assert not (tmp_path / "site" / "stale.html").exists()
+    # the old site went into the build's work folder and was deleted with it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site", "store"]
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["modules", "pages", "validated"]
+
+
+@pytest.mark.slow
+def test_the_cli_uses_the_store_named_by_the_environment(data, tmp_path):
+    store = tmp_path / "store"
+    first = cli_build(data, tmp_path / "site", str(store))
+    assert first.returncode == 0, first.stderr
+    assert "from the store" not in first.stdout
+    again = cli_build(data, tmp_path / "site", str(store))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.rstrip().endswith(f"s, 58 pages from the store {store}")
+    off = cli_build(data, tmp_path / "off", "off")
+    assert off.returncode == 0, off.stderr
+    assert "from the store" not in off.stdout
+    assert tree(tmp_path / "off") == tree(tmp_path / "site")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "off", "site", "store"]
+
+
+@pytest.mark.slow
+def test_a_body_edit_that_breaks_validation_is_refused_like_a_clean_build(data, tmp_path):
+    store = str(tmp_path / "store")
+    assert cli_build(data, tmp_path / "site", store).returncode == 0
+    before = tree(tmp_path / "site")
+    with open(data / "reports" / "r03.md", "a", encoding="utf-8") as f:
+        f.write("\n\n<script>alert(1)</script>\n")
+    stored = cli_build(data, tmp_path / "site", store)
+    clean = cli_build(data, tmp_path / "site", "off")
+    assert stored.returncode == clean.returncode == 1
+    assert (
+        stored.stderr
+        == clean.stderr
+        == (
+            f"构建失败，原网站未改动 / build failed, {tmp_path / 'site'} left untouched:\n"
+            "数据包有 1 个错误，未发布 / 1 errors, not published\n"
+            "reports/r03.md:29: 报告正文含 HTML 标签 <script>，发布时会被删除 / "
+            "the report contains the HTML tag <script>, which would be removed on publishing\n"
+        )
     )
-    reused = int(edited.split(" pages from cache")[0].rsplit(" ", 1)[-1])
-    # the edited report's page (and pages quoting it) are rendered again; the rest are reused
-    assert 0 < reused < n_pages
-    # the cache keeps only the pages of the last build (one per generated page)
-    generated = int(re.search(r"\((\d+) generated\)", edited).group(1))
-    assert len(list((tmp_path / "cache" / "pages").rglob("*.html"))) == generated
+    assert tree(tmp_path / "site") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site", "store"]
 
 
-def test_memo_reuses_a_result_until_a_file_changes(tmp_path, monkeypatch):
-    monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "c"))
-    f = tmp_path / "t.csv"
-    f.write_text("a,b\n1,2\n")
-    calls = []
+# -- validation ------------------------------------------------------------------------------
 
-    def count(path):
-        calls.append(path)
-        return Path(path).read_text().count("\n")
 
-    assert cache.memo("t", count, [f], str(f)) == 2
-    assert cache.memo("t", count, [f], str(f)) == 2
-    assert len(calls) == 1
-    f.write_text("a,b\n1,2\n3,4\n")
-    assert cache.memo("t", count, [f], str(f)) == 3
-    assert len(calls) == 2
-    monkeypatch.setenv("DEPUTY_SITE_CACHE", "off")
-    assert cache.memo("t", count, [f], str(f)) == 3
-    assert len(calls) == 3
+def test_validation_is_recorded_and_only_changed_bodies_are_checked_again(data, tmp_path, monkeypatch):
+    store = st.Store(tmp_path / "store")
+    full: list[str] = []
+    real = incremental.validate_package
+
+    def counting(*a, **k):
+        full.append("full")
+        return real(*a, **k)
+
+    monkeypatch.setattr(incremental, "validate_package", counting)
+
+    def run(s=store) -> tuple[list, dict]:
+        keep: dict = {}
+        return incremental.validate(s, data, AS_OF, read_package(data), keep), keep
+
+    found, keep = run()
+    assert (found, full) == ([], ["full"])
+    assert keep["ds"].reports  # the dataset the validator loaded, for the build
+    found, keep = run()
+    assert (found, full) == ([], ["full"]) and keep["ds"].reports  # recorded: not validated again
+
+    with open(data / "reports" / "r02.md", "a", encoding="utf-8") as f:
+        f.write(ADDED)
+    assert run()[0] == [] and full == ["full"]  # a valid body edit: only the body checks ran
+
+    body = data / "reports" / "r02.md"
+    good = body.read_text(encoding="utf-8")
+    body.write_text(good + "\n<script>alert(1)</script>\n", encoding="utf-8")
+    refused, _ = run()
+    assert full == ["full", "full"]  # a changed body with errors: the whole package is validated
+    clean, _ = run(st.Store(None))
+    assert [p.code for p in refused] == [p.code for p in clean] and "body-raw-html" in {p.code for p in refused}
+    assert [p.location() for p in refused] == [p.location() for p in clean]
+
+    body.write_text(good, encoding="utf-8")
+    full.clear()
+    assert run()[0] == [] and full == []  # back to the recorded bodies
+    p = data / "deputies.csv"
+    p.write_text(p.read_text(encoding="utf-8").replace("王明华", "王明华增", 1), encoding="utf-8")
+    assert run()[0] == [] and full == ["full"]  # a table changed: validated whole
+    assert len(store.keys("validated")) == 1  # one record is kept
+
+
+# -- keys ------------------------------------------------------------------------------------
 
 
 def test_page_key_changes_with_every_input():
-    from generator.pages import PageDoc
-
     d = PageDoc(path="reports/r1.md", title="报告", template="report.html", html="<p>一</p>", meta={"a": 1})
-    base = cache.page_key("site", d, d.html)
+    base = incremental.page_key("site", d, d.html)
+    assert incremental.page_key("site", PageDoc(**d.__dict__), d.html) == base
     variants = [
-        cache.page_key("site2", d, d.html),
-        cache.page_key("site", d, "<p>二</p>"),
-        cache.page_key("site", PageDoc(**{**d.__dict__, "title": "报告二"}), d.html),
-        cache.page_key("site", PageDoc(**{**d.__dict__, "meta": {"a": 2}}), d.html),
-        cache.page_key("site", PageDoc(**{**d.__dict__, "template": "deputy.html"}), d.html),
+        incremental.page_key("site2", d, d.html),
+        incremental.page_key("site", d, "<p>二</p>"),
+        incremental.page_key("site", PageDoc(**{**d.__dict__, "path": "reports/r2.md"}), d.html),
+        incremental.page_key("site", PageDoc(**{**d.__dict__, "title": "报告二"}), d.html),
+        incremental.page_key("site", PageDoc(**{**d.__dict__, "meta": {"a": 2}}), d.html),
+        incremental.page_key("site", PageDoc(**{**d.__dict__, "template": "deputy.html"}), d.html),
     ]
-    assert len({base, *variants}) == 6
+    assert len({base, *variants}) == 7
 
 
-def test_markdown_memo_gives_the_same_html_and_survives_a_new_process(tmp_path, monkeypatch):
-    from generator import sanitize
+def test_site_key_changes_with_what_shapes_every_page(tmp_path, monkeypatch):
+    cfg_dir = tmp_path / "cfg"
+    (cfg_dir / "theme").mkdir(parents=True)
+    (cfg_dir / "content").mkdir()
+    (cfg_dir / "theme" / "main.html").write_text("a", encoding="utf-8")
+    (cfg_dir / "content" / "about.md").write_text("a", encoding="utf-8")
+    config = cfg_dir / "mkdocs.yml"
+    config.write_text("site_name: a\n", encoding="utf-8")
+    site = SiteContext(ds=None, as_of=AS_OF)
+    docs = [
+        PageDoc("index.md", "首页", "", "<p>home</p>"),
+        PageDoc("reports/index.md", "报告", "", ""),
+        PageDoc("reports/r1.md", "报告一", "", "<p>一</p>"),
+    ]
+    base = incremental.site_key(site, docs, config)
+    # a record page's own fields are in its page key, not in the site key
+    record = [docs[0], docs[1], PageDoc("reports/r1.md", "另一个", "x.html", "<p>二</p>", {"a": 1})]
+    assert incremental.site_key(site, record, config) == base
 
-    monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "c"))
-    monkeypatch.setattr(cache, "_STR_MEMOS", {})
-    text = "# 标题\n\n正文 **加粗** <script>alert(1)</script>\n"
-    direct = sanitize._markdown_to_safe_html(text)
-    assert sanitize.markdown_to_safe_html(text) == direct
-    memo = cache._STR_MEMOS["markdown"]
-    assert (memo.hits, memo.misses) == (0, 1)
-    memo.save()
-    monkeypatch.setattr(cache, "_STR_MEMOS", {})
-    assert sanitize.markdown_to_safe_html(text) == direct
-    assert (cache._STR_MEMOS["markdown"].hits, cache._STR_MEMOS["markdown"].misses) == (1, 0)
-
-
-def _edit_then_compare(tmp_path, edit) -> str:
-    """Build (cache warm), apply `edit(data)`, rebuild with the cache; equal to a clean build."""
-    data = tmp_path / "data"
-    shutil.copytree(TINY, data)
-    cdir = str(tmp_path / "cache")
-    build(data, tmp_path / "site", cdir)
-    edit(data)
-    out = build(data, tmp_path / "site", cdir)
-    build(data, tmp_path / "clean", "off")
-    assert tree(tmp_path / "site") == tree(tmp_path / "clean")
-    return out
-
-
-@pytest.mark.slow
-def test_edit_a_csv_cell_then_rebuild_equals_clean_build(tmp_path):
-    def edit(data):
-        p = data / "deputies.csv"
-        p.write_text(p.read_text(encoding="utf-8").replace("王明华", "王明华增", 1), encoding="utf-8")
-
-    edit_out = _edit_then_compare(tmp_path, edit)
-    assert "王明华增" in (tmp_path / "site" / "deputies" / "d01" / "index.html").read_text(encoding="utf-8")
-    assert "built" in edit_out
+    keys = [incremental.site_key(SiteContext(ds=None, as_of=AS_OF.replace(day=21)), docs, config)]
+    keys.append(incremental.site_key(site, [docs[0], PageDoc("reports/index.md", "报告列表", "", ""), docs[2]], config))
+    keys.append(incremental.site_key(site, docs + [PageDoc("groups/index.md", "小组", "", "")], config))
+    for f in (config, cfg_dir / "theme" / "main.html", cfg_dir / "content" / "about.md"):
+        saved = f.read_text(encoding="utf-8")
+        f.write_text(saved + "b", encoding="utf-8")
+        keys.append(incremental.site_key(site, docs, config))
+        f.write_text(saved, encoding="utf-8")
+    assert incremental.site_key(site, docs, config) == base
+    monkeypatch.setattr(incremental, "_CODE", "another generator")
+    keys.append(incremental.site_key(site, docs, config))
+    monkeypatch.setattr(st, "versions", lambda: "mkdocs=0")
+    keys.append(incremental.site_key(site, docs, config))
+    assert len({base, *keys}) == 9
 
 
-@pytest.mark.slow
-def test_edit_rules_then_rebuild_equals_clean_build(tmp_path):
-    def edit(data):
-        p = data / "rules.yaml"
-        p.write_text(
-            p.read_text(encoding="utf-8").replace("locality: 虚构县（演示）", "locality: 另一虚构县（演示）"),
-            encoding="utf-8",
-        )
-
-    _edit_then_compare(tmp_path, edit)
+# -- page modules ----------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_previous_site_is_moved_to_the_cache_trash_and_deleted(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(TINY, data)
-    cdir = tmp_path / "cache"
-    build(data, tmp_path / "site", str(cdir))
-    build(data, tmp_path / "site", str(cdir))
-    # nothing but the site next to it; the old one went to the cache's trash (deleted in the background)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "data", "site"]
-    assert (cdir / "trash").is_dir()
-
-
-def _fake_site(tmp_path, body_text="正文一"):
-    """A SiteContext stand-in with one report body, for module_docs."""
-    import datetime as dt
-    import types
-
+def _fake_site(tmp_path: Path) -> tuple[SiteContext, Path]:
+    """A SiteContext over a folder with one report body and one table, for module_docs."""
     root = tmp_path / "pkg"
     (root / "reports").mkdir(parents=True)
-    (root / "reports" / "r1.md").write_text(body_text, encoding="utf-8")
+    (root / "reports" / "r1.md").write_text("正文一", encoding="utf-8")
     (root / "t.csv").write_text("a\n1\n", encoding="utf-8")
-    report = types.SimpleNamespace(body="reports/r1.md")
-    ds = types.SimpleNamespace(root=root, reports=[report])
-    return types.SimpleNamespace(ds=ds, as_of=dt.date(2026, 11, 20)), root
+    return SiteContext(ds=SimpleNamespace(root=root), as_of=AS_OF), root
 
 
 def test_module_docs_recompute_exactly_the_modules_whose_inputs_changed(tmp_path, monkeypatch):
-    from generator.pages import PageDoc, SearchEntry
-
-    monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "c"))
     site, root = _fake_site(tmp_path)
+    store = st.Store(tmp_path / "store")
+    body = root / "reports" / "r1.md"
     calls: list[str] = []
+    before: list[str] = []
 
-    def compute(name):
+    def compute(name: str) -> list[PageDoc]:
         calls.append(name)
         if name == "reads_body":
-            text = (root / "reports" / "r1.md").read_text(encoding="utf-8")
+            site.inputs.add(os.path.realpath(body))  # as pages/reports.py read_body records it
             return [
                 PageDoc(
                     path="r/r1.md",
                     title="报告",
                     template="report.html",
-                    html=f"<p>{text}</p>",
+                    html=f"<p>{body.read_text(encoding='utf-8')}</p>",
                     meta={"n": 1, "l": ["a"]},
                     search=SearchEntry(kind="report", title="报告", places=("甲",)),
                 )
@@ -214,73 +316,98 @@ def test_module_docs_recompute_exactly_the_modules_whose_inputs_changed(tmp_path
             return [PageDoc(path="c.md", title="表", template="", html=(root / "t.csv").read_text(), meta={})]
         if name == "has_tuple":  # a tuple in meta would come back as a list: never stored
             return [PageDoc(path="t.md", title="元组", template="", html="", meta={"t": (1, 2)})]
+        if name == "open_data":
+            files = sorted((k, v.size) for k, v in site.open_data.items())
+            return [PageDoc(path="data/index.md", title="数据", template="", html=f"{files} {site.popolo_size}")]
         return [PageDoc(path=f"{name}.md", title=name, template="", html="<p>x</p>", meta={})]
 
-    names = ["plain", "reads_body", "reads_csv", "has_tuple"]
-    first, stats = cache.module_docs(site, names, compute)
-    assert calls == names and stats["reused"] == []
-    calls.clear()
-    again, stats = cache.module_docs(site, names, compute)
-    assert again == first
-    assert calls == ["has_tuple"]
-    assert stats["reused"] == ["plain", "reads_body", "reads_csv"]
+    modules = {
+        "plain": SimpleNamespace(),
+        "reads_body": SimpleNamespace(),
+        "reads_csv": SimpleNamespace(),
+        "has_tuple": SimpleNamespace(),
+        "open_data": SimpleNamespace(NEEDS=("open_data",)),
+    }
+    names = list(modules)
+    by_module = {id(m): n for n, m in modules.items()}
+    site.open_data, site.popolo_size = {"a.csv": Published(10, "aa", 1)}, 100
 
-    calls.clear()
-    (root / "reports" / "r1.md").write_text("正文二", encoding="utf-8")  # a body: only its reader
-    edited, _ = cache.module_docs(site, names, compute)
+    def run(s=store):
+        calls.clear()
+        before.clear()
+        return incremental.module_docs(s, site, modules, compute, lambda mod: before.append(by_module[id(mod)]))
+
+    first, stats = run()
+    assert calls == names and before == names
+    assert stats == {"computed": names, "reused": [], "updated": {}}
+    again, stats = run()
+    assert again == first and before == names
+    assert calls == ["has_tuple"]
+    assert stats == {
+        "computed": ["has_tuple"],
+        "reused": ["plain", "reads_body", "reads_csv", "open_data"],
+        "updated": {},
+    }
+    # one entry per stored module, with the inputs its pages recorded
+    entries = {json.loads(store.get("modules", k))["docs"][0]["path"]: k for k in store.keys("modules")}
+    assert sorted(entries) == ["c.md", "data/index.md", "plain.md", "r/r1.md"]
+    assert json.loads(store.get("modules", entries["r/r1.md"]))["inputs"] == [
+        [os.path.realpath(body), st.file_digest(body)]
+    ]
+    assert json.loads(store.get("modules", entries["c.md"]))["inputs"] == []
+
+    body.write_text("正文二", encoding="utf-8")  # a body: only the module that read it
+    edited, _ = run()
     assert calls == ["reads_body", "has_tuple"]
     assert edited[1].html == "<p>正文二</p>"
 
-    calls.clear()
+    site.open_data = {"a.csv": Published(11, "ab", 1)}  # the staged open data: only what NEEDS it
+    edited, _ = run()
+    assert calls == ["has_tuple", "open_data"]
+    assert edited[-1].html == "[('a.csv', 11)] 100"
+    site.popolo_size = 101
+    run()
+    assert calls == ["has_tuple", "open_data"]
+
     (root / "t.csv").write_text("a\n2\n", encoding="utf-8")  # any other data file: every module
-    cache.module_docs(site, names, compute)
+    run()
+    assert calls == names
+    (root / "photo.jpg").write_bytes(b"x")  # a new file too
+    run()
     assert calls == names
 
-    calls.clear()
-    monkeypatch.setattr(cache, "_TREE", "another generator source or template")
-    cache.module_docs(site, names, compute)
+    monkeypatch.setattr(incremental, "_CODE", "another generator source or template")
+    run()
     assert calls == names
-
-    calls.clear()
-    site.as_of = site.as_of.replace(day=21)
-    cache.module_docs(site, names, compute)
+    monkeypatch.setattr(st, "versions", lambda: "Markdown=0")
+    run()
     assert calls == names
-    # one entry per module is kept
-    assert sorted(p.name.split("-")[0] for p in (tmp_path / "c" / "modules").iterdir()) == [
-        "plain",
-        "reads_body",
-        "reads_csv",
-    ]
+    site.as_of = AS_OF.replace(day=21)
+    run()
+    assert calls == names
+    assert len(store.keys("modules")) == 4  # only the last build's entries are kept
+
+    run(st.Store(None))  # no store: every module computed, nothing written
+    assert calls == names
+    run(st.Store(None))
+    assert calls == names
+    assert len(store.keys("modules")) == 4
 
 
-@pytest.mark.slow
-def test_a_body_edit_that_breaks_validation_is_refused_like_a_clean_build(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(TINY, data)
-    cdir = str(tmp_path / "cache")
-    build(data, tmp_path / "site", cdir)
-    before = tree(tmp_path / "site")
-    body = sorted((data / "reports").glob("*.md"))[0]
-    with open(body, "a", encoding="utf-8") as f:
-        f.write("\n\n<script>alert(1)</script>\n")
-    env = dict(os.environ, DEPUTY_SITE_CACHE=cdir)
-    args = [
-        sys.executable,
-        "-m",
-        "generator",
-        "build",
-        "--data",
-        str(data),
-        "--out",
-        str(tmp_path / "site"),
-        "--as-of",
-        AS_OF,
-        "--jobs",
-        "1",
-    ]
-    cached = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env)
-    clean = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=dict(env, DEPUTY_SITE_CACHE="off"))
-    assert cached.returncode == clean.returncode == 1
-    assert "body-raw-html" in cached.stderr or "HTML" in cached.stderr
-    assert cached.stderr == clean.stderr
-    assert tree(tmp_path / "site") == before
+def test_a_store_entry_that_is_not_valid_is_computed_again(tmp_path):
+    site, _root = _fake_site(tmp_path)
+    store = st.Store(tmp_path / "store")
+    calls: list[str] = []
+
+    def compute(name):
+        calls.append(name)
+        return [PageDoc(path="x.md", title="x", template="", html="<p>x</p>")]
+
+    modules = {"m": SimpleNamespace()}
+    docs, _ = incremental.module_docs(store, site, modules, compute, lambda m: None)
+    (k,) = store.keys("modules")
+    for junk in (b"not json", b'{"inputs": [], "docs": 1}', b'{"docs": []}', b"\xff"):
+        store.put("modules", k, junk)
+        again, stats = incremental.module_docs(store, site, modules, compute, lambda m: None)
+        assert again == docs and stats["computed"] == ["m"], junk
+    assert calls == ["m"] * 5

@@ -1,104 +1,154 @@
-"""Live preview (`python -m generator serve`): each rebuild is what mkdocs serve does (load the
-config, build into its folder); with the preview memo on, a rebuild renders only the record
-pages that changed and the folder equals a fresh build byte for byte."""
+"""Live preview (`python -m generator serve`, generator/pipeline/serve.py): mkdocs serve with
+the deputy-site plugin running the pipeline on every rebuild. A report body edited in the
+data folder shows in the served page; the store named by DEPUTY_SITE_CACHE is the one used;
+stopping the server (SIGTERM, as a service manager or `timeout` does) leaves nothing behind."""
 
 from __future__ import annotations
 
-import datetime as dt
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
-from mkdocs.commands import build as mk_build
-from mkdocs.config import load_config
-from site_tree import tree
 
-from generator import site_adapter
-from generator.build import prepare
+from generator.pages import PAGE_MODULES
+from generator.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
-URL = "http://127.0.0.1:8000/"
-AS_OF = "2026-11-20"
+EPOCH_AS_OF = "1795132800"  # 2026-11-20, the fixture's as-of date (SOURCE_DATE_EPOCH)
+ADDED = "新增一段：走访了三户居民，听取了关于道路维修的意见。"
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str | None:
+    """The page's text, or None while the server is not answering (yet)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.read().decode("utf-8")
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return None
+
+
+def wait_for(condition, what: str, proc: subprocess.Popen, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if proc.poll() is not None:
+            pytest.fail(f"the preview stopped (exit {proc.returncode}) while waiting for {what}")
+        time.sleep(0.3)
+    pytest.fail(f"no {what} within {timeout} s")
 
 
 @pytest.fixture
-def preview(tmp_path, monkeypatch):
+def preview(tmp_path):
+    """A copy of the tiny package, served on a free port, with the store, mkdocs' temp folder
+    and the build's work folder all in tmp_path. Yields (data, url, process, env)."""
     data = tmp_path / "data"
     shutil.copytree(TINY, data)
-    monkeypatch.setenv(site_adapter.DATA_ENV, str(data))
-    monkeypatch.setenv("DEPUTY_SITE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795132800")  # 2026-11-20: the pages' build date
-    rendered: list[str] = []
-    real = mk_build._build_page
-
-    def counting(page, *a, **k):
-        if isinstance(page, site_adapter.PrerenderedPage) and not site_adapter.in_nav(page.file.src_uri):
-            rendered.append(page.file.src_uri)
-        return real(page, *a, **k)
-
-    monkeypatch.setattr(mk_build, "_build_page", counting)
-
-    def rebuild(site_dir: Path, url: str = URL) -> list[str]:
-        rendered.clear()
-        cfg = load_config(config_file=str(site_adapter.CONFIG_FILE), site_dir=str(site_dir))
-        cfg.plugins["deputy-site"].config.as_of = AS_OF
-        cfg.site_url = url
-        mk_build.build(cfg, serve_url=url)
-        return sorted(rendered)
-
-    return data, rebuild
-
-
-def record_pages(data: Path) -> dict[str, tuple]:
-    _site, docs = prepare(data, dt.date.fromisoformat(AS_OF), validate=False)
-    return {d.path: (d.title, d.template, d.meta, d.html) for d in docs if not site_adapter.in_nav(d.path)}
+    (tmp_path / "tmp").mkdir()
+    url = f"http://127.0.0.1:{free_port()}/"
+    env = {
+        **os.environ,
+        "DEPUTY_SITE_CACHE": str(tmp_path / "store"),
+        "SOURCE_DATE_EPOCH": EPOCH_AS_OF,
+        "TMPDIR": str(tmp_path / "tmp"),  # mkdocs serve builds into a temp folder
+    }
+    env.pop("DEPUTY_SITE_DATA", None)
+    log = (tmp_path / "log").open("w", encoding="utf-8")  # a file: a full pipe would block the server
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--data", str(data), "--addr", url[7:-1]],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, ended below whatever happens
+    )
+    try:
+        yield data, url, proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        log.close()
 
 
-def test_a_preview_rebuild_renders_only_the_pages_that_changed(preview, tmp_path, monkeypatch):
-    data, rebuild = preview
-    monkeypatch.setattr(site_adapter, "_serve_memo", {})
-    site = tmp_path / "served"
-    first = rebuild(site)
-    before = record_pages(data)
-    assert first == sorted(before)  # the first build renders every record page
+def test_a_report_edit_shows_in_the_preview_and_stopping_leaves_nothing(preview, tmp_path):
+    data, url, proc = preview
+    page = url + "reports/r03/"
+    first = wait_for(lambda: fetch(page), "first page", proc)
+    assert "<title>" in first and ADDED not in first
+    home = fetch(url)
+    assert home is not None and "人大代表履职公开" in home
 
-    body = next(p for p in sorted((data / "reports").glob("*.md")))
-    body.write_text(body.read_text(encoding="utf-8") + "\n\n新增一段：走访了三户居民。\n", encoding="utf-8")
-    after = record_pages(data)
-    changed = sorted(p for p in after if after[p] != before[p])
-    assert changed and len(changed) < len(after)
-    assert rebuild(site) == changed
+    # the store named by DEPUTY_SITE_CACHE holds what the first build kept; nothing else was written
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["modules", "validated"]
+    assert len(Store(tmp_path / "store").keys("modules")) == len(PAGE_MODULES)  # one entry per page module
 
-    assert rebuild(site) == []  # nothing changed: every record page comes from the memo
-    monkeypatch.setattr(site_adapter, "_serve_memo", None)
-    fresh = tmp_path / "fresh"
-    assert rebuild(fresh) == sorted(after)
-    assert tree(site) == tree(fresh)
+    with open(data / "reports" / "r03.md", "a", encoding="utf-8") as f:
+        f.write(f"\n\n{ADDED}\n")
+    edited = wait_for(lambda: (t := fetch(page)) and ADDED in t and t, "edited page", proc)
+    assert f"<p>{ADDED}</p>" in edited
+    assert fetch(url + "reports/r01/") is not None  # the other pages are still served
+    assert len(Store(tmp_path / "store").keys("modules")) == len(PAGE_MODULES)  # still one per module
 
-
-def test_the_site_url_is_part_of_the_memo_key(preview, tmp_path, monkeypatch):
-    data, rebuild = preview
-    monkeypatch.setattr(site_adapter, "_serve_memo", {})
-    every = rebuild(tmp_path / "a")
-    assert rebuild(tmp_path / "a", url="http://127.0.0.1:8001/") == every  # canonical links differ
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    # mkdocs' temp folder and the build's work folder are gone; the data is as edited
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "log", "store", "tmp"]
+    assert ADDED in (data / "reports" / "r03.md").read_text(encoding="utf-8")
 
 
-def test_the_memo_keeps_only_the_last_build(preview, tmp_path, monkeypatch):
-    data, rebuild = preview
-    memo: dict[str, str] = {}
-    monkeypatch.setattr(site_adapter, "_serve_memo", memo)
-    rebuild(tmp_path / "a")
-    n = len(memo)
-    assert n == len(record_pages(data))
-    rebuild(tmp_path / "a", url="http://127.0.0.1:8001/")
-    assert len(memo) == n
+def test_serve_refuses_a_missing_data_folder(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "generator", "serve", "--data", str(tmp_path / "none"), "--addr", "127.0.0.1:1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DEPUTY_SITE_CACHE": str(tmp_path / "store")},
+        timeout=60,
+    )
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == f"错误 error: 数据目录不存在 / no data folder: {tmp_path / 'none'}\n"
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_serve_turns_the_memo_on_only_while_it_runs(monkeypatch, tmp_path):
-    monkeypatch.setenv(site_adapter.DATA_ENV, "")  # serve() sets it; restored after the test
-    seen = []
-    monkeypatch.setattr("mkdocs.commands.serve.serve", lambda *a, **k: seen.append(site_adapter._serve_memo))
-    site_adapter.serve(TINY, "127.0.0.1:8000")
-    assert seen == [{}]
-    assert site_adapter._serve_memo is None
+@pytest.mark.xfail(
+    strict=True,
+    reason="generator/pipeline/serve.py sets up no logging for mkdocs: the plugin's PluginError "
+    "(the validation errors) goes to the 'mkdocs' logger, whose only handler is mkdocs' "
+    "warning counter, so nothing is printed",
+)
+def test_serve_shows_why_a_package_is_refused(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    with open(data / "reports" / "r03.md", "a", encoding="utf-8") as f:
+        f.write("\n<script>alert(1)</script>\n")
+    (tmp_path / "tmp").mkdir()
+    r = subprocess.run(
+        [sys.executable, "-m", "generator", "serve", "--data", str(data), "--addr", f"127.0.0.1:{free_port()}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DEPUTY_SITE_CACHE": str(tmp_path / "store"), "TMPDIR": str(tmp_path / "tmp")},
+        timeout=120,
+    )
+    assert r.returncode == 1
+    assert "报告正文含 HTML 标签 <script>" in r.stderr
