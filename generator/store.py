@@ -8,6 +8,7 @@ Files can be hard-linked out (rendered pages: no bytes copied). Imports nothing 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -141,21 +142,23 @@ class Store:
             pass
 
     def link_out(self, ns: str, k: str, dest: str | os.PathLike) -> bool:
-        """Put entry `k` at `dest` (a new file: a hard link, else a copy); False if absent."""
+        """Put entry `k` at `dest` (a new file: a hard link, else a copy); False when the store
+        has no such entry. Other failures (a full disk) are the caller's: they raise."""
         if self.root is None:
             return False
         src = self._file(ns, k)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
         try:
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            try:
-                os.link(src, dest)
-            except FileNotFoundError:
+            os.link(src, dest)
+        except FileNotFoundError:
+            if not src.is_file():
                 return False
-            except OSError:
-                shutil.copyfile(src, dest)
-            return True
-        except OSError:
-            return False
+            raise
+        except OSError as e:
+            if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                raise
+            shutil.copyfile(src, dest)  # another filesystem, or no hard links there
+        return True
 
     def keep(self, ns: str, used: set[str]) -> None:
         """Remove every entry of `ns` not in `used`."""

@@ -130,12 +130,6 @@ def test_serve_refuses_a_missing_data_folder(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator/pipeline/serve.py sets up no logging for mkdocs: the plugin's PluginError "
-    "(the validation errors) goes to the 'mkdocs' logger, whose only handler is mkdocs' "
-    "warning counter, so nothing is printed",
-)
 def test_serve_shows_why_a_package_is_refused(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(TINY, data)

@@ -73,7 +73,7 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
 def pages_for_files(site: SiteContext, files: set[str]) -> list[PageDoc] | None:
     """The pages `pages(site)` makes that read one of `files` (absolute real paths): the pages of
     the published reports whose body is one of them, in `pages` order. None when a file is not
-    such a body. generator/cache.py calls this when only report bodies changed since the stored
+    such a body. generator/pipeline/incremental.py calls this when only report bodies changed since the stored
     pages were made: a report page reads its own body and, besides, only the CSV data (which the
     cache key covers); the index and year pages read no body."""
     ds = site.ds

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import store as st
+from ..errors import GeneratorError
 from ..model import load_dataset
 from ..pages import PageDoc, SearchEntry, SiteContext
 from ..site_adapter import dest_path, in_nav
@@ -274,7 +275,9 @@ def render(
         dest = tmp / dest_path(d)
         if d.path in hits:
             if not store.link_out("pages", keys[d.path], dest):
-                raise FileNotFoundError(f"page store lost {d.path}")
+                raise GeneratorError(
+                    f"构建缓存在构建中被删除，请重新构建 / the store lost {d.path} during the build: build again"
+                )
         elif dest.is_file():
             store.put_file("pages", keys[d.path], dest)
     store.keep("pages", set(keys.values()))

@@ -19,7 +19,7 @@ from ..errors import GeneratorError
 from ..options import Options, cores
 from ..outputs import OUTPUT_MODULES, open_data, popolo, search_index, write_all
 from ..store import Store
-from ..workers import Pool
+from ..workers import Pool, WorkerDied
 from . import incremental
 from .parallel import move_into, plan, render_parallel, render_partition
 from .prepare import Prepared, prepare
@@ -131,6 +131,13 @@ def command(opts: Options) -> int:
         result = build(opts)
     except GeneratorError as e:
         print(f"构建失败，原网站未改动 / build failed, {opts.out} left untouched:\n{e}", file=sys.stderr)
+        return 1
+    except WorkerDied:  # e.g. killed for memory
+        print(
+            f"构建失败（工作进程意外退出，可能是内存不足），原网站未改动 / build failed (a worker process died, "
+            f"perhaps out of memory), {opts.out} left untouched",
+            file=sys.stderr,
+        )
         return 1
     except OSError as e:  # e.g. disk full
         reason = e.strerror or type(e).__name__

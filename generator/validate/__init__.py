@@ -21,13 +21,12 @@ import dataclasses
 import datetime as dt
 import os
 import sys
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..model import TABLE_CLASSES, _build, load_dataset, read_rows
 from ..problems import ERROR, Problem, count, sort_problems, to_json, to_text
 from ..rules import RULES_FILE, read_rules
-from ..workers import Pool
+from ..workers import Pool, WorkerDied
 from . import body_checks, path_checks, privacy_checks, record_checks, rule_checks
 from .codes import CODES, problem
 from .release_checks import release_problems
@@ -214,7 +213,7 @@ def validate_package(
                 problems.extend(f.result())
             problems.extend(body_future.result())
             bodies_done = True
-        except (BrokenProcessPool, OSError):
+        except (WorkerDied, OSError):
             # a worker died (e.g. out of memory): redo tier 1 (and the bodies) in this process
             problems = [p for p in problems if p.code not in _TIER1_ROW_CODES]
             for a in args:
