@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..pages import PageDoc, SiteContext
-from ..search import Doc, build
+from ..search import Doc, write_index
 
 
 def docs_from_pages(pages: list[PageDoc]) -> list[Doc]:
@@ -28,9 +28,4 @@ def docs_from_pages(pages: list[PageDoc]) -> list[Doc]:
 
 
 def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
-    return write_docs(docs_from_pages(pages), Path(out_dir))
-
-
-def write_docs(docs: list[Doc], out_dir: Path) -> list[str]:
-    """The index from search docs alone (picklable: a pool worker can build it)."""
-    return sorted(build(docs, Path(out_dir)))
+    return write_index(docs_from_pages(pages), Path(out_dir))

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import GeneratorError
 from ..options import Options, cores
 from ..outputs import OUTPUT_MODULES, open_data, popolo, search_index, write_all
+from ..search import write_index
 from ..store import Store
 from ..workers import Pool, WorkerDied
 from . import incremental
@@ -63,7 +64,7 @@ def render(prep: Prepared, opts: Options, tmp: Path, work: Path, pool: Pool) -> 
     jobs = _jobs(opts, len(docs))
     index = None  # the search index, built by a worker while this process renders
     if jobs == 1 and pool.workers > 1:
-        index = pool.submit(search_index.write_docs, search_index.docs_from_pages(docs), work / "search-index")
+        index = pool.submit(write_index, search_index.docs_from_pages(docs), work / "search-index")
 
     def render_pages(exclude: set[str] | None) -> None:
         if jobs > 1:

@@ -595,3 +595,9 @@ def read_shard(data: bytes) -> dict[str, tuple[int, bool, list[tuple[int, int, i
             posts.append((doc, bits, tf))
         out[term] = (df, truncated, posts)
     return out
+
+
+def write_index(docs: list[Doc], out_dir: Path) -> list[str]:
+    """`build`, its files sorted: the pool's task for the search index (a worker imports only
+    this package, not the pages)."""
+    return sorted(build(docs, Path(out_dir)))
