@@ -394,6 +394,8 @@ class Demo:
         rng = self.top_rng
         sp = self.spec
         self.province_area = self.new_id("ar")
+        for term, synonym in SEARCH_SYNONYMS:  # once per package, not once per county
+            self.w.row("search_synonyms", dict(term=term, synonym=synonym))
         self.w.row(
             "areas", dict(id=self.province_area, name=T.PROVINCE_NAME, classification="province", parent_id=None)
         )
@@ -1542,8 +1544,6 @@ class County:
 
     def write(self) -> None:
         w = self.d.w
-        for term, synonym in SEARCH_SYNONYMS:
-            w.row("search_synonyms", dict(term=term, synonym=synonym))
         for table in ("areas", "congresses", "constituencies", "constituency_areas"):
             for r in self.rows.get(table, []):
                 w.row(table, r)
