@@ -72,6 +72,11 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
     store = Store(opts.cache_dir)
     package = read_package(data_dir)
     day = resolve_as_of(opts.as_of, package.raw)
+    staged = work / "staged"
+    root = Path(data_dir)
+    # Staged by a worker while this process validates and computes the pages: it reads only the
+    # descriptor and the raw files. Should validation fail, the pool kills it.
+    pending = pool.submit(open_data.stage, package, root.resolve(), day, staged / open_data.OUT) if pool else None
     keep: dict = {}
     if opts.validate:
         errors = incremental.validate(store, data_dir, day, package, keep, pool)
@@ -83,10 +88,6 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
     ds.drop_lines()
     release_free_memory()
     site = SiteContext(ds=ds, as_of=day)
-    staged = work / "staged"
-    root = Path(ds.root)
-    # staged by a worker while this process computes the pages (it reads only raw files)
-    pending = pool.submit(open_data.stage, package, root.resolve(), day, staged / open_data.OUT) if pool else None
     site.popolo_size = popolo.stage(site, staged).size
 
     def before(mod) -> None:
