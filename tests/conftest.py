@@ -69,12 +69,18 @@ def session_cache_dir() -> Path:
 # -- guard: data/ and .cache/ stay as they were --------------------------------------------------
 
 
+# The benchmark's own folder (demo packages of up to ~150,000 files): no test writes there, and
+# walking it after every test made a developer's `make test` after `make bench` take an hour.
+SKIP = {CACHE / "bench"}
+
+
 def _stat_tree(root: Path) -> dict[str, tuple]:
     """Every file and folder under `root` (relative to the checkout) with its type, size and mtime."""
     out: dict[str, tuple] = {}
     if not root.exists():
         return out
     for dirpath, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if Path(dirpath, d) not in SKIP]
         for name in dirs + files:
             p = os.path.join(dirpath, name)
             try:
