@@ -183,7 +183,7 @@ def test_the_validate_job_installs_only_the_runtime_packages():
     recipe = make.split("$(RUN_STAMP): pyproject.toml\n", 1)[1].split("\n\n", 1)[0]
     assert "pip install --quiet -e .\n" in recipe + "\n" and "[test]" not in recipe
     dry = subprocess.run(
-        ["make", "-n", "-o", ".venv/.installed-run", "validate", "DATA=data"],
+        ["make", "--no-print-directory", "-n", "-o", ".venv/.installed-run", "validate", "DATA=data"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -212,7 +212,17 @@ def test_the_go_live_check_runs_on_the_default_branch_once_the_site_is_live(tmp_
         if want:
             assert calls.read_text() == "validate DATA=data RELEASE=1 ERRORS_ONLY=1\n"
     dry = subprocess.run(
-        ["make", "-n", "-o", ".venv/.installed-run", "validate", "DATA=data", "RELEASE=1", "ERRORS_ONLY=1"],
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "-o",
+            ".venv/.installed-run",
+            "validate",
+            "DATA=data",
+            "RELEASE=1",
+            "ERRORS_ONLY=1",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
