@@ -42,23 +42,13 @@ from mkdocs.structure.toc import get_toc
 
 from .errors import GeneratorError
 from .pages import PageDoc, SiteContext
+from .pages.urls import SECTION_PAGES
 
 log = logging.getLogger("mkdocs.plugins.deputy_site")
 
 
 # Order of the top-level nav; section index pages not listed here follow, sorted by path.
-NAV_ORDER = (
-    "index.md",
-    "deputies/index.md",
-    "reports/index.md",
-    "groups/index.md",
-    "stations/index.md",
-    "suggestions/index.md",
-    "coverage/index.md",
-    "search/index.md",
-    "data/index.md",
-    "methodology/index.md",
-)
+NAV_ORDER = SECTION_PAGES  # one ordered list of the section pages (pages/urls.py)
 
 
 SKIP_TEMPLATE = "ds-skip.html"  # an empty template: mkdocs writes nothing for such a page

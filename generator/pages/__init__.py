@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..errors import GeneratorError
 from ..model import Dataset
 from ..sanitize import safe_page_path
 from ..schedule import MandateStatus, mandate_status
+from .urls import SECTION_PAGES, UnsafePagePath
 
 
 @dataclass(frozen=True)
@@ -111,26 +111,9 @@ PAGE_MODULES: list[str] = [
 ]
 
 
-class UnsafePagePath(GeneratorError, ValueError):
-    """A page path would lead outside the site folder (an id with "..", "/", a space, NUL).
-    The validator rejects such ids; this stops a build that skipped validation."""
-
-
 # The site's own pages named index.md (home and section pages, in the nav). A page made
 # from a record (an id "index") may never be one: it would land in the nav or replace them.
-SECTION_INDEXES = frozenset(
-    {
-        "index.md",
-        "deputies/index.md",
-        "reports/index.md",
-        "groups/index.md",
-        "stations/index.md",
-        "suggestions/index.md",
-        "coverage/index.md",
-        "methodology/index.md",
-        "data/index.md",
-    }
-)
+SECTION_INDEXES = frozenset(SECTION_PAGES)
 
 
 def checked(doc: PageDoc) -> PageDoc:

@@ -8,8 +8,29 @@ from __future__ import annotations
 
 import posixpath
 
+from ..errors import GeneratorError
 from ..sanitize import name_problem
-from . import UnsafePagePath
+
+
+class UnsafePagePath(GeneratorError, ValueError):
+    """A page path would lead outside the site folder (an id with "..", "/", a space, NUL).
+    The validator rejects such ids; this stops a build that skipped validation."""
+
+
+# The site's own pages named index.md, in menu order: the home page and the section pages.
+# The nav lists them in this order (site_adapter.NAV_ORDER) and a page made from a record
+# (an id "index") may never take one of these paths (pages.SECTION_INDEXES).
+SECTION_PAGES = (
+    "index.md",
+    "deputies/index.md",
+    "reports/index.md",
+    "groups/index.md",
+    "stations/index.md",
+    "suggestions/index.md",
+    "coverage/index.md",
+    "data/index.md",
+    "methodology/index.md",
+)
 
 # The published data package (generator/outputs/open_data.py), under data/ in the site
 OPEN_DATA = "data"
@@ -30,6 +51,16 @@ def segment(record_id: str) -> str:
 
 def deputy(deputy_id: str) -> str:
     return f"deputies/{segment(deputy_id)}/"
+
+
+def deputy_feed(deputy_id: str) -> str:
+    """One deputy's Atom feed (reports, suggestions, report-status changes), beside the page."""
+    return f"deputies/{segment(deputy_id)}/feed.xml"
+
+
+def photo(deputy_id: str) -> str:
+    """The deputy's published photo (generator/outputs/photos.py: resized, metadata stripped)."""
+    return f"photos/{segment(deputy_id)}.jpg"
 
 
 def report(report_id: str) -> str:
@@ -70,3 +101,9 @@ def rel(from_url: str, to_url: str) -> str:
     if r == "./":
         return "./"
     return r
+
+
+def facets(list_url: str) -> str:
+    """The facet file of a paginated list (generator/outputs/filters.py): every row of the
+    list, compact, fetched by filters.js only when a reader first touches a filter."""
+    return f"filters/{list_url.strip('/')}.json"
