@@ -195,6 +195,7 @@ class Suggestion:
     handling_unit: str | None = None
     response: str | None = None
     response_date: dt.date | None = None
+    satisfaction: str | None = None  # the lead deputy's 满意度, once answered
     award: str | None = None
 
 

@@ -247,6 +247,16 @@ EXPECTED = {
     + [
         ("suggestions.csv", 2, "response", "response-missing", "warning"),
     ],
+    # sg02 is in progress (no response yet): a satisfaction is too early
+    "satisfaction-before-response": BASELINE
+    + [
+        ("suggestions.csv", 3, "satisfaction", "satisfaction-before-response", "warning"),
+    ],
+    # sg04: 很满意 is none of satisfied / basically_satisfied / dissatisfied
+    "satisfaction-enum": BASELINE
+    + [
+        ("suggestions.csv", 5, "satisfaction", "not-in-enum", "error"),
+    ],
     "rules-malformed": [
         ("rules.yaml", 0, "", "rules-invalid", "error"),
     ],
@@ -347,3 +357,28 @@ def test_missing_folder_is_a_located_problem(tmp_path):
     assert flat(validate_package(tmp_path / "nope", AS_OF)) == [
         ("datapackage.yaml", 0, "", "descriptor-missing", "error")
     ]
+
+
+def test_satisfaction_problems_say_what_to_fix(tmp_path):
+    """The two satisfaction defects, whole Problems: the value and the status named."""
+    from generator.validate.codes import CODES
+
+    early = [p for p in validate_package(materialize("satisfaction-before-response", tmp_path / "a"), AS_OF)]
+    early = [p for p in early if p.file == "suggestions.csv"]
+    c = CODES["satisfaction-before-response"]
+    assert [(p.row, p.field, p.code, p.message_zh, p.message_en, p.hint_zh, p.hint_en) for p in early] == [
+        (
+            3,
+            "satisfaction",
+            "satisfaction-before-response",
+            "办理状态为办理中，尚未答复，却已填写满意度“不满意”",
+            "the status is in progress, not yet answered, but a satisfaction (dissatisfied) is filled in",
+            c.hint_zh,
+            c.hint_en,
+        )
+    ]
+    bad = [p for p in validate_package(materialize("satisfaction-enum", tmp_path / "b"), AS_OF)]
+    bad = [p for p in bad if p.file == "suggestions.csv"]
+    assert [(p.row, p.field, p.code, p.severity) for p in bad] == [(5, "satisfaction", "not-in-enum", "error")]
+    assert "很满意" in bad[0].message_zh
+    assert "satisfied, basically_satisfied, dissatisfied" in bad[0].message_en

@@ -510,6 +510,9 @@ class County:
         phone_code: str,
     ):
         self.d, self.rng, self.idx, self.name = demo, rng, idx, name
+        # texts and 满意度 draw from their own stream, so varying them leaves the people, places
+        # and dates drawn from `rng` as they were
+        self.trng = random.Random(f"demo:{demo.seed}:{idx}:{name}:text")
         self.cs = name[-1]  # 县 / 区
         self.city_name, self.city_area, self.city, self.k_prov = city_name, city_area, city, k_prov
         self.sp = demo.spec
@@ -1274,6 +1277,10 @@ class County:
             elif status == "in_progress" and rng.random() < 0.5:
                 response = "承办单位已与代表沟通，正在办理中。"
                 rdate = min(d + dt.timedelta(days=rng.randint(20, 60)), LAST_DAY)
+            # the lead deputy's 满意度 once answered: mostly 满意, less so when only explained
+            satisfaction = None
+            if response and status != "in_progress" and rdate <= AS_OF - dt.timedelta(days=20):
+                satisfaction = pick(self.trng, T.SATISFACTION_WEIGHTS[status])
             award = None
             if status in ("resolved", "planned") and (rng.random() < 0.04 or (n == 0 and sp.suggestions < 20)):
                 award = pick(rng, [("well_raised", 2), ("well_supervised", 2), ("both", 1)])
@@ -1291,6 +1298,7 @@ class County:
                 status=status,
                 response=response,
                 response_date=rdate,
+                satisfaction=satisfaction,
                 award=award,
             )
             self.sugg_rows.append(row)

@@ -402,6 +402,13 @@ TOPICS = [
 ]
 TOPIC_NAMES = [t[0] for t in TOPICS]
 
+# the lead deputy's 满意度 by how the suggestion was answered (weights)
+SATISFACTION_WEIGHTS = {
+    "resolved": [("satisfied", 86), ("basically_satisfied", 12), ("dissatisfied", 2)],
+    "planned": [("satisfied", 58), ("basically_satisfied", 36), ("dissatisfied", 6)],
+    "explained": [("satisfied", 30), ("basically_satisfied", 52), ("dissatisfied", 18)],
+}
+
 LAWS = [
     "宪法",
     "代表法",

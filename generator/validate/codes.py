@@ -600,6 +600,20 @@ _ENTRIES: list[Code] = [
         "fill in the handling unit's response",
     ),
     Code(
+        "satisfaction-before-response",
+        _W,
+        "rule",
+        "尚未答复却有满意度",
+        "Satisfaction before a response",
+        "办理状态为{status_zh}，尚未答复，却已填写满意度“{value_zh}”",
+        "the status is {status_en}, not yet answered, but a satisfaction ({value}) is filled in",
+        "代表收到答复后才测评满意度：核对办理状态（已答复的改为已解决、列入计划或留作参考），"
+        "或清空满意度；因不满意而重新办理的，新的答复前清空，答复后重新测评",
+        "deputies rate the handling once answered: check the status (resolved, planned or explained "
+        "once answered) or clear satisfaction; when a dissatisfied suggestion is handled again, clear it "
+        "until the new response and rate that",
+    ),
+    Code(
         "evaluation-exceeds-attendees",
         _E,
         "rule",

@@ -106,6 +106,11 @@ def unique_keys(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
                     first[k] = ds.line(r)
 
 
+# statuses before the handling unit's response (the others are answered: resolved, planned,
+# explained); labels as the site shows them
+UNANSWERED = {"submitted": ("已提交", "submitted"), "in_progress": ("办理中", "in progress")}
+SATISFACTION_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+
 DATE_PAIRS = {
     "congresses": ("start_date", "end_date"),
     "mandates": ("start_date", "end_date"),
@@ -163,6 +168,19 @@ def single_records(ds: Dataset, unreadable: set[str]) -> Iterator[Problem]:
         for s in ds.suggestions:
             if s.status == "resolved" and not (s.response or "").strip():
                 yield problem("response-missing", path, ds.line(s), "response")
+            if s.satisfaction in SATISFACTION_ZH and s.status in UNANSWERED:  # a bad value: not-in-enum
+                # a warning, not an error: a 不满意 sends a suggestion back to 办理中, and some
+                # offices keep the first rating until the new response comes
+                yield problem(
+                    "satisfaction-before-response",
+                    path,
+                    ds.line(s),
+                    "satisfaction",
+                    status_zh=UNANSWERED[s.status][0],
+                    status_en=UNANSWERED[s.status][1],
+                    value=s.satisfaction,
+                    value_zh=SATISFACTION_ZH[s.satisfaction],
+                )
     if "reports" not in unreadable and "reports" in tables:
         path = tables["reports"].path
         for r in ds.reports:
