@@ -11,7 +11,7 @@ OUT ?= site
 AS_OF ?=
 AS_OF_ARG := $(if $(AS_OF),--as-of $(AS_OF),)
 
-.PHONY: site validate test lint serve bench demo import export new-report templates dictionary clean
+.PHONY: site validate test lint serve bench demo import export new-report import-report templates dictionary clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ import: $(RUN_STAMP)
 new-report: $(RUN_STAMP)
 	@test -n "$(ID)" || { echo "用法 usage: make new-report ID=代表编号 [DATE=YYYY-MM-DD] [MANDATE=代表资格编号]"; exit 2; }
 	$(PY) -m generator new-report "$(ID)" --data $(DATA) $(if $(DATE),--date $(DATE),) $(if $(MANDATE),--mandate $(MANDATE),)
+
+import-report: $(RUN_STAMP)
+	@test -n "$(FILE)" -a -n "$(ID)" || { echo "用法 usage: make import-report FILE=报告.docx ID=报告编号 [YES=1]"; exit 2; }
+	$(PY) -m generator import-report "$(FILE)" --id "$(ID)" --data $(DATA) $(AS_OF_ARG) $(if $(YES),--yes,)
 
 export: $(RUN_STAMP)
 	@test -n "$(FILE)" || { echo "用法 usage: make export FILE=全部数据.xlsx"; exit 2; }

@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--data", default="data")
     n.add_argument("--date", type=_date, default=None, help="report date (default: today)")
     n.add_argument("--mandate", default=None, help="mandate id when the deputy has several")
+
+    w = sub.add_parser("import-report", help="把 Word 报告（.docx）导入为报告正文 / a Word report as a report's body")
+    w.add_argument("file", help="the .docx file")
+    w.add_argument("--id", required=True, help="报告编号（reports.csv 的 id）/ the report's id in reports.csv")
+    w.add_argument("--data", default="data")
+    w.add_argument("--as-of", type=_date, default=None, help="today for due/overdue checks (default: the real date)")
+    w.add_argument("--yes", action="store_true", help="替换已有正文 / replace a body that already holds text")
     return p
 
 
@@ -159,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             from .staff.xlsx_export import command
         elif args.command == "new-report":
             from .staff.new_report import command
+        elif args.command == "import-report":
+            from .staff.word_import import command
         else:  # pragma: no cover - argparse rejects it first
             return 2
         return int(command(args) or 0)

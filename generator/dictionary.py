@@ -258,7 +258,7 @@ def render_markdown(pkg: Package, rules: Rules, rules_error: str | None = None, 
                 f"| `{c['code']}` | {SEVERITY_ZH.get(c['severity'], c['severity'])} | {_cell(c['zh'])} | {_cell(c['en'])} | {_cell(c['hint_zh'])} |"
             )
     add("")
-    add("## 导入代码 / Import codes (`python -m generator import`)")
+    add("## 导入代码 / Import codes (`python -m generator import`, `import-report`)")
     add("")
     add("| 代码 code | 级别 severity | 含义 | meaning |")
     add("| --- | --- | --- | --- |")

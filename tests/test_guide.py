@@ -33,4 +33,4 @@ def test_commands_work_on_a_fresh_machine():
             assert target in targets, (page.name, target)
             named.add(target)
         assert not re.search(r"(?<![/\w])python -m generator", text), page.name
-    assert {"validate", "import", "export", "new-report", "site", "serve"} <= named
+    assert {"validate", "import", "export", "new-report", "import-report", "site", "serve"} <= named

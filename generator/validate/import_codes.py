@@ -68,4 +68,52 @@ IMPORT_CODES: dict[str, tuple[str, str, str]] = {
         "同一编号（主键）在工作表中出现了两次，--update 无法确定用哪一行",
         "the same id (primary key) appears twice in the sheet; --update cannot tell which row to use",
     ),
+    # Word reports (`python -m generator import-report FILE.docx --id …`, staff/word_import.py)
+    "import-report-not-docx": (
+        ERROR,
+        "不是 Word 文档（.docx）；请在 Word 或 WPS 中打开后另存为 .docx",
+        "not a Word document (.docx); open it in Word or WPS and save it as .docx",
+    ),
+    "import-report-old-word": (
+        ERROR,
+        "这是旧版 Word（.doc）或 WPS（.wps）格式；请在 Word 或 WPS 中“另存为”Word 文档（.docx）后再导入",
+        "an old Word (.doc) or WPS (.wps) file; use Save As → Word document (.docx), then import that",
+    ),
+    "import-report-encrypted": (
+        ERROR,
+        "文档设置了打开密码；请在 Word 中取消密码（文件→信息→保护文档）后另存再导入",
+        "the document is password-protected; remove the password in Word, save, and import again",
+    ),
+    "import-report-unreadable": (
+        ERROR,
+        "Word 文档无法打开或已损坏；请在 Word 中打开并重新保存",
+        "the Word document cannot be opened or is damaged; open it in Word and save it again",
+    ),
+    "import-report-too-large": (
+        ERROR,
+        "文档过大（超过 50 MB 或解压后超过 300 MB）；请删除图片后重新保存",
+        "the document is too large (over 50 MB, or 300 MB unpacked); remove the images and save again",
+    ),
+    "import-report-no-package": (ERROR, "数据文件夹无法读取", "the data folder cannot be read"),
+    "import-report-unknown-id": (
+        ERROR,
+        "reports.csv 中没有这个报告编号；请先用 make new-report 建立报告，再用它的编号导入",
+        "no report with this id in reports.csv; create it with make new-report first, then import with its id",
+    ),
+    "import-report-body-path": (
+        ERROR,
+        "该报告的正文路径（body）为空或不是 reports/名称.md；请在 reports.csv 中改正",
+        "the report's body path is empty or not reports/<name>.md; correct it in reports.csv",
+    ),
+    "import-report-empty": (ERROR, "文档中没有文字", "the document holds no text"),
+    "import-report-overwrite": (
+        ERROR,
+        "该报告的正文已有内容，导入会覆盖它；确认要替换请加 --yes（make import-report … YES=1）",
+        "the report's body already holds text that the import would replace; add --yes (make import-report … YES=1) to replace it",
+    ),
+    "import-report-image-dropped": (
+        WARNING,
+        "图片未导入（报告正文只导入文字和表格）",
+        "an image was left out (only text and tables are imported)",
+    ),
 }

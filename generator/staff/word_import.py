@@ -1,0 +1,726 @@
+"""`python -m generator import-report FILE.docx --id REPORT_ID [--data DIR] [--yes]`.
+
+A clerk writes a duty report in Word; this turns the .docx into the report's Markdown body
+(the file reports.csv names for that report, as `new-report` created it), then validates that
+report and prints what to fix, Chinese first.
+
+Conversion (python-docx reads the file; the XML is walked here so text inside tracked
+insertions, content controls and fields is kept and deleted text is not):
+- heading styles (Title, Heading 1-9, 标题 1-9, or an outline level) → `##` … `######`, the
+  highest level in the document becoming `##` (the report page owns the one `#` title);
+- bulleted and numbered lists → `-` / `1.` items, nested by level; Chinese numbering
+  (一、 (一) 甲 …) is kept as text, since Markdown lists only count in digits;
+- bold / italic runs → `**` / `*`; manual line breaks → hard breaks; http(s)/mailto links;
+- tables → Markdown tables (first row as header, merged cells left empty);
+- images, charts and text boxes are dropped, each named in a warning.
+
+Everything in the document is untrusted: every character Markdown would read as markup is
+escaped, and `<` / `&` as entities, so the body shows exactly the Word text and the validator's
+raw-HTML and link checks see nothing to reject; the site renders it through the same sanitizer
+as every report body (generator/sanitize.py). The file name on the command line is only read;
+the body is written to the path reports.csv holds for that report, and only when that path is
+a plain reports/<name>.md inside the data folder. The write goes through safe_write (all or
+nothing) and never replaces a body that already holds written text without --yes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docx
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+from ..descriptor import read_package
+from ..errors import GeneratorError
+from ..model import read_rows
+from ..problems import ERROR, WARNING, Problem, count, sort_problems, to_text
+from ..sanitize import package_path
+from ..validate import validate_package
+from ..validate.body_checks import BODY_PATH, PROMPT_MARK
+from ..validate.import_codes import IMPORT_CODES
+from ..validate.text_context import text_options
+from .safe_write import replace_files
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+R_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+V = "{urn:schemas-microsoft-com:vml}"
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 .doc, old .wps, and encrypted .docx
+# An untrusted zip is checked before python-docx reads every part into memory.
+MAX_FILE_BYTES = 50_000_000
+MAX_UNZIPPED_BYTES = 300_000_000
+MAX_DOCUMENT_XML_BYTES = 30_000_000
+
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.I)
+_LIST_STYLE_LEVEL = re.compile(r"^list (?:bullet|number|paragraph)(?: ([2-9]))?$", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]])")
+_ATTR_EQ = re.compile(r"(href|src|action|formaction)(\s*)=", re.I)
+_SAFE_URL = re.compile(r"^(?:https?://[^\s/]|mailto:[^\s])", re.I)
+_SPACE = " \t\u3000\u00a0"
+
+
+def _problem(
+    code: str, file: str = "", row: int = 0, fld: str = "", detail_zh: str = "", detail_en: str = ""
+) -> Problem:
+    sev, zh, en = IMPORT_CODES[code]
+    return Problem(
+        file=file,
+        row=row,
+        field=fld,
+        code=code,
+        severity=sev,
+        message_zh=zh + (f"：{detail_zh}" if detail_zh else ""),
+        message_en=en + (f": {detail_en}" if detail_en else ""),
+    )
+
+
+def _clean_name(text: str, limit: int = 60) -> str:
+    """A name taken from the document (an image's), safe to print on a terminal."""
+    s = _CONTROL.sub("", str(text or "")).replace("\n", " ").strip()
+    return s[:limit] + ("…" if len(s) > limit else "")
+
+
+# -- reading the file -------------------------------------------------------------------
+
+
+def open_document(path: Path) -> tuple[object | None, list[Problem]]:
+    """(python-docx Document, []) or (None, [the reason it cannot be read])."""
+    name = path.name
+    if not path.is_file():
+        return None, [_problem("import-report-unreadable", name, detail_zh="文件不存在", detail_en="no such file")]
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            ole = head == OLE_MAGIC
+            # an encrypted .docx is an OLE container holding an EncryptedPackage stream
+            encrypted = ole and "EncryptedPackage".encode("utf-16-le") in fh.read(4_000_000)
+    except OSError as e:
+        return None, [
+            _problem("import-report-unreadable", name, detail_zh=type(e).__name__, detail_en=type(e).__name__)
+        ]
+    if encrypted:
+        return None, [_problem("import-report-encrypted", name)]
+    suffix = path.suffix.lower()
+    if ole or suffix in (".doc", ".wps", ".dot", ".wpt", ".rtf") or head.startswith(b"{\\rtf"):
+        return None, [_problem("import-report-old-word", name)]
+    if not zipfile.is_zipfile(path):
+        code = "import-report-unreadable" if suffix == ".docx" else "import-report-not-docx"
+        return None, [_problem(code, name)]
+    if size > MAX_FILE_BYTES:
+        return None, [_problem("import-report-too-large", name)]
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = {i.filename: i for i in z.infolist()}
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None, [_problem("import-report-unreadable", name)]
+    if "word/document.xml" not in infos:
+        return None, [_problem("import-report-not-docx", name)]
+    if (
+        sum(i.file_size for i in infos.values()) > MAX_UNZIPPED_BYTES
+        or infos["word/document.xml"].file_size > MAX_DOCUMENT_XML_BYTES
+    ):
+        return None, [_problem("import-report-too-large", name)]
+    try:
+        return docx.Document(str(path)), []
+    except Exception:  # noqa: BLE001 - a damaged file (zip, XML, parts) must be a message, never a traceback
+        return None, [_problem("import-report-unreadable", name)]
+
+
+# -- converting -------------------------------------------------------------------------
+
+
+def escape_inline(text: str) -> str:
+    """Word text → Markdown that shows exactly that text. Besides Markdown's own markup, what
+    the validator's body checks read as a link or attribute ("](", "{…on…=", "href=") is
+    written as entities, so a report quoting such text is shown as written, not refused."""
+    text = _INLINE_SPECIAL.sub(r"\\\1", text).replace("\\](", "\\]\\(")
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace("{", "&#123;")
+    return _ATTR_EQ.sub(r"\1\2&#61;", text)
+
+
+def _escape_line_start(line: str) -> str:
+    """What would start a block (heading, quote, list item, rule, setext underline) at the
+    start of a line, escaped."""
+    if line.startswith(("#", ">", "+", "-", "=")):
+        return ("&#61;" + line[1:]) if line[0] == "=" else "\\" + line
+    m = re.match(r"^(\d{1,9})([.)])", line)
+    if m:
+        return m.group(1) + "\\" + line[len(m.group(1)) :]
+    return line
+
+
+@dataclass
+class _Seg:
+    text: str
+    bold: bool = False
+    italic: bool = False
+    url: str | None = None
+    brk: bool = False  # a manual line break
+
+
+@dataclass
+class _Numbering:
+    """numId → ilvl → (numFmt, lvlText, start), and running counters."""
+
+    levels: dict[str, dict[int, tuple[str, str, int]]] = field(default_factory=dict)
+    counters: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document) -> _Numbering:
+        out = cls()
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return out
+        abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
+        for an in root.iter(f"{W}abstractNum"):
+            lv: dict[int, tuple[str, str, int]] = {}
+            for lvl in an.iter(f"{W}lvl"):
+                fmt = lvl.find(f"{W}numFmt")
+                txt = lvl.find(f"{W}lvlText")
+                start = lvl.find(f"{W}start")
+                try:
+                    s = int(start.get(f"{W}val")) if start is not None else 1
+                except (TypeError, ValueError):
+                    s = 1
+                lv[_int(lvl.get(f"{W}ilvl"))] = (
+                    fmt.get(f"{W}val", "decimal") if fmt is not None else "decimal",
+                    txt.get(f"{W}val", "") if txt is not None else "",
+                    s,
+                )
+            abstract[an.get(f"{W}abstractNumId", "")] = lv
+        for num in root.iter(f"{W}num"):
+            ref = num.find(f"{W}abstractNumId")
+            if ref is not None:
+                out.levels[num.get(f"{W}numId", "")] = abstract.get(ref.get(f"{W}val", ""), {})
+        return out
+
+    def fmt(self, num_id: str, ilvl: int) -> tuple[str, str, int]:
+        return self.levels.get(num_id, {}).get(ilvl, ("decimal", "", 1))
+
+    def label(self, num_id: str, ilvl: int) -> str:
+        """The number Word shows for the next item ("一、", "(二)"), counting as Word does."""
+        c = self.counters.setdefault(num_id, {})
+        fmt, text, start = self.fmt(num_id, ilvl)
+        c[ilvl] = c.get(ilvl, start - 1) + 1
+        for deeper in [k for k in c if k > ilvl]:
+            del c[deeper]
+        out = text or f"%{ilvl + 1}."
+        for k in range(9):
+            if f"%{k + 1}" in out:
+                f, _, s = self.fmt(num_id, k)
+                out = out.replace(f"%{k + 1}", _format_number(c.get(k, s), f))
+        return out
+
+
+def _int(v, default: int = 0) -> int:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return default
+
+
+_ZH_DIGITS = "零一二三四五六七八九"
+_TIANGAN = "甲乙丙丁戊己庚辛壬癸"
+CHINESE_FORMATS = {
+    "chineseCounting",
+    "chineseCountingThousand",
+    "chineseLegalSimplified",
+    "ideographTraditional",
+    "ideographZodiac",
+    "ideographDigital",
+    "japaneseCounting",
+    "taiwaneseCounting",
+    "taiwaneseCountingThousand",
+}
+
+
+def _zh_number(n: int) -> str:
+    if n <= 0 or n >= 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return _ZH_DIGITS[ones]
+    return ("" if tens == 1 else _ZH_DIGITS[tens]) + "十" + (_ZH_DIGITS[ones] if ones else "")
+
+
+def _format_number(n: int, fmt: str) -> str:
+    if fmt == "ideographTraditional" and 1 <= n <= 10:
+        return _TIANGAN[n - 1]
+    if fmt in CHINESE_FORMATS:
+        return _zh_number(n)
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and 1 <= n <= 20:
+        return chr(0x2460 + n - 1)
+    if fmt == "lowerLetter" and 1 <= n <= 26:
+        return chr(96 + n)
+    if fmt == "upperLetter" and 1 <= n <= 26:
+        return chr(64 + n)
+    if fmt in ("lowerRoman", "upperRoman") and 1 <= n < 40:
+        r = "x" * (n // 10) + ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"][n % 10]
+        return r.upper() if fmt == "upperRoman" else r
+    return str(n)
+
+
+class Converter:
+    def __init__(self, document) -> None:
+        self.document = document
+        self.numbering = _Numbering.of(document)
+        self.images: list[str] = []
+
+    # -- styles ----------------------------------------------------------------------
+
+    @staticmethod
+    def _styles(paragraph: Paragraph):
+        """The paragraph's style and the styles it is based on (a loop in a damaged file ends)."""
+        try:
+            style = paragraph.style
+        except Exception:  # noqa: BLE001 - a damaged styles part: treat as Normal
+            return
+        seen = 0
+        while style is not None and seen < 20:
+            yield style
+            style = style.base_style
+            seen += 1
+
+    def heading_level(self, paragraph: Paragraph) -> int | None:
+        """0 for Title, 1-9 for headings, None for body text."""
+        outline = self._outline(paragraph.paragraph_format.element.pPr)
+        if outline is not None:
+            return outline
+        for st in self._styles(paragraph):
+            name = (st.name or "").strip()
+            if name.lower() in ("title", "标题"):
+                return 0
+            m = _HEADING_STYLE.match(name)
+            if m:
+                return int(m.group(1))
+            outline = self._outline(st.element.pPr)
+            if outline is not None:
+                return outline
+        return None
+
+    @staticmethod
+    def _outline(ppr) -> int | None:
+        if ppr is None:
+            return None
+        ol = ppr.find(f"{W}outlineLvl")
+        if ol is None:
+            return None
+        v = _int(ol.get(f"{W}val"), 9)
+        return v + 1 if 0 <= v < 9 else None
+
+    def list_info(self, paragraph: Paragraph) -> tuple[str, int, int] | None:
+        """(numId, numbering level, nesting depth) when the paragraph is a list item (its own
+        numbering or its style's; "List Bullet 2" is one level deeper on a one-level list)."""
+        ppr = paragraph._p.pPr
+        num_id, ilvl = None, None
+        if ppr is not None and ppr.numPr is not None:
+            n = ppr.numPr
+            num_id = n.numId.val if n.numId is not None else None
+            ilvl = n.ilvl.val if n.ilvl is not None else None
+        style_level = 0
+        for st in self._styles(paragraph):
+            m = _LIST_STYLE_LEVEL.match((st.name or "").strip())
+            if m and m.group(1):
+                style_level = max(style_level, int(m.group(1)) - 1)
+            sp = st.element.pPr
+            if num_id is None and sp is not None and sp.numPr is not None and sp.numPr.numId is not None:
+                num_id = sp.numPr.numId.val
+                if ilvl is None and sp.numPr.ilvl is not None:
+                    ilvl = sp.numPr.ilvl.val
+        if num_id is None or str(num_id) == "0":  # numId 0 switches numbering off
+            return None
+        if ilvl is not None:
+            return str(num_id), int(ilvl), int(ilvl)
+        return str(num_id), 0, style_level
+
+    # -- inline ----------------------------------------------------------------------
+
+    def segments(self, p_el, paragraph: Paragraph) -> list[_Seg]:
+        out: list[_Seg] = []
+        self._walk(p_el, paragraph, None, out)
+        return out
+
+    def _walk(self, el, paragraph: Paragraph, url: str | None, out: list[_Seg]) -> None:
+        for child in el:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag == f"{W}r":
+                self._run(child, paragraph, url, out)
+            elif tag == f"{W}hyperlink":
+                rid = child.get(f"{R_NS}id")
+                target = None
+                if rid:
+                    rel = paragraph.part.rels.get(rid)
+                    target = rel.target_ref if rel is not None and rel.is_external else None
+                self._walk(child, paragraph, target if target and _SAFE_URL.match(target) else None, out)
+            elif tag in (f"{W}del", f"{W}moveFrom", f"{W}pPr", f"{W}rPr"):
+                continue  # deleted text of tracked changes; properties
+            elif tag.startswith(W):
+                self._walk(child, paragraph, url, out)  # ins, smartTag, sdt, fldSimple, customXml …
+
+    def _run(self, r_el, paragraph: Paragraph, url: str | None, out: list[_Seg]) -> None:
+        run = Run(r_el, paragraph)
+        bold, italic = run.bold, run.italic
+        if bold is None or italic is None:
+            try:
+                cs = run.style
+                font = cs.font if cs is not None else None
+            except Exception:  # noqa: BLE001 - damaged character style
+                font = None
+            if bold is None:
+                bold = bool(font is not None and font.bold)
+            if italic is None:
+                italic = bool(font is not None and font.italic)
+        for c in r_el:
+            tag = c.tag if isinstance(c.tag, str) else ""
+            if tag == f"{W}t":
+                out.append(_Seg(c.text or "", bool(bold), bool(italic), url))
+            elif tag == f"{W}tab":
+                out.append(_Seg(" ", False, False, url))
+            elif tag in (f"{W}br", f"{W}cr"):
+                if c.get(f"{W}type") in ("page", "column"):
+                    continue
+                out.append(_Seg("\n", brk=True))
+            elif tag == f"{W}noBreakHyphen":
+                out.append(_Seg("-", bool(bold), bool(italic), url))
+            elif tag in (f"{W}drawing", f"{W}pict", f"{W}object"):
+                self.images.append(self._image_name(c))
+            elif tag == "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent":
+                self.images.append(self._image_name(c))
+
+    def _image_name(self, el) -> str:
+        label = ""
+        for pr in el.iter(f"{WP}docPr"):
+            label = pr.get("name") or pr.get("descr") or ""
+            break
+        media = ""
+        for node in list(el.iter(f"{A}blip")) + list(el.iter(f"{V}imagedata")):
+            rid = node.get(f"{R_NS}embed") or node.get(f"{R_NS}id")
+            if rid:
+                try:
+                    media = str(self.document.part.related_parts[rid].partname).rsplit("/", 1)[-1]
+                except (KeyError, AttributeError):
+                    media = ""
+                break
+        name = _clean_name(media) or _clean_name(label) or "未命名 unnamed"
+        if label and media and _clean_name(label) != name:
+            name += f"（{_clean_name(label)}）"
+        return name
+
+    @staticmethod
+    def render_inline(segs: list[_Seg], emphasis: bool = True) -> str:
+        # merge neighbours with the same formatting, so "**ab**" not "**a****b**"
+        merged: list[_Seg] = []
+        for s in segs:
+            s = _Seg(_CONTROL.sub("", s.text), s.bold, s.italic, s.url, s.brk)
+            if not s.text:
+                continue
+            if not s.text.strip(_SPACE) and not s.brk:
+                s.bold = s.italic = False  # emphasis on spaces only shows nothing
+            last = merged[-1] if merged else None
+            if (
+                last is not None
+                and not last.brk
+                and not s.brk
+                and (last.bold, last.italic, last.url) == (s.bold, s.italic, s.url)
+            ):
+                last.text += s.text
+            else:
+                merged.append(s)
+        parts: list[str] = []
+        for s in merged:
+            if s.brk:
+                parts.append("\n")
+                continue
+            core = s.text.strip(_SPACE)
+            lead = s.text[: len(s.text) - len(s.text.lstrip(_SPACE))]
+            trail = s.text[len(s.text.rstrip(_SPACE)) :]
+            text = escape_inline(core)
+            if core and emphasis:
+                mark = ("**" if s.bold else "") + ("*" if s.italic else "")
+                text = f"{mark}{text}{mark[::-1]}"
+            if core and s.url:
+                safe = s.url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
+                safe = safe.replace(">", "%3E")
+                text = f"[{text}]({safe})"
+            parts.append(_space(lead) + text + _space(trail))
+        return "".join(parts)
+
+    def paragraph_text(self, p_el, paragraph: Paragraph, emphasis: bool = True) -> str:
+        """One paragraph as Markdown lines: hard breaks as two spaces before the newline,
+        each line trimmed and its start escaped."""
+        raw = self.render_inline(self.segments(p_el, paragraph), emphasis)
+        lines = [ln.strip(_SPACE + " ") for ln in raw.split("\n")]
+        while lines and not lines[-1]:
+            lines.pop()
+        while lines and not lines[0]:
+            lines.pop(0)
+        return "  \n".join(_escape_line_start(ln) for ln in lines if ln)
+
+    # -- blocks ----------------------------------------------------------------------
+
+    def blocks(self) -> list[tuple[str, object]]:
+        """(kind, payload) in document order: ("heading", (level, text)), ("item", (ordered,
+        depth, text)), ("para", text), ("table", rows)."""
+        body = self.document.element.body
+        out: list[tuple[str, object]] = []
+        self._blocks(body, out)
+        return out
+
+    def _blocks(self, container, out: list) -> None:
+        for el in container:
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if tag == f"{W}p":
+                self._paragraph(el, out)
+            elif tag == f"{W}tbl":
+                rows = self._table(el)
+                if rows:
+                    out.append(("table", rows))
+            elif tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}ins", f"{W}moveTo"):
+                self._blocks(el, out)
+
+    def _paragraph(self, p_el, out: list) -> None:
+        paragraph = Paragraph(p_el, self.document._body)
+        level = self.heading_level(paragraph)
+        info = self.list_info(paragraph)
+        if level is not None:
+            text = self.paragraph_text(p_el, paragraph, emphasis=False).replace("  \n", " ")
+            if info is not None:  # a numbered heading ("一、…"): Word's number is part of its text
+                label = self.numbering.label(*info[:2])
+                fmt = self.numbering.fmt(*info[:2])[0]
+                if fmt != "bullet" and label:
+                    text = escape_inline(_CONTROL.sub("", label)) + text
+            if text:
+                out.append(("heading", (level, text)))
+            return
+        text = self.paragraph_text(p_el, paragraph)
+        if info is None:
+            if text:
+                out.append(("para", text))
+            return
+        fmt = self.numbering.fmt(*info[:2])[0]
+        label = self.numbering.label(*info[:2])
+        if not text:
+            return
+        if fmt == "bullet":
+            out.append(("item", (False, info[2], text)))
+        elif fmt in ("decimal", "decimalZero", "none") or not label.strip():
+            out.append(("item", (True, info[2], text)))
+        else:  # 一、 (一) ① a) …: Markdown cannot count so, keep Word's number as text
+            out.append(("para", escape_inline(_CONTROL.sub("", label)).strip() + text))
+
+    def _table(self, tbl) -> list[list[str]]:
+        rows: list[list[str]] = []
+        for tr in tbl.iter(f"{W}tr"):
+            if tr.getparent() is not tbl:
+                continue  # rows of a nested table are read as text of their cell
+            cells: list[str] = []
+            for tc in tr.iter(f"{W}tc"):
+                if tc.getparent() is not tr:
+                    continue
+                tcpr = tc.find(f"{W}tcPr")
+                span, vcont = 1, False
+                if tcpr is not None:
+                    gs = tcpr.find(f"{W}gridSpan")
+                    span = max(1, min(_int(gs.get(f"{W}val"), 1), 64)) if gs is not None else 1
+                    vm = tcpr.find(f"{W}vMerge")
+                    vcont = vm is not None and vm.get(f"{W}val") in (None, "continue")
+                texts = []
+                if not vcont:
+                    for p in tc.iter(f"{W}p"):
+                        t = self.paragraph_text(p, Paragraph(p, self.document._body))
+                        if t:
+                            texts.append(t.replace("  \n", " "))
+                else:  # the merged cell's text is in the first row of the merge
+                    for p in tc.iter(f"{W}p"):
+                        self.segments(p, Paragraph(p, self.document._body))  # still note its images
+                cells.append(" ".join(texts).replace("|", "\\|"))
+                cells.extend([""] * (span - 1))
+            rows.append(cells)
+        if not any(any(c for c in r) for r in rows):
+            return []
+        width = max(len(r) for r in rows)
+        return [r + [""] * (width - len(r)) for r in rows]
+
+    def markdown(self) -> str:
+        blocks = self.blocks()
+        # Title → "#" (the document's own title: the validator and the report page treat a
+        # "#" line as that); the highest heading level below it → "##"
+        heads = [b[1][0] for b in blocks if b[0] == "heading" and b[1][0] > 0]
+        top = min(heads) if heads else 1
+        out: list[str] = []
+        prev = None
+        counters: dict[int, tuple[bool, int]] = {}  # depth → (ordered, items so far)
+        for kind, payload in blocks:
+            if kind == "item":
+                ordered, depth, text = payload
+                depth = min(depth, 8)
+                for d in [k for k in counters if k > depth]:
+                    del counters[d]
+                if prev != "item" or (depth == 0 and depth in counters and counters[depth][0] != ordered):
+                    counters.clear()  # a new list (a bullet list after a numbered one is another list)
+                    out.append("")
+                elif depth in counters and counters[depth][0] != ordered:
+                    del counters[depth]
+                n = counters[depth][1] + 1 if depth in counters else 1
+                counters[depth] = (ordered, n)
+                marker = f"{n}." if ordered else "-"
+                pad = " " * (4 * depth)
+                out.append(pad + marker + " " + text.replace("  \n", "  \n" + pad + "    "))
+            else:
+                out.append("")
+                if kind == "heading":
+                    level, text = payload
+                    out.append("#" * (1 if level == 0 else min(6, 2 + level - top)) + " " + text)
+                elif kind == "para":
+                    out.append(payload)
+                else:
+                    rows = payload
+                    out.append("| " + " | ".join(rows[0]) + " |")
+                    out.append("|" + "|".join(" --- " for _ in rows[0]) + "|")
+                    for r in rows[1:]:
+                        out.append("| " + " | ".join(r) + " |")
+            prev = kind
+        text = "\n".join(out).strip("\n")
+        return text + "\n" if text else ""
+
+
+def _space(s: str) -> str:
+    # ideographic and no-break spaces around text are kept as one plain space
+    return " " if s else ""
+
+
+def convert(document) -> tuple[str, list[str]]:
+    """(Markdown body, names of the images that were dropped)."""
+    c = Converter(document)
+    md = c.markdown()
+    return md, c.images
+
+
+# -- writing into the package -----------------------------------------------------------
+
+
+def _report_row(root: Path, report_id: str) -> tuple[dict | None, int, str]:
+    """(row, line, reports.csv path) of the report with this id."""
+    pkg = read_package(root)
+    spec = pkg.tables.get("reports")
+    if spec is None:
+        return None, 0, "reports.csv"
+    for line, row in read_rows(root, spec):
+        if str(row.get("id") or "") == report_id:
+            return row, line, spec.path
+    return None, 0, spec.path
+
+
+def has_written_text(text: str) -> bool:
+    """Does a body hold text someone wrote (beyond headings and the skeleton's prompts)?"""
+    for line in text.splitlines():
+        s = line.strip()
+        if not s or s.startswith("#") or (s.startswith(">") and PROMPT_MARK in s):
+            continue
+        if re.search(r"\w", s):
+            return True
+    return False
+
+
+@dataclass
+class Result:
+    problems: list[Problem]
+    body: str = ""  # the body's path inside the package, once written
+    markdown: str = ""
+    images: list[str] = field(default_factory=list)
+    written: bool = False
+
+
+def import_report(path: Path, data_dir: Path, report_id: str, yes: bool = False) -> Result:
+    """Convert and write; nothing is written when a problem of severity error is returned."""
+    document, problems = open_document(path)
+    if document is None:
+        return Result(problems)
+    try:
+        row, line, csv_path = _report_row(data_dir, report_id)
+    except GeneratorError as e:
+        return Result([_problem("import-report-no-package", "datapackage.yaml", detail_zh=str(e)[:200])])
+    if row is None:
+        return Result(
+            [
+                _problem(
+                    "import-report-unknown-id", csv_path, fld="id", detail_zh=report_id[:64], detail_en=report_id[:64]
+                )
+            ]
+        )
+    body = str(row.get("body") or "")
+    target = package_path(data_dir, body) if BODY_PATH.fullmatch(body) else None
+    if target is None:
+        return Result(
+            [_problem("import-report-body-path", csv_path, line, "body", detail_zh=body[:80], detail_en=body[:80])]
+        )
+    try:
+        md, images = convert(document)
+    except Exception:  # noqa: BLE001 - XML python-docx accepted but we cannot follow: a message, not a traceback
+        return Result([_problem("import-report-unreadable", path.name)])
+    warnings = [_problem("import-report-image-dropped", path.name, detail_zh=name, detail_en=name) for name in images]
+    if not md.strip():
+        return Result([_problem("import-report-empty", path.name), *warnings], images=images)
+    if target.is_file() and not yes:
+        try:
+            old = target.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            old = "?"
+        if old != md and has_written_text(old):
+            return Result(
+                [_problem("import-report-overwrite", body, detail_zh=body, detail_en=body), *warnings],
+                body=body,
+                markdown=md,
+                images=images,
+            )
+    replace_files(data_dir, {body: md.encode("utf-8")})
+    return Result(warnings, body=body, markdown=md, images=images, written=True)
+
+
+def command(args) -> int:
+    data_dir = Path(args.data)
+    as_of = getattr(args, "as_of", None) or dt.date.today()
+    try:
+        result = import_report(Path(args.file), data_dir, args.id, yes=bool(getattr(args, "yes", False)))
+    except OSError as e:
+        print(
+            f"错误 error: 无法写入 / cannot write: {type(e).__name__}（数据未改动 / nothing was changed）",
+            file=sys.stderr,
+        )
+        return 1
+    for p in result.problems:
+        tag = "错误 error" if p.severity == ERROR else "警告 warning"
+        print(f"{p.location()}: {tag} {p.code}: {p.message_zh} / {p.message_en}")
+    if not result.written:
+        print("未写入任何文件 / nothing was written")
+        return 1
+    n = len(result.markdown.splitlines())
+    print(f"已写入 wrote {data_dir / result.body}（{n} 行 Markdown / lines）")
+    # the validator on this report only: its row in reports.csv and its body
+    problems = validate_package(data_dir, as_of)
+    _, line, csv_path = _report_row(data_dir, args.id)
+    mine = sort_problems(p for p in problems if p.file == result.body or (p.file == csv_path and p.row == line))
+    print(f"校验报告 {args.id} / checking report {args.id}:")
+    print(to_text(mine, details=True, **text_options(data_dir)))
+    if count(mine, ERROR):
+        print(
+            f"请按上面的提示修改 {data_dir / result.body} 或 reports.csv 后运行 make validate / fix the above, then run make validate"
+        )
+        return 1
+    if count(mine, WARNING) or result.problems:
+        print("正文已导入，请核对上面的警告 / the body is in: check the warnings above")
+    else:
+        print("正文已导入，没有发现问题 / the body is in, no problems found")
+    return 0

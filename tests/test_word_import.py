@@ -1,0 +1,308 @@
+"""`import-report`: a Word (.docx) duty report becomes the report's Markdown body.
+
+Every document here is written by python-docx in the test itself; the expected Markdown is
+written out by hand from what the document holds."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from PIL import Image
+
+from generator.cli import main
+from generator.sanitize import markdown_to_safe_html
+from generator.staff.word_import import convert, import_report
+from generator.validate.body_checks import scan_body
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def data(tmp_path):
+    d = tmp_path / "data"
+    shutil.copytree(TINY, d)
+    return d
+
+
+def _png() -> io.BytesIO:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, "PNG")
+    buf.seek(0)
+    return buf
+
+
+def report_docx(path: Path) -> Path:
+    """A clerk's report: title, the five parts as Heading 1, bold/italic, a line break, a
+    bulleted and a numbered list, a table (first row header), an image."""
+    d = docx.Document()
+    d.add_heading("王小明代表履职情况报告", level=0)
+    d.add_heading("一、遵守宪法和法律法规情况", level=1)
+    p = d.add_paragraph("本人认真学习")
+    p.add_run("宪法").bold = True
+    p.add_run("和法律法规，")
+    p.add_run("廉洁自律").italic = True
+    p.add_run("，勤勉尽责。")
+    p.runs[-1].add_break()
+    p.add_run("全年参加集中学习十二次。")
+    d.add_heading("二、会议期间工作情况", level=1)
+    d.add_paragraph("出席县人民代表大会第三次会议", style="List Bullet")
+    d.add_paragraph("参加分组审议并发言两次", style="List Bullet")
+    d.add_paragraph("提出关于农村道路养护的建议", style="List Number")
+    d.add_paragraph("提出关于学校周边交通安全的建议", style="List Number")
+    d.add_heading("三、闭会期间活动情况", level=1)
+    t = d.add_table(rows=3, cols=2)
+    for r, (a, b) in enumerate([("活动", "次数"), ("视察调研", "4"), ("代表小组活动", "6")]):
+        t.cell(r, 0).text = a
+        t.cell(r, 1).text = b
+    d.add_picture(_png())
+    d.add_heading("四、联系人民群众情况", level=1)
+    d.add_paragraph("在联络站接待选民三十五人次，收集意见十二条。")
+    d.add_heading("五、其他情况", level=1)
+    d.add_paragraph("无。")
+    d.save(path)
+    return path
+
+
+EXPECTED = """# 王小明代表履职情况报告
+
+## 一、遵守宪法和法律法规情况
+
+本人认真学习**宪法**和法律法规，*廉洁自律*，勤勉尽责。\x20\x20
+全年参加集中学习十二次。
+
+## 二、会议期间工作情况
+
+- 出席县人民代表大会第三次会议
+- 参加分组审议并发言两次
+
+1. 提出关于农村道路养护的建议
+2. 提出关于学校周边交通安全的建议
+
+## 三、闭会期间活动情况
+
+| 活动 | 次数 |
+| --- | --- |
+| 视察调研 | 4 |
+| 代表小组活动 | 6 |
+
+## 四、联系人民群众情况
+
+在联络站接待选民三十五人次，收集意见十二条。
+
+## 五、其他情况
+
+无。
+"""
+
+
+def test_a_word_report_becomes_exact_markdown(tmp_path):
+    md, images = convert(docx.Document(str(report_docx(tmp_path / "报告.docx"))))
+    assert md == EXPECTED
+    assert images == ["image1.png（Picture 1）"]
+
+
+def test_heading_levels_shift_so_the_highest_is_h2(tmp_path):
+    d = docx.Document()
+    d.add_heading("闭会期间", level=2)
+    d.add_heading("视察", level=3)
+    d.add_paragraph("正文")
+    d.save(tmp_path / "a.docx")
+    md, _ = convert(docx.Document(str(tmp_path / "a.docx")))
+    assert md == "## 闭会期间\n\n### 视察\n\n正文\n"
+
+
+def test_nested_list_and_word_text_that_looks_like_markup(tmp_path):
+    d = docx.Document()
+    d.add_paragraph("走访", style="List Bullet")
+    d.add_paragraph("甲村", style="List Bullet 2")
+    d.add_paragraph("# 1. *星号* _下划线_ [a](javascript:alert(1)) <script>x</script> {: onclick=x} &amp;")
+    d.add_paragraph("> 引用 href=javascript:x")
+    d.save(tmp_path / "a.docx")
+    md, _ = convert(docx.Document(str(tmp_path / "a.docx")))
+    assert md == (
+        "- 走访\n"
+        "    - 甲村\n"
+        "\n"
+        "\\# 1. \\*星号\\* \\_下划线\\_ \\[a\\]\\(javascript:alert(1)) &lt;script>x&lt;/script> &#123;: onclick=x} &amp;amp;\n"
+        "\n"
+        "\\> 引用 href&#61;javascript:x\n"
+    )
+    html = markdown_to_safe_html(md)
+    # shown exactly as typed in Word: no tag, no link, no heading, no quote
+    assert html == (
+        "<ul>\n<li>走访<ul>\n<li>甲村</li>\n</ul>\n</li>\n</ul>\n"
+        "<p># 1. *星号* _下划线_ [a](javascript:alert(1)) &lt;script&gt;x&lt;/script&gt; {: onclick=x} &amp;amp;</p>\n"
+        "<p>&gt; 引用 href=javascript:x</p>"
+    )
+    # nothing the validator's body checks would refuse
+    assert list(scan_body("reports/x.md", md)) == []
+
+
+def test_links_kept_only_for_web_and_mail(tmp_path):
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.ns import qn
+    from docx.oxml.parser import OxmlElement
+
+    d = docx.Document()
+    p = d.add_paragraph("见")
+    for url, label in (("https://www.example.gov.cn/a_b", "公告"), ("javascript:alert(1)", "坏链接")):
+        rid = d.part.relate_to(url, RT.HYPERLINK, is_external=True)
+        h = OxmlElement("w:hyperlink")
+        h.set(qn("r:id"), rid)
+        r = OxmlElement("w:r")
+        t = OxmlElement("w:t")
+        t.text = label
+        r.append(t)
+        h.append(r)
+        p._p.append(h)
+    d.save(tmp_path / "a.docx")
+    md, _ = convert(docx.Document(str(tmp_path / "a.docx")))
+    assert md == "见[公告](https://www.example.gov.cn/a_b)坏链接\n"
+
+
+def _rows(d: Path) -> list[dict]:
+    with (d / "reports.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_command_writes_the_body_of_a_new_report_and_validates_it(data, tmp_path, capsys):
+    assert main(["new-report", "d03", "--data", str(data), "--date", "2026-10-20"]) == 0
+    csv_before = (data / "reports.csv").read_bytes()
+    capsys.readouterr()
+    src = report_docx(tmp_path / "报告.docx")
+    rc = main(["import-report", str(src), "--id", "r2026-d03", "--data", str(data), "--as-of", "2026-10-21"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert (data / "reports" / "r2026-d03.md").read_text(encoding="utf-8") == EXPECTED
+    assert (data / "reports.csv").read_bytes() == csv_before  # the row is new-report's, untouched
+    assert "import-report-image-dropped" in out and "image1.png（Picture 1）" in out
+    assert f"已写入 wrote {data / 'reports' / 'r2026-d03.md'}" in out
+    # the report alone is checked: d03 is re-elected (reports in term year 1), the draft is dated
+    # in year 5 — the one finding; the body itself has none
+    assert "校验报告 r2026-d03" in out and "共 0 个错误、1 个警告" in out
+    assert "reports.csv:7 [term_year]: 警告 warning report-off-schedule" in out
+    assert not list(data.glob(".staff-write-*"))
+
+
+def test_validator_findings_are_printed_in_chinese(data, tmp_path, capsys):
+    assert main(["new-report", "d03", "--data", str(data), "--date", "2026-10-20"]) == 0
+    d = docx.Document()
+    d.add_heading("一、遵守宪法和法律法规情况", level=1)
+    d.add_paragraph("遵守。")
+    d.save(tmp_path / "short.docx")
+    capsys.readouterr()
+    rc = main(["import-report", str(tmp_path / "short.docx"), "--id", "r2026-d03", "--data", str(data)])
+    out = capsys.readouterr().out
+    assert rc == 0  # a draft may be incomplete; what is missing is listed
+    assert "body-parts-missing" in out and "报告正文缺少第 2、3、4、5 部分" in out
+
+
+def test_a_body_with_text_is_replaced_only_with_yes(data, tmp_path, capsys):
+    before = (data / "reports" / "r05.md").read_bytes()
+    src = report_docx(tmp_path / "r.docx")
+    assert main(["import-report", str(src), "--id", "r05", "--data", str(data)]) == 1
+    out = capsys.readouterr().out
+    assert "import-report-overwrite" in out and "未写入任何文件" in out
+    assert (data / "reports" / "r05.md").read_bytes() == before
+    assert main(["import-report", str(src), "--id", "r05", "--data", str(data), "--yes"]) in (0, 1)
+    assert (data / "reports" / "r05.md").read_text(encoding="utf-8") == EXPECTED
+
+
+def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    good = report_docx(tmp_path / "good.docx")
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+    files = {
+        "old .doc": (
+            tmp_path / "报告.doc",
+            ole + b"WordDocument".decode().encode("utf-16-le"),
+            "import-report-old-word",
+        ),
+        "doc renamed .docx": (tmp_path / "renamed.docx", ole, "import-report-old-word"),
+        "wps": (tmp_path / "报告.wps", ole, "import-report-old-word"),
+        "encrypted": (
+            tmp_path / "locked.docx",
+            ole + "EncryptionInfo".encode("utf-16-le") + "EncryptedPackage".encode("utf-16-le"),
+            "import-report-encrypted",
+        ),
+        "truncated": (tmp_path / "cut.docx", good.read_bytes()[:3000], "import-report-unreadable"),
+        "pdf": (tmp_path / "report.pdf", b"%PDF-1.4\n", "import-report-not-docx"),
+        "text": (tmp_path / "report.txt", "报告".encode(), "import-report-not-docx"),
+    }
+    out = {}
+    for k, (p, data, code) in files.items():
+        p.write_bytes(data)
+        out[k] = (p, code)
+    xlsx = tmp_path / "sheet.docx"
+    with zipfile.ZipFile(xlsx, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    out["xlsx renamed"] = (xlsx, "import-report-not-docx")
+    broken = tmp_path / "broken.docx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(broken, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            dst.writestr(item, body[:100] if item.filename == "word/document.xml" else body)
+    out["broken xml"] = (broken, "import-report-unreadable")
+    out["missing"] = (tmp_path / "nowhere.docx", "import-report-unreadable")
+    return out
+
+
+def test_unreadable_files_are_problems_not_tracebacks(data, tmp_path, capsys):
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    for label, (path, code) in _bad_files(tmp_path).items():
+        rc = main(["import-report", str(path), "--id", "r05", "--data", str(data)])
+        cap = capsys.readouterr()
+        assert rc == 1, label
+        assert f"错误 error {code}:" in cap.out, (label, cap.out)
+        assert "Traceback" not in cap.out + cap.err, label
+    assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
+
+
+def test_unknown_id_and_empty_document(data, tmp_path, capsys):
+    src = report_docx(tmp_path / "r.docx")
+    assert main(["import-report", str(src), "--id", "r99", "--data", str(data)]) == 1
+    assert "import-report-unknown-id" in capsys.readouterr().out
+    empty = docx.Document()
+    empty.add_paragraph("   ")
+    empty.add_picture(_png())
+    empty.save(tmp_path / "empty.docx")
+    assert main(["new-report", "d03", "--data", str(data), "--date", "2026-10-20"]) == 0
+    before = (data / "reports" / "r2026-d03.md").read_bytes()
+    capsys.readouterr()
+    assert main(["import-report", str(tmp_path / "empty.docx"), "--id", "r2026-d03", "--data", str(data)]) == 1
+    out = capsys.readouterr().out
+    assert "import-report-empty" in out and "import-report-image-dropped" in out
+    assert (data / "reports" / "r2026-d03.md").read_bytes() == before
+
+
+@pytest.mark.parametrize("body", ["../outside.md", "reports/../../x.md", "/tmp/x.md", "reports/a/b.md", ""])
+def test_a_body_path_outside_reports_is_never_written(data, tmp_path, body):
+    rows = _rows(data)
+    rows[-1]["body"] = body
+    with (data / "reports.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    res = import_report(report_docx(tmp_path / "r.docx"), data, rows[-1]["id"], yes=True)
+    assert [p.code for p in res.problems] == ["import-report-body-path"] and not res.written
+    assert not (tmp_path / "outside.md").exists() and not (tmp_path / "x.md").exists()
+
+
+def test_make_target_passes_the_file_and_id():
+    import subprocess
+
+    out = subprocess.run(
+        ["make", "-n", "--no-print-directory", "import-report", "FILE=报告 1.docx", "ID=r05", "YES=1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert '-m generator import-report "报告 1.docx" --id "r05" --data data  --yes' in out
