@@ -9,6 +9,7 @@ core_reports_index.html.j2 (years, table), core_list_reports.html.j2 (rows, opti
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -35,6 +36,28 @@ def read_body(site: SiteContext, r: Report) -> str:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return ""
+
+
+_PART_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+\s*[、.．]|[（(]|[0-9])")  # "一、…": a part, not a title
+_OWN_TITLE = re.compile(r"^[ ]{0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+
+
+def without_own_title(text: str, name: str) -> str:
+    """The body without a leading `#` heading that repeats the report's title (a draft or a
+    Word document titled "某某代表履职情况报告"): the page shows its own title, and the body's
+    would come out as a second one. Any other `#` heading stays (shown as a section heading)."""
+    lines = text.split("\n")
+    i = next((k for k, ln in enumerate(lines) if ln.strip()), None)
+    if i is None:
+        return text
+    m = _OWN_TITLE.match(lines[i])
+    head = m.group(1) if m else ""
+    if not m or _PART_NUMBER.match(head) or not ((name and name in head) or "报告" in head):
+        return text
+    j = i + 1
+    while j < len(lines) and not lines[j].strip():
+        j += 1
+    return "\n".join(lines[:i] + lines[j:])
 
 
 def evaluation(r: Report) -> dict | None:
@@ -198,9 +221,9 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
     mandate = ds.mandate.get(r.mandate_id)
     congress = ds.congress.get(mandate.congress_id) if mandate else None
     level = c.report_level(r)
-    text = read_body(site, r)
-    body = sanitize.markdown_to_safe_html(text)
     name = d.name if d else r.deputy_id
+    text = without_own_title(read_body(site, r), name)
+    body = sanitize.markdown_to_safe_html(text)
     title = f"{name}报告履职情况（{date_zh(r.date)}）"
     html = render(
         "core_report.html.j2",
