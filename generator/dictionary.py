@@ -48,6 +48,155 @@ FALLBACK_LABELS = {
     "false": "否",
 }
 
+# Chinese descriptions of the tables and fields, for clerks: the dictionary, its site page and the
+# Excel template show them first and the descriptor's English description after. They live here,
+# not in datapackage.yaml, because the schema is the generator's own (model.py reads these names;
+# a locality renames nothing), so what a field means is fixed by the code, not by one package's
+# copy of the descriptor; and a locality's descriptor, the tiny fixture and the demo get the same
+# text without anyone editing YAML. tests/test_dictionary.py checks every table and field of the
+# bundled descriptor has one.
+TABLE_DESCRIPTION_ZH: dict[str, str] = {
+    "areas": "一个行政区域（县、乡镇、村、社区），用上级区域连成层级。",
+    "congresses": "某一行政区划某一届的人民代表大会（如某县第十八届人民代表大会），有层级、届次和起止日期。",
+    "constituencies": "一个选区（县、乡两级代表由选民直接选举）或选举单位（如下一级人大选举上一级代表）。",
+    "constituency_areas": "选区覆盖的一个区域（镇、村、社区），每个区域一行。",
+    "deputies": "一位代表（一个人）：姓名、性别、民族、政治面貌、职业、照片和简介。身份证号、个人电话、家庭住址只供工作人员使用，永不发布。",
+    "mandates": "一个人在一届人民代表大会中的代表资格，由一个选区或选举单位选出；一个人可同时是几级代表。",
+    "stations": "一个代表联络站：地址、开放时间、办公电话。",
+    "station_members": "在某个联络站活动的一位代表（进站代表）。",
+    "groups": "一个代表小组（如五级人大代表联合小组）；组长、副组长和联系的主任会议成员在小组成员表中记录。",
+    "group_members": "代表小组中的一位成员及其角色（组长、副组长、联系的主任会议成员或成员）。",
+    "plans": "一个代表小组的年度活动计划。",
+    "activities": "小组或联络站组织的一次活动（学习、视察、调研、接待群众等）；组织小组和组织联络站二者填一个。",
+    "attendance": "一位代表参加一次活动的出勤情况：出席、请假或缺席。",
+    "reports": "代表就一个代表资格报告履职情况的一次报告；正文是 reports/ 下的 Markdown 文件。草稿会校验，但不发布。",
+    "suggestions": "一件议案或建议（建议、批评和意见）；联名代表在联名代表表中记录。",
+    "suggestion_cosigners": "联名提出议案或建议的一位代表（不含领衔代表）。",
+    "contacts": "一位代表一个年度联系群众的数字：走访选民、接待群众、收集意见、督促解决问题。",
+    "search_synonyms": "可选。网站搜索用的同义词：群众常用的说法和本站的说法（如“述职”→“报告履职”），每对一行。",
+}
+
+FIELD_DESCRIPTION_ZH: dict[tuple[str, str], str] = {
+    ("areas", "id"): "区域编号，长期不变",
+    ("areas", "name"): "区域名称，如某某镇",
+    ("areas", "classification"): "区域类别",
+    ("areas", "parent_id"): "上级区域的编号；最上一级留空",
+    ("congresses", "id"): "代表大会编号，长期不变",
+    ("congresses", "name"): "全称，如某县第十八届人民代表大会",
+    ("congresses", "jurisdiction"): "行政区划名称，如某县",
+    ("congresses", "area_id"): "该人大所辖区域的编号（区域在本数据包中时填写）",
+    ("congresses", "level"): "人大层级",
+    ("congresses", "term"): "第几届",
+    ("congresses", "start_date"): "本届开始日期",
+    ("congresses", "end_date"): "本届结束日期",
+    ("constituencies", "id"): "选区或选举单位编号",
+    ("constituencies", "congress_id"): "该选区选出哪一届人大的代表",
+    ("constituencies", "name"): "名称，如第一选区",
+    ("constituencies", "kind"): "选区或选举单位",
+    ("constituencies", "seats"): "应选代表名额",
+    ("constituency_areas", "constituency_id"): "选区编号",
+    ("constituency_areas", "area_id"): "该选区覆盖的区域编号",
+    ("deputies", "id"): "代表编号，长期不变，网址中使用",
+    ("deputies", "name"): "姓名",
+    ("deputies", "gender"): "性别",
+    ("deputies", "ethnicity"): "民族，如汉族",
+    ("deputies", "party"): "政治面貌，如中共党员、群众",
+    ("deputies", "occupation"): "职业或职务",
+    ("deputies", "image"): "照片在数据包中的路径，如 photos/d0001.jpg；没有照片留空",
+    ("deputies", "biography"): "简介，公开发布",
+    ("deputies", "id_card_number"): "不公开：只供工作人员使用，永不发布",
+    ("deputies", "personal_phone"): "不公开：只供工作人员使用，永不发布",
+    ("deputies", "home_address"): "不公开：只供工作人员使用，永不发布",
+    ("mandates", "id"): "代表资格编号",
+    ("mandates", "deputy_id"): "代表编号",
+    ("mandates", "congress_id"): "代表大会编号",
+    ("mandates", "constituency_id"): "选出该代表的选区或选举单位编号",
+    ("mandates", "re_elected"): "上一届也是同一人大的代表（连任代表）时为“是”",
+    ("mandates", "official"): "担任领导职务（职务代表）时为“是”",
+    ("mandates", "post_title"): "职务代表的职务，如某县副县长",
+    ("mandates", "start_date"): "代表资格开始日期",
+    ("mandates", "end_date"): "代表资格提前终止的日期；任满本届留空",
+    ("mandates", "end_reason"): "终止原因",
+    ("stations", "id"): "联络站编号",
+    ("stations", "name"): "联络站名称",
+    ("stations", "area_id"): "所在区域编号",
+    ("stations", "address"): "联络站的办公地址（不是个人住址）",
+    ("stations", "opening_hours"): "开放时间，如每月 15 日 9:00-12:00",
+    ("stations", "office_phone"): "公开的办公座机，如 0730-1234567",
+    ("stations", "founding_date"): "设立日期",
+    ("station_members", "station_id"): "联络站编号",
+    ("station_members", "deputy_id"): "代表编号",
+    ("station_members", "start_date"): "进站日期",
+    ("station_members", "end_date"): "离站日期；仍在站留空",
+    ("groups", "id"): "小组编号",
+    ("groups", "name"): "小组名称",
+    ("groups", "kind"): "小组类型",
+    ("groups", "congress_id"): "由哪一届人大常委会组织",
+    ("groups", "area_id"): "所在区域编号",
+    ("groups", "founding_date"): "成立日期",
+    ("group_members", "group_id"): "小组编号",
+    ("group_members", "deputy_id"): "代表编号",
+    ("group_members", "role"): "在小组中的角色",
+    ("group_members", "start_date"): "加入日期",
+    ("group_members", "end_date"): "离开日期；仍在小组留空",
+    ("plans", "id"): "计划编号",
+    ("plans", "group_id"): "小组编号",
+    ("plans", "year"): "年度",
+    ("plans", "themes"): "全年活动主题，用全角分号“；”分隔",
+    ("plans", "summary"): "计划说明",
+    ("activities", "id"): "活动编号",
+    ("activities", "group_id"): "组织活动的小组编号（与联络站二者填一个）",
+    ("activities", "station_id"): "组织活动的联络站编号（与小组二者填一个）",
+    ("activities", "date"): "活动日期",
+    ("activities", "kind"): "活动类型",
+    ("activities", "title"): "活动标题",
+    ("activities", "summary"): "活动简述，公开发布",
+    ("activities", "location"): "活动地点",
+    ("activities", "people_received"): "接待群众人次（接待活动填写）",
+    ("attendance", "activity_id"): "活动编号",
+    ("attendance", "deputy_id"): "代表编号",
+    ("attendance", "status"): "出勤情况",
+    ("reports", "id"): "报告编号，导入 Word 报告时使用",
+    ("reports", "deputy_id"): "代表编号",
+    ("reports", "mandate_id"): "就哪一个代表资格报告",
+    ("reports", "date"): "报告日期",
+    ("reports", "term_year"): "报告在本届的第几年",
+    ("reports", "mode"): "报告方式",
+    ("reports", "audience"): "向谁报告",
+    ("reports", "venue"): "报告地点；会议报告必填",
+    ("reports", "body"): "正文文件路径，如 reports/r0001.md",
+    ("reports", "attendees"): "参会人数（会议报告）",
+    ("reports", "eval_satisfied"): "选民评议满意票数",
+    ("reports", "eval_basic"): "选民评议基本满意票数",
+    ("reports", "eval_unsatisfied"): "选民评议不满意票数",
+    ("reports", "state"): "草稿不发布；改为已发布后才出现在网站上",
+    ("suggestions", "id"): "议案建议编号",
+    ("suggestions", "kind"): "议案或建议",
+    ("suggestions", "title"): "标题",
+    ("suggestions", "lead_deputy_id"): "领衔代表编号",
+    ("suggestions", "congress_id"): "向哪一届人大提出",
+    ("suggestions", "date"): "提出日期",
+    ("suggestions", "topic"): "简短主题，如加装电梯、医保基金、乡村振兴",
+    ("suggestions", "body"): "内容摘要",
+    ("suggestions", "handling_unit"): "承办单位",
+    ("suggestions", "status"): "办理状态",
+    ("suggestions", "response"): "承办单位的答复摘要",
+    ("suggestions", "response_date"): "答复日期",
+    ("suggestions", "satisfaction"): "领衔代表对办理结果的评价，答复后填写；未评价留空",
+    ("suggestions", "award"): "“提得好”“督得好”评选结果",
+    ("suggestion_cosigners", "suggestion_id"): "议案建议编号",
+    ("suggestion_cosigners", "deputy_id"): "联名代表编号",
+    ("contacts", "deputy_id"): "代表编号",
+    ("contacts", "year"): "年度",
+    ("contacts", "voters_visited"): "走访选民人次",
+    ("contacts", "people_received"): "接待群众人次",
+    ("contacts", "opinions_collected"): "收集意见建议条数",
+    ("contacts", "problems_resolved"): "督促解决问题个数",
+    ("search_synonyms", "term"): "群众搜索时输入的词（至少两个字，不含空格和分隔符），如“述职”",
+    ("search_synonyms", "synonym"): "本站的说法，如“报告履职”；搜索时一并查找",
+}
+
+
 CONSTRAINT_ZH = {
     "pattern": "格式",
     "minimum": "最小值",
@@ -62,6 +211,20 @@ def table_zh(t: TableSpec) -> str:
     """Chinese part of a table title ("代表 / Deputies" → "代表"); the name when there is none."""
     zh = t.title.split(" / ")[0].strip()
     return zh or t.name
+
+
+def table_description(t: TableSpec) -> str:
+    """Chinese first, then the descriptor's English ("…。 / One person. …")."""
+    return _both(TABLE_DESCRIPTION_ZH.get(t.name, ""), t.description)
+
+
+def field_description(t: TableSpec, f: FieldSpec) -> str:
+    return _both(FIELD_DESCRIPTION_ZH.get((t.name, f.name), ""), f.description)
+
+
+def _both(zh: str, en: str) -> str:
+    zh, en = zh.strip(), (en or "").strip()
+    return f"{zh} / {en}" if zh and en else zh or en
 
 
 def table_en(t: TableSpec) -> str:
@@ -169,13 +332,15 @@ def render_markdown(pkg: Package, rules: Rules, rules_error: str | None = None, 
     add("| 表 table | 文件 file | 中文名 | 说明 description |")
     add("| --- | --- | --- | --- |")
     for t in pkg.tables.values():
-        add(f"| `{t.name}` | `{t.path}` | {_cell(table_zh(t))} | {_cell(table_en(t))} |")
+        add(
+            f"| `{t.name}` | `{t.path}` | {_cell(table_zh(t))} | {_cell(_both(TABLE_DESCRIPTION_ZH.get(t.name, ''), table_en(t)))} |"
+        )
     add("")
     for t in pkg.tables.values():
         add(f"### {table_zh(t)} `{t.name}`")
         add("")
         add(f"- 文件 file: `{t.path}`")
-        add(f"- 说明 description: {_cell(t.description)}")
+        add(f"- 说明 description: {_cell(table_description(t))}")
         if t.primary_key:
             add(f"- 主键 primary key: {', '.join(f'`{k}`' for k in t.primary_key)}")
         for fk in t.foreign_keys:
@@ -207,7 +372,7 @@ def render_markdown(pkg: Package, rules: Rules, rules_error: str | None = None, 
                     "不公开" if f.private else "",
                     _cell(constraints_text(f)),
                     _cell(values),
-                    _cell(f.description),
+                    _cell(field_description(t, f)),
                 )
             )
         add("")

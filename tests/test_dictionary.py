@@ -4,6 +4,7 @@ docs/data-dictionary.md must match a fresh generation (run `make dictionary` to 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from generator import dictionary
@@ -79,3 +80,27 @@ def test_site_page():
     assert "<code>deputies</code>" in html and "<code>id_card_number</code>" in html
     assert "<h1>" not in html and "<script" not in html
     assert (ROOT / "theme" / "dictionary.html").is_file()
+
+
+def test_tables_and_fields_are_described_in_chinese_first():
+    pkg = read_package(DATA)
+    text = dictionary.generate(DATA)
+    for t in pkg.tables.values():
+        zh = dictionary.TABLE_DESCRIPTION_ZH.get(t.name, "")
+        assert re.search(r"[\u4e00-\u9fff]", zh), f"no Chinese description for table {t.name}"
+        assert f"- 说明 description: {zh} / {t.description.strip()}" in text
+        for f in t.fields:
+            fzh = dictionary.FIELD_DESCRIPTION_ZH.get((t.name, f.name), "")
+            assert re.search(r"[\u4e00-\u9fff]", fzh), f"no Chinese description for {t.name}.{f.name}"
+            expected = f"{fzh} / {f.description}" if f.description else fzh
+            assert dictionary.field_description(t, f) == expected
+    # no description left for a table or field the descriptor does not have
+    names = {(t.name, f.name) for t in pkg.tables.values() for f in t.fields}
+    assert set(dictionary.FIELD_DESCRIPTION_ZH) <= names
+    assert set(dictionary.TABLE_DESCRIPTION_ZH) <= set(pkg.tables)
+    # a field row: title, then the Chinese description before the English one
+    assert (
+        "| `gender` | 性别 | 文本 string | 必填 |  |  | `male` 男；`female` 女 | 性别 / male=男, female=女 (Popolo Person.gender) |"
+        in text
+    )
+    assert "| `deputies` | `deputies.csv` | 代表 | 一位代表（一个人）" in text

@@ -80,7 +80,7 @@ def test_template_layout():
             "不公开",
             "",
             "",
-            "Private. Staff only; never published.",
+            "不公开：只供工作人员使用，永不发布 / Private. Staff only; never published.",
         )
     ]
 

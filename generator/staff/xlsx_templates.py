@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..descriptor import FieldSpec, Package, TableSpec, read_package
-from ..dictionary import TYPE_ZH, constraints_text, enum_labels, table_zh
+from ..dictionary import TYPE_ZH, constraints_text, enum_labels, field_description, table_zh
 
 TEMPLATE_PATH = Path("docs/templates/data-template.xlsx")
 NOTES_SHEET = "说明"
@@ -126,7 +126,7 @@ def _notes_sheet(wb: Workbook, pkg: Package) -> None:
                     PRIVATE_MARK if f.private else "",
                     constraints_text(f).replace("`", ""),
                     values,
-                    f.description,
+                    field_description(t, f),
                 ]
             )
     for col, width in zip("ABCDEFGHIJ", (16, 20, 20, 20, 22, 8, 8, 40, 50, 60)):
