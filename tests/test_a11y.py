@@ -371,7 +371,7 @@ FOCUS_JS = """() => {
 def test_keyboard_reaches_search_finder_and_switch_with_visible_focus(browser, a11y_url, size):
     ctx, page, errors = _open(browser, a11y_url, PHONE if size == "phone" else DESKTOP)
     try:
-        page.wait_for_selector("#ds-finder-unit option[value='0']", state="attached")
+        page.wait_for_selector("button.ds-finder__browse")  # shown by finder.js
         stops = []
         for _ in range(80):
             page.keyboard.press("Tab")
@@ -380,7 +380,7 @@ def test_keyboard_reaches_search_finder_and_switch_with_visible_focus(browser, a
                 break
             stops.append(f)
         labels = [s["label"] for s in stops]
-        for want in ["#ds-q", "#ds-finder-q", "#ds-finder-unit", "button.ds-rm"]:
+        for want in ["#ds-q", "#ds-finder-q", "button.ds-finder__browse", "button.ds-rm"]:
             assert want in labels, (want, labels)
         if size == "desktop":
             assert "#ds-hq" in labels  # the header search box is shown from 60em

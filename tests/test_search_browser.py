@@ -1,6 +1,7 @@
-"""Search, find-your-deputy and the directory filters, driven as a person would in headless
-Chromium at phone size (360×740) on the built tiny fixture site. Every test also checks that
-the page asked no other host for anything and logged no console error."""
+"""Search and the directory filters (find-your-deputy: tests/test_finder_browser.py), driven
+as a person would in headless Chromium at phone size (360×740) on the built tiny fixture site.
+Every test also checks that the page asked no other host for anything and logged no console
+error."""
 
 from __future__ import annotations
 
@@ -103,42 +104,6 @@ def test_search_page_without_javascript_says_what_to_do(browser, site_url):
     page, log = open_page(browser, site_url + "search/?q=刘芳", javascript=False)
     assert "搜索需要浏览器启用 JavaScript" in page.locator("#search-app").inner_text()
     assert log.foreign() == []
-
-
-def finder_names(page) -> list[str]:
-    return page.locator(".ds-finder__result .ds-finder__dep > a").all_inner_texts()
-
-
-def test_find_your_deputy_by_township_then_village(browser, site_url):
-    page, log = open_page(browser, site_url)
-    page.wait_for_selector("#ds-finder-unit option >> nth=1", state="attached")
-    page.locator("#ds-finder-unit").select_option(label="甲镇")
-    page.wait_for_function("document.querySelector('.ds-finder__status').textContent.includes('找到')")
-    # whole township (county, city), then the township deputies who cover only 东湖村
-    assert finder_names(page) == ["张建国", "赵磊", "李秀英", "王明华", "吴娜", "周伟", "赵磊", "黄静"]
-    assert page.locator(".ds-finder__status").inner_text() == "虚构县 / 甲镇：找到 8 位代表。"
-    first = page.locator(".ds-finder__dep").first.inner_text()
-    assert "县人大代表" in first and "已报告" in first and "甲镇人大代表联络站" in first
-    # city deputies are elected by the county congress (an electing unit covering the county)
-    assert "选举单位：虚构县人民代表大会" in page.locator(".ds-finder__dep").nth(2).inner_text()
-    page.locator("#ds-finder-place").select_option(label="东湖村（村）")
-    page.wait_for_function("document.querySelector('.ds-finder__status').textContent.startsWith('东湖村')")
-    assert finder_names(page) == ["吴娜", "周伟", "赵磊", "黄静", "张建国", "赵磊", "李秀英", "王明华"]
-    page.locator(".ds-finder__dep > a", has_text="张建国").click()
-    page.wait_for_url(re.compile(r".*/deputies/d03/$"))
-    assert_clean(log)
-
-
-def test_find_your_deputy_by_typing_a_place(browser, site_url):
-    page, log = open_page(browser, site_url)
-    page.wait_for_selector("#ds-finder-list option", state="attached")
-    page.locator("#ds-finder-q").fill("城关")
-    page.locator("#ds-finder-q").press("Enter")
-    page.wait_for_function("document.querySelector('.ds-finder__status').textContent.includes('找到')")
-    assert finder_names(page) == ["刘芳", "陈志强", "李秀英", "王明华"]
-    # the files fetched: the index and the one unit picked, nothing else of the finder
-    assert sorted(u.split("/finder/")[1] for u in log.requests if "/finder/" in u) == ["index.json", "u0.json"]
-    assert_clean(log)
 
 
 def test_directory_filters(browser, site_url):

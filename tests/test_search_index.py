@@ -1,9 +1,8 @@
-"""The search index builder (generator/search) and its agreement with search.js, plus the
-find-your-deputy data for the tiny fixture. JS checks run the real search.js in node."""
+"""The search index builder (generator/search) and its agreement with search.js (the
+find-your-deputy data: tests/test_finder.py). JS checks run the real search.js in node."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import random
 from pathlib import Path
@@ -11,8 +10,6 @@ from pathlib import Path
 import pytest
 from search_support import needs_node, run_js, run_queries
 
-from generator.model import load_dataset
-from generator.pages import SiteContext
 from generator.search import (
     F_END,
     F_PEND,
@@ -34,9 +31,6 @@ from generator.search import (
     segments,
     shard_of,
 )
-from generator.search.finder import build_finder
-
-TINY = Path(__file__).resolve().parent / "fixtures/tiny"
 
 
 def test_normalize_drops_middle_dots_and_folds_width_and_case():
@@ -222,70 +216,6 @@ def test_first_query_downloads_only_manifest_needed_shards_and_chunks(tmp_path):
     paths = [f["path"] for f in r["files"]]
     needed = sorted({f"s/{shard_of(t, 8)}.bin" for t in ["加装", "装电", "电梯"]})
     assert paths == ["manifest.json", *needed, "m/0.json", "t/0.json"]
-
-
-def test_finder_tiny_fixture_every_level_whole_and_part():
-    ds = load_dataset(TINY)
-    site = SiteContext(ds, dt.date(2026, 11, 20))
-    index, shards = build_finder(site)
-    assert index == {
-        "units": [["u0", "城关社区", "虚构县 / 城关社区", []], ["u1", "甲镇", "虚构县 / 甲镇", ["东湖村"]]]
-    }
-
-    def names(shard, ids):
-        return [
-            (shard["deputies"][i]["name"], shard["deputies"][i]["level"], shard["deputies"][i]["status"]) for i in ids
-        ]
-
-    town = shards["u1"]
-    # the township: county deputies of its district and the city deputies of the whole county
-    assert names(town, town["places"][0][2]) == [
-        ("张建国", "county", "reported"),
-        ("赵磊", "county", "overdue"),
-        ("李秀英", "city", "overdue"),
-        ("王明华", "city", "reported"),
-    ]
-    # the township deputies are elected in 东湖村 only: part of the township
-    assert [(town["deputies"][i]["name"], places) for i, places in town["part"]] == [
-        ("吴娜", ["东湖村"]),
-        ("周伟", ["东湖村"]),
-        ("赵磊", ["东湖村"]),
-        ("黄静", ["东湖村"]),
-    ]
-    assert town["places"][1][:2] == ["东湖村", "village"]
-    assert names(town, town["places"][1][2]) == [
-        ("吴娜", "township", "not_yet_due"),
-        ("周伟", "township", "not_yet_due"),
-        ("赵磊", "township", "overdue"),
-        ("黄静", "township", "due"),
-        ("张建国", "county", "reported"),
-        ("赵磊", "county", "overdue"),
-        ("李秀英", "city", "overdue"),
-        ("王明华", "city", "reported"),
-    ]
-    zhang = next(e for e in town["deputies"] if e["name"] == "张建国")
-    assert zhang == {
-        "name": "张建国",
-        "url": "deputies/d03/",
-        "level": "county",
-        "level_zh": "县人大代表",
-        "congress": "虚构县第十八届人民代表大会",
-        "constituency": "第一选区",
-        "electing_unit": False,
-        "status": "reported",
-        "status_zh": "已报告",
-        "stations": [["甲镇人大代表联络站", "stations/s01/"]],
-    }
-    assert next(e for e in town["deputies"] if e["name"] == "王明华")["electing_unit"] is True
-    comm = shards["u0"]
-    # 杨丽's mandate ended in 2023: not listed; the national deputy's unit has no area: not listed
-    assert names(comm, comm["places"][0][2]) == [
-        ("刘芳", "county", "reported"),
-        ("陈志强", "county", "reported"),
-        ("李秀英", "city", "overdue"),
-        ("王明华", "city", "reported"),
-    ]
-    assert comm["part"] == []
 
 
 def _all_terms(idx: Path) -> dict:

@@ -91,8 +91,8 @@ def test_home_shows_figures_latest_reports_search_and_finder(site):
     assert re.findall(r'<a href="reports/(r\d+)/">', b) == ["r04", "r03", "r02", "r01"]  # newest first, no draft r05
     assert '<form class="ds-search" action="search/" method="get" role="search">' in b
     assert 'name="q"' in b
-    assert '<div id="finder" data-finder></div>' in b
-    assert '<a href="areas/a-town/">甲镇</a>' in b
+    assert '<form class="ds-finder__form" action="find/" method="get" role="search"' in b
+    assert '<a href="../areas/a-town/">甲镇</a>' in body(site, "find")  # the finder's page links every township
 
 
 def test_directory_index_counts_by_level_and_place(site):
@@ -356,13 +356,20 @@ def test_values_written_by_people_are_escaped_everywhere(tmp_path):
 
 # -- golden page bodies -------------------------------------------------------------------
 
-GOLDEN_PAGES = ["index.md", "deputies/d07.md", "reports/r02.md", "areas/a-town.md", "deputies/index.md"]
+GOLDEN_PAGES = [
+    "index.md",
+    "find/index.md",
+    "deputies/d07.md",
+    "reports/r02.md",
+    "areas/a-town.md",
+    "deputies/index.md",
+]
 
 
 @pytest.fixture(scope="module")
 def core_docs():
     site, _ = pages(TINY, AS_OF, validate=False)
-    return {d.path: d for d in collect(site, ["home", "deputies", "reports"])}
+    return {d.path: d for d in collect(site, ["home", "find", "deputies", "reports"])}
 
 
 @pytest.mark.parametrize("path", GOLDEN_PAGES)

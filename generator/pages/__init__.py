@@ -98,6 +98,7 @@ class SiteContext:
 
 PAGE_MODULES: list[str] = [
     "home",
+    "find",
     "deputies",
     "reports",
     "dictionary",

@@ -1,8 +1,9 @@
-"""The home page: headline figures for the current term, latest reports, search box and
-find-your-deputy by place.
+"""The home page: find-your-deputy first (its box on a phone's first screen, issue 14), then
+the search box, headline figures for the current term and the latest reports.
 
-Template context (core_home.html.j2): `figures` (list of Figure), `latest` (reports),
-`places` (areas linking to their area pages, grouped), `core`.
+Template context (core_home.html.j2): `example` (a place as people write it, for the finder
+box), `figures` (list of Figure), `latest` (reports), `core`. The list of every area is on the
+finder's own page (pages/find.py), which uses `places` below.
 """
 
 from __future__ import annotations
@@ -78,19 +79,32 @@ def places(site: SiteContext) -> tuple[str, list[tuple[str, list]]]:
     return "county", [("", counties)]
 
 
+def example_place(site: SiteContext) -> str:
+    """A place written as people write it, township then village ("棠铺镇龙山村"), from the data:
+    the first township (by path) that has a village or community, and its first one by name."""
+    ds = site.ds
+    for town in core(site).townships():
+        kids = sorted(
+            (a for a in ds.area_children.get(town.id, ()) if a.classification in ("village", "community")),
+            key=lambda a: (a.name, a.id),
+        )
+        if kids:
+            return town.name + kids[0].name
+    return ""
+
+
 def pages(site: SiteContext) -> Iterable[PageDoc]:
     c = core(site)
     ds = site.ds
     latest = sorted(ds.published_reports(), key=lambda r: (r.date, r.id), reverse=True)[:LATEST_REPORTS]
-    kind, groups = places(site)
     here = ""
     html = render(
         "core_home.html.j2",
         here,
+        example=example_place(site),
+        query=False,
         figures=figures(site),
         latest=latest,
-        place_kind=kind,
-        place_groups=groups,
         core=c,
         as_of=site.as_of,
         locality=ds.rules.locality,

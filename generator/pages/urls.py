@@ -22,6 +22,7 @@ class UnsafePagePath(GeneratorError, ValueError):
 # (an id "index") may never take one of these paths (pages.SECTION_INDEXES).
 SECTION_PAGES = (
     "index.md",
+    "find/index.md",
     "deputies/index.md",
     "reports/index.md",
     "groups/index.md",

@@ -8,16 +8,24 @@ unit, whose area is the whole county, covers every village in it). When a townsh
 deputies whose constituency covers only some villages or communities inside it are listed
 separately as "部分覆盖" (covers part of it), with the places they cover.
 
+Voters elect the township and county deputies themselves; the city, provincial and national
+deputies are elected by the congress below (Electoral Law art. 3). Entries say which
+(`direct`), so the page lists the directly elected first and folds the others.
+
 Only mandates running on the as-of date are listed. A constituency with no areas (e.g. a
 national electing unit recorded without one) covers nothing here.
 
-Files (sharded per *unit*, so a visitor downloads only the part they pick):
-- finder/index.json: {"units": [[file, name, path label, [place names…]]…]}; a unit is a
-  township, or a village/community that has no township above it.
-- finder/<file>.json: {"name", "path", "deputies": [entry…], "places": [[name, kind, [entry
-  indexes covering it whole]]…], "part": [[entry index, [place names]]…]}; places[0] is the
-  unit itself; an entry is {name, url, level, level_zh, congress, constituency, electing_unit, status,
-  status_zh, stations: [[name, url]…]}.
+Files (sharded per *unit*, so a visitor downloads only the part they pick; the index is
+fetched only once someone types or picks, never with the page):
+- finder/index.json: {"areas": [[name, kind, parent row or -1, unit file or "", place row in
+  that file or -1]…]}: every township, village and community and the areas above them, parents
+  before children. A unit is a township, or a village/community with no township above it.
+- finder/<file>.json: {"name", "path", "stations": [[name, url, reception hours, office
+  phone]…], "deputies": [entry…], "places": [[name, kind, [entry indexes covering it
+  whole]]…], "part": [[entry index, [place names]]…]}; places[0] is the unit itself; an entry
+  is {name, url, level, level_zh, direct, congress, constituency, electing_unit, status,
+  status_zh, stations: [station indexes]}. Only public station fields (the office phone, never
+  a deputy's own).
 """
 
 from __future__ import annotations
@@ -33,6 +41,9 @@ PLACE_KINDS = ("township", "village", "community")
 KIND_ZH = {"township": "乡镇（街道）", "village": "村", "community": "社区"}
 # Nearest level first: a voter usually looks for their township and county deputies first.
 LEVEL_ORDER = {lvl: i for i, lvl in enumerate(reversed(LEVELS))}
+# The levels whose deputies voters elect themselves (Electoral Law art. 3); above them each
+# congress elects the deputies of the next level up.
+DIRECT_LEVELS = frozenset({"township", "county"})
 
 
 def _unit_of(ds: Dataset, area: Area) -> Area:
@@ -86,38 +97,48 @@ def build_finder(site: SiteContext) -> tuple[dict, dict[str, dict]]:
             continue
         u = _unit_of(ds, a)
         units[u.id] = u
-    index_rows = []
     shards: dict[str, dict] = {}
+    where: dict[str, tuple[str, int]] = {}  # area id → (unit file, place row in it)
     unit_list = sorted(units.values(), key=lambda u: ([x.name for x in ds.area_path(u.id)], u.id))
     for n, u in enumerate(unit_list):
+        fname = f"u{n}"
         places = [u] + [a for a in _descendants(ds, u.id) if a.classification in PLACE_KINDS]
         entries: list[dict] = []
         entry_ix: dict[str, int] = {}
+        stations: list[list[str]] = []
+        station_ix: dict[str, int] = {}
 
-        def ref(m, entries=entries, entry_ix=entry_ix) -> int:
+        def station_ref(s, stations=stations, station_ix=station_ix) -> int:
+            if s.id not in station_ix:
+                station_ix[s.id] = len(stations)
+                stations.append([s.name, urls.station(s.id), s.opening_hours or "", s.office_phone or ""])
+            return station_ix[s.id]
+
+        def ref(m, entries=entries, entry_ix=entry_ix, station_ref=station_ref) -> int:
             if m.id in entry_ix:
                 return entry_ix[m.id]
             d = ds.deputy.get(m.deputy_id)
             c = ds.congress[m.congress_id]
             k = ds.constituency.get(m.constituency_id)
             st = statuses.get(m.id)
-            stations = []
+            its = []
             for sm in sorted(ds.stations_of.get(m.deputy_id, ()), key=lambda s: s.station_id):
                 s = ds.station.get(sm.station_id)
                 if s and is_current(sm.start_date, sm.end_date, as_of):
-                    stations.append([s.name, urls.station(s.id)])
+                    its.append(station_ref(s))
             entries.append(
                 {
                     "name": d.name if d else m.deputy_id,
                     "url": urls.deputy(m.deputy_id),
                     "level": c.level,
                     "level_zh": LEVEL_DEPUTY_ZH.get(c.level, c.level),
+                    "direct": c.level in DIRECT_LEVELS,
                     "congress": c.name,
                     "constituency": k.name if k else "",
                     "electing_unit": bool(k and k.kind == "electing_unit"),
                     "status": st.status if st else "",
                     "status_zh": st.status_zh if st else "",
-                    "stations": stations,
+                    "stations": its,
                 }
             )
             entry_ix[m.id] = len(entries) - 1
@@ -130,7 +151,8 @@ def build_finder(site: SiteContext) -> tuple[dict, dict[str, dict]]:
 
         place_rows = []
         whole_of_unit: set[str] = set()
-        for p in places:
+        for j, p in enumerate(places):
+            where[p.id] = (fname, j)
             ms = sorted({m.id: m for m in covering(p.id)}.values(), key=sort_key)
             if p is u:
                 whole_of_unit = {m.id for m in ms}
@@ -147,10 +169,33 @@ def build_finder(site: SiteContext) -> tuple[dict, dict[str, dict]]:
             [ref(part_m[mid]), names] for mid, names in sorted(part.items(), key=lambda kv: sort_key(part_m[kv[0]]))
         ]
         label = " / ".join(a.name for a in ds.area_path(u.id))
-        fname = f"u{n}"
-        shards[fname] = {"name": u.name, "path": label, "deputies": entries, "places": place_rows, "part": part_rows}
-        index_rows.append([fname, u.name, label, [p.name for p in places[1:]]])
-    return {"units": index_rows}, shards
+        shards[fname] = {
+            "name": u.name,
+            "path": label,
+            "stations": stations,
+            "deputies": entries,
+            "places": place_rows,
+            "part": part_rows,
+        }
+    return {"areas": _index_rows(ds, where)}, shards
+
+
+def _index_rows(ds: Dataset, where: dict[str, tuple[str, int]]) -> list[list]:
+    """Every place of the finder and the areas above it, parents first (by path names), so the
+    reader can match "禾溪县棠铺镇龙山村" along the path and list a county's townships."""
+    keep: dict[str, Area] = {}
+    for area_id in where:
+        for a in ds.area_path(area_id):
+            keep[a.id] = a
+    order = sorted(
+        keep.values(), key=lambda a: ([x.name for x in ds.area_path(a.id)], [x.id for x in ds.area_path(a.id)])
+    )
+    row_of = {a.id: i for i, a in enumerate(order)}
+    rows = []
+    for a in order:
+        fname, j = where.get(a.id, ("", -1))
+        rows.append([a.name, a.classification, row_of.get(a.parent_id or "", -1), fname, j])
+    return rows
 
 
 def write_finder(site: SiteContext, out_dir: Path, prefix: str = "finder") -> list[str]:
