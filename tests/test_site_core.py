@@ -140,10 +140,21 @@ def test_level_pages_list_their_deputies(site):
 
 def test_deputy_profile_performance_card(site):
     text = visible(body(site, "deputies/d07"))
-    assert "虚构县第十八届人民代表大会 ： ✗ 逾期未报告 （规则：其他代表：届内第3年、第4年报告；本届现为第5年）" in text
-    assert "甲镇第八届人民代表大会 ： ✗ 逾期未报告 （规则：连任代表：届内第1年报告；本届现为第2年）" in text
-    assert "城关五级人大代表联合小组 ： 出席 1/3 次，缺席 1 次，未记录 1 次 （出席率 33%， ! 低于60%的要求 ）" in text
-    assert "甲镇五级人大代表联合小组 ： 出席 1/1 次 （活动少于 3 次，不计算出席率）" in text
+    # each status with the date it holds on (issue 14)
+    asof = "（截至2026年11月20日）"
+    assert (
+        f"虚构县第十八届人民代表大会 ： ✗ 逾期未报告 {asof} （规则：其他代表：届内第3年、第4年报告；本届现为第5年）"
+        in text
+    )
+    assert f"甲镇第八届人民代表大会 ： ✗ 逾期未报告 {asof} （规则：连任代表：届内第1年报告；本届现为第2年）" in text
+    assert (
+        "城关五级人大代表联合小组 ： 成员（2022年3月1日加入）。 出席 1/3 次，缺席 1 次，未记录 1 次 （出席率 33%， ! 低于60%的要求 ）"
+        in text
+    )
+    assert (
+        "甲镇五级人大代表联合小组 ： 联系的主任会议成员（2025年3月1日加入）。 出席 1/1 次 （活动少于 3 次，不计算出席率）"
+        in text
+    )
     assert "领衔提出 1 件（已办理完毕 1 件），联名 1 件。" in text
     assert "2025 150 35 12 7" in text
     b = body(site, "deputies/d07")
@@ -163,7 +174,7 @@ def test_deputy_profile_performance_card(site):
 )
 def test_profile_status_of_each_kind(site, deputy, expected):
     b = body(site, f"deputies/{deputy}")
-    card = visible(b.split('<h2 id="mandates">')[0])
+    card = visible(b.split('<h2 id="reports">')[1].split('<h2 id="groups">')[0])
     assert re.findall(r"[✓✗●○■–] [\u4e00-\u9fff]+", card) == expected
 
 

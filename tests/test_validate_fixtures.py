@@ -53,6 +53,24 @@ EXPECTED = {
     + [
         ("reports.csv", 4, "body", "body-missing", "error"),
     ],
+    # deputies' photos (issue 14): d01 is on line 2 of deputies.csv
+    "photo-missing": BASELINE
+    + [
+        ("deputies.csv", 2, "image", "photo-missing", "error"),
+    ],
+    "photo-not-image": BASELINE
+    + [
+        ("deputies.csv", 2, "image", "photo-not-image", "error"),
+    ],
+    "photo-too-large": BASELINE
+    + [
+        ("deputies.csv", 2, "image", "photo-too-large", "error"),
+    ],
+    # out of the package: the descriptor's pattern refuses it, and it is never looked up
+    "photo-path-escape": BASELINE
+    + [
+        ("deputies.csv", 2, "image", "pattern-mismatch", "error"),
+    ],
     "body-not-utf8": BASELINE
     + [
         ("reports/r02.md", 1, "", "body-encoding", "error"),

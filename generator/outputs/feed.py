@@ -1,4 +1,7 @@
-"""feed.xml: an Atom feed of the newest published duty reports.
+"""feed.xml: an Atom feed of the newest published duty reports; and deputies/<id>/feed.xml, one
+feed per deputy (issue 14): their published reports, the suggestions they led or co-signed,
+and the changes of their report status (the term year a report falls due, overdue, reported,
+mandate ended), each dated by the data, up to the as-of date.
 
 Titles and summaries are plain text (report Markdown is rendered, sanitised and reduced to
 text; ElementTree escapes it), never HTML from a report. Ids and dates come from the data, so
@@ -8,13 +11,16 @@ the feed is byte-identical for the same data. Links are relative to the feed's o
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..model import Report
+from .. import schedule
+from ..model import Deputy, Report
 from ..pages import PageDoc, SiteContext, urls
+from ..pages.common import LEVEL_DEPUTY_ZH, SUGGESTION_STATUS_ZH
 from ..sanitize import html_to_text, markdown_to_safe_html, package_path
 
 FEED = "feed.xml"
@@ -65,6 +71,117 @@ def title(site: SiteContext, r: Report) -> str:
     )
 
 
+def _sub(parent, tag, text=None, **attrs):
+    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", dict(attrs.items()))
+    if text is not None:
+        el.text = clean(text)
+    return el
+
+
+def _date_zh(d) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def status_changes(site: SiteContext, d: Deputy) -> list[tuple]:
+    """(date, key, title) of each change of a mandate's report status up to the as-of date, as
+    schedule.mandate_status sees it: elected; the first scheduled term year begins (due);
+    reported; the last scheduled year ends without a report (overdue); the mandate ends."""
+    ds, as_of = site.ds, site.as_of
+    out = []
+    for m in ds.mandates_of.get(d.id, ()):
+        c = ds.congress.get(m.congress_id)
+        if c is None:
+            continue
+        who = f"{c.name}代表"
+        if m.start_date <= as_of:
+            out.append((m.start_date, f"{m.id}:start", f"当选{who}"))
+        st = schedule.mandate_status(ds, m, as_of)
+        first = st.reports[0].date if st.reports else None
+        if st.scheduled_years:
+            due = schedule.term_year_bounds(c, min(st.scheduled_years))[0]
+            last = schedule.term_year_bounds(c, max(st.scheduled_years))[1]
+            ended = m.end_date is not None and m.end_date <= last
+            if due <= as_of and (first is None or first > due) and not (ended and m.end_date < due):
+                out.append(
+                    (
+                        due,
+                        f"{m.id}:due",
+                        f"报告状态：{who}进入应报告年度（第{min(st.scheduled_years)}年），应向选民或选举单位报告履职",
+                    )
+                )
+            if first is not None and first <= as_of:
+                out.append((first, f"{m.id}:reported", f"报告状态：{who}已报告履职"))
+            overdue = last + dt.timedelta(days=1)
+            if overdue <= as_of and (first is None or first > last) and not ended:
+                out.append((overdue, f"{m.id}:overdue", f"报告状态：{who}逾期未报告"))
+        if m.end_date and m.end_date <= as_of:
+            out.append((m.end_date, f"{m.id}:end", f"{who}资格终止"))
+    return out
+
+
+def deputy_feed_bytes(site: SiteContext, d: Deputy) -> bytes:
+    """deputies/<id>/feed.xml. Links are relative to the feed's own address."""
+    ds = site.ds
+    pkg_name = str(ds.package.raw.get("name") or "deputy-site")
+    here = urls.deputy_feed(d.id)
+
+    def href(url: str) -> str:
+        return urls.rel(here, url)
+
+    entries = []  # (date, kind, key, title, link, summary)
+    for r in ds.reports_of.get(d.id, ()):
+        if r.published and r.date:
+            entries.append((r.date, "report", r.id, title(site, r), urls.report(r.id), summary(site, r)))
+    led = {s.id for s in ds.suggestions_led.get(d.id, ())}
+    signed = [x.suggestion_id for x in ds.cosigned_by.get(d.id, ())]
+    for sid in sorted(led | set(signed)):
+        s = ds.suggestion.get(sid)
+        if s is None:
+            continue
+        role = "领衔提出" if sid in led else "联名提出"
+        state = SUGGESTION_STATUS_ZH.get(s.status, s.status)
+        entries.append((s.date, "suggestion", s.id, f"{role}：{s.title}", urls.suggestion(s.id), f"办理状态：{state}"))
+    for day, key, text in status_changes(site, d):
+        entries.append((day, "status", key, text, "#m-" + key.split(":")[0], ""))
+    entries.sort(key=lambda e: (e[0], e[1], e[2]), reverse=True)
+
+    levels = "、".join(
+        dict.fromkeys(
+            LEVEL_DEPUTY_ZH.get(c.level, "")
+            for m in ds.mandates_of.get(d.id, ())
+            if (c := ds.congress.get(m.congress_id))
+        )
+    )
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "zh-CN"})
+    _sub(feed, "id", _id(pkg_name, "deputy-feed", d.id))
+    _sub(feed, "title", f"{d.name}代表的履职动态")
+    _sub(
+        feed,
+        "subtitle",
+        f"{d.name}（{levels or '人大代表'}）：报告履职情况、议案建议和报告状态的变化，截至{_date_zh(site.as_of)}",
+    )
+    _sub(feed, "updated", _stamp(max((e[0] for e in entries), default=site.as_of)))
+    _sub(feed, "link", rel="self", type="application/atom+xml", href="feed.xml")
+    _sub(feed, "link", rel="alternate", type="text/html", href="./")
+    author = _sub(feed, "author")
+    _sub(author, "name", d.name)
+    _sub(feed, "generator", "deputy-site")
+    for day, kind, key, text, url, summ in entries:
+        e = _sub(feed, "entry")
+        _sub(e, "id", _id(pkg_name, kind, key))
+        _sub(e, "title", text, type="text")
+        _sub(e, "updated", _stamp(day))
+        _sub(e, "published", _stamp(day))
+        # a status change points at the mandate on the deputy's page
+        link = href(urls.deputy(d.id)) + url if url.startswith("#") else href(url)
+        _sub(e, "link", rel="alternate", type="text/html", href=link)
+        if summ:
+            _sub(e, "summary", summ, type="text")
+    ET.indent(feed, space="  ")
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
 def feed_bytes(site: SiteContext) -> bytes:
     ds = site.ds
     pkg_name = str(ds.package.raw.get("name") or "deputy-site")
@@ -109,5 +226,12 @@ def feed_bytes(site: SiteContext) -> bytes:
 
 
 def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
-    (Path(out_dir) / FEED).write_bytes(feed_bytes(site))
-    return [FEED]
+    out = Path(out_dir)
+    (out / FEED).write_bytes(feed_bytes(site))
+    written = [FEED]
+    for d in site.ds.deputies:
+        rel = urls.deputy_feed(d.id)
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)  # the page's folder, usually there already
+        (out / rel).write_bytes(deputy_feed_bytes(site, d))
+        written.append(rel)
+    return sorted(written)

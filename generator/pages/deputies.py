@@ -15,6 +15,7 @@ core_deputy.html.j2 (see `profile_context`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from .common import (
     END_REASON_ZH,
     HANDLED_STATUSES,
     LEVEL_DEPUTY_ZH,
+    LEVEL_RANK,
     LEVEL_ZH,
     STATUS_ICON,
     SUGGESTION_KIND_ZH,
@@ -35,10 +37,12 @@ from .common import (
     chunks,
     core,
     filter_options,
+    is_current,
     page_url,
     render,
 )
 from .home import MAX_PLACE_LINKS
+from .reception import WEEKDAY_ZH, next_day
 
 LEVEL_PAGE_MAX = 3000  # levels with more deputies are browsed by place only
 BROAD_AREAS = ("province", "city")  # area pages that list only deputies elected by the whole area
@@ -233,6 +237,41 @@ class MandateView:
     end_reason: str
 
 
+@dataclass(frozen=True)
+class StationContact:
+    """One station a deputy works from, as the 怎样联系 box shows it: public station fields only
+    (a deputy's own phone or address are private and never in the model)."""
+
+    station: object
+    member: object
+    next_day: object  # datetime.date or None (opening hours not understood)
+    weekday: str
+    tel: str  # the office phone as a tel: target ("" when it is not a plain number)
+
+
+_TEL = re.compile(r"^\+?[0-9][0-9 -]{2,30}[0-9]$")
+
+
+def tel_target(phone: str | None) -> str:
+    """`phone` as a tel: URI body (digits, "+" first, "-"), or "" when it is anything else: a
+    value with letters or a second number is shown as text, never made into a link."""
+    p = (phone or "").strip()
+    return p.replace(" ", "") if _TEL.match(p) else ""
+
+
+def _crumb(site: SiteContext, c: Core, mandates: list[MandateView]) -> tuple[str, str] | None:
+    """The middle breadcrumb: the place that elected the deputy's most local current mandate
+    (its covered area, or the nearest enclosing area with a page), else None."""
+    ds = site.ds
+    with_page = c.area_page_set()
+    for mv in sorted((x for x in mandates if x.current), key=lambda x: -LEVEL_RANK.get(x.level, -1)):
+        for aid in c.covers_of.get(mv.mandate.constituency_id, ()):
+            for a in reversed(ds.area_path(aid)):
+                if a.id in with_page:
+                    return (a.name, urls.area(a.id))
+    return None
+
+
 def profile_context(site: SiteContext, c: Core, d: Deputy) -> dict:
     """Everything core_deputy.html.j2 reads (documented here, checked by the tests)."""
     ds = site.ds
@@ -266,6 +305,13 @@ def profile_context(site: SiteContext, c: Core, d: Deputy) -> dict:
         (sm, ds.station.get(sm.station_id))
         for sm in sorted(ds.stations_of.get(d.id, ()), key=lambda s: (s.start_date, s.station_id))
     ]
+    contact = []
+    for sm, st in stations:
+        if st is None or not is_current(sm.start_date, sm.end_date, site.as_of):
+            continue
+        nd = next_day(st.opening_hours, site.as_of)
+        contact.append(StationContact(st, sm, nd, WEEKDAY_ZH[nd.weekday()] if nd else "", tel_target(st.office_phone)))
+    past_stations = [(sm, st) for sm, st in stations if not any(x.member is sm for x in contact)]
     reports = [r for r in ds.reports_of.get(d.id, ()) if r.published]
     led = sorted(ds.suggestions_led.get(d.id, ()), key=lambda s: (s.date, s.id), reverse=True)
     cosigned = sorted(
@@ -274,8 +320,15 @@ def profile_context(site: SiteContext, c: Core, d: Deputy) -> dict:
         reverse=True,
     )
     contacts = sorted(ds.contacts_of.get(d.id, ()), key=lambda x: x.year, reverse=True)
+    row = c.rows.get(d.id)
     return dict(
         d=d,
+        roles=[LEVEL_DEPUTY_ZH[lv] for lv in (row.levels if row else ())],
+        crumb=_crumb(site, c, mandates),
+        photo=urls.photo(d.id) if d.image else "",
+        feed=urls.deputy_feed(d.id),
+        contact=contact,
+        past_stations=past_stations,
         mandates=mandates,
         groups=groups,
         stations=stations,
@@ -291,6 +344,7 @@ def profile_context(site: SiteContext, c: Core, d: Deputy) -> dict:
         end_reason_zh=END_REASON_ZH,
         sugg_kind_zh=SUGGESTION_KIND_ZH,
         award_zh=AWARD_ZH,
+        any_award=any(s.award for s in led + cosigned),
         handled=HANDLED_STATUSES,
         status_icon=STATUS_ICON,
         schedule=schedule,
@@ -300,6 +354,29 @@ def profile_context(site: SiteContext, c: Core, d: Deputy) -> dict:
 def _facts(*pairs: tuple[str, str]) -> str:
     """The search text's leading "label：value" lines (see generator/search split_facts)."""
     return "".join(f"{label}：{value}\n" for label, value in pairs if value)
+
+
+def _description(site: SiteContext, ctx: dict, levels: str) -> str:
+    """The page's description (search engines, and chat apps through og:description): who the
+    deputy is, where they stand on reporting as of the data's date, how to reach them."""
+    d = ctx["d"]
+    out = f"{d.name}，{levels or '人大代表'}。"
+    st = "；".join(
+        dict.fromkeys(
+            mv.status.status_zh
+            for mv in ctx["mandates"]
+            if mv.current and mv.status and mv.status.status != schedule.NOT_REQUIRED
+        )
+    )
+    if st:
+        out += f"报告履职：{st}（截至{site.as_of.year}年{site.as_of.month}月{site.as_of.day}日）。"
+    for sc in ctx["contact"][:1]:
+        out += (
+            f"联系：{sc.station.name}"
+            + (f"，办公电话 {sc.station.office_phone}" if sc.station.office_phone else "")
+            + "。"
+        )
+    return out
 
 
 def _profile(site: SiteContext, c: Core, d: Deputy) -> PageDoc:
@@ -316,16 +393,23 @@ def _profile(site: SiteContext, c: Core, d: Deputy) -> PageDoc:
     places.extend(s.name for _sm, s in ctx["stations"] if s)
     places.extend(g.name for _gm, g, _a in ctx["groups"] if g)
     levels = "、".join(LEVEL_DEPUTY_ZH[lv] for lv in (row.levels if row else ()))
+    meta = {
+        "hide": ["toc"],
+        "description": _description(site, ctx, levels),
+        "deputy_id": d.id,
+        # theme/main.html: <link rel="alternate feed"> and the Open Graph tags
+        "feed": ctx["feed"],
+        "feed_title": f"{d.name}代表的履职动态",
+        "og_title": f"{d.name}（{levels}）" if levels else d.name,
+    }
+    if ctx["photo"]:
+        meta["og_image"] = ctx["photo"]
     return PageDoc(
         path=urls.src(here),
         title=d.name,
         template="deputy.html",
         html=html,
-        meta={
-            "hide": ["toc"],
-            "description": f"{d.name}，{levels or '人大代表'}：代表资格、报告履职情况、小组活动出席、议案建议和联系群众情况。",
-            "deputy_id": d.id,
-        },
+        meta=meta,
         search=SearchEntry(
             kind="deputy",
             title=d.name,

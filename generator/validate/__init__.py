@@ -27,7 +27,7 @@ from ..model import TABLE_CLASSES, _build, load_dataset, read_rows
 from ..problems import ERROR, Problem, count, sort_problems, to_json, to_text
 from ..rules import RULES_FILE, read_rules
 from ..workers import Pool, WorkerDied
-from . import body_checks, path_checks, privacy_checks, record_checks, rule_checks
+from . import body_checks, path_checks, photo_checks, privacy_checks, record_checks, rule_checks
 from .codes import CODES, problem
 from .release_checks import release_problems
 from .schema_checks import ENGINES, check_descriptor, precheck_file, table_problems
@@ -115,7 +115,9 @@ def _model_tiers(
     for check in rule_checks.CHECKS:
         if not unreadable.intersection(RULE_NEEDS.get(check, ())):
             out.extend(check(ds, as_of, rules_ok))
-    for check in (body_checks.CHECKS if bodies else ()) + privacy_checks.CHECKS + path_checks.CHECKS:
+    for check in (
+        (body_checks.CHECKS if bodies else ()) + privacy_checks.CHECKS + path_checks.CHECKS + photo_checks.CHECKS
+    ):
         out.extend(check(ds, unreadable))
     for name in sorted(streamed):
         out.extend(_stream_checks(ds, name, unreadable))
