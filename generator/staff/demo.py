@@ -28,9 +28,13 @@ import yaml
 
 from ..schedule import term_year
 from . import demo_text as T
+from .demo_photos import photo_bytes
 from .safe_write import replace_files
 
 AS_OF = dt.date(2026, 11, 20)  # the demo's "data as of" date (x-data-date)
+# placeholder photos (staff/demo_photos.py: drawn, saved with EXIF/GPS the site must strip) for
+# the first grassroots county or township deputies written (issue 14)
+DEMO_PHOTOS = 6
 # search_synonyms (optional table): words people type → what the site says (docs/search.md)
 SEARCH_SYNONYMS = [
     ("述职", "报告履职"),
@@ -368,6 +372,7 @@ class Demo:
         self.n_cities, self.n_counties, self.spec, self.width = SCALES[scale]
         self.scale, self.seed, self.out = scale, seed, out
         self.w = Writer(out, resources)
+        self.photos_left = DEMO_PHOTOS
         self.next = {}
         self.top_rng = random.Random(f"demo:{seed}:top")
 
@@ -1550,6 +1555,18 @@ class County:
         self.reports()
         self.write()
 
+    def photo(self, p: Person) -> str | None:
+        """A placeholder photo for the first DEMO_PHOTOS county or township deputies without an
+        official post (those voters meet at the stations)."""
+        d = self.d
+        if d.photos_left <= 0 or p.official or not any(m.level in ("county", "township") for m in p.mandates):
+            return None
+        d.photos_left -= 1
+        rel = f"photos/{p.id}.jpg"
+        (d.out / "photos").mkdir(exist_ok=True)
+        (d.out / rel).write_bytes(photo_bytes(p.id))
+        return rel
+
     def write(self) -> None:
         w = self.d.w
         for table in ("areas", "congresses", "constituencies", "constituency_areas"):
@@ -1572,7 +1589,7 @@ class County:
                     ethnicity=p.ethnicity,
                     party=p.party,
                     occupation=p.occupation,
-                    image=None,
+                    image=self.photo(p),
                     biography=bio,
                     id_card_number=priv[0],
                     personal_phone=priv[1],
