@@ -46,6 +46,9 @@ class Options:
     cache_dir: Path | None = None  # the store's folder; None: every build from scratch
     work_dir: Path | None = None  # temp folders of a build (default: beside `out`)
     config_file: Path = ROOT / "mkdocs.yml"
+    # The site's public address for absolute links (the posters' QR codes); None: config_file's
+    # site_url, read by the pipeline (pipeline/prepare.py).
+    site_url: str | None = None
     # Above this many pages a build uses two processes (below, starting and stitching cost more
     # than the second core saves).
     parallel_pages: int = 6000

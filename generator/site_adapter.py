@@ -176,15 +176,18 @@ class SitePlugin(BasePlugin[_PluginConfig]):
             return context
         base = config.site_url or ""
         date = self.site.as_of.isoformat()
+        # A page whose meta says sitemap: False (the posters, print copies of station and deputy
+        # pages) is left out: search engines get the pages themselves.
+        listed = [d for d in self.docs if d.meta.get("sitemap", True)]
         pages, placed = [], False
         for f in context["pages"]:
             if not isinstance(f.page, PrerenderedPage):
                 pages.append(f)
             elif not placed:
                 placed = True
-                pages.extend(self._registered.get(d.path) or _SitemapEntry(d.url, base, date) for d in self.docs)
+                pages.extend(self._registered.get(d.path) or _SitemapEntry(d.url, base, date) for d in listed)
         if not placed:
-            pages.extend(self._registered.get(d.path) or _SitemapEntry(d.url, base, date) for d in self.docs)
+            pages.extend(self._registered.get(d.path) or _SitemapEntry(d.url, base, date) for d in listed)
         context["pages"] = pages
         return context
 

@@ -80,6 +80,9 @@ class SiteContext:
     # pipeline records them as inputs of the page module that read them (incremental builds).
     inputs: set[str] = field(default_factory=set)
     core: Any = None  # pages/common.py's indexes, made on first use
+    # The site's public address with a trailing "/" (mkdocs.yml's site_url), "" when unset:
+    # posters print it in their QR codes, so a printed code leads to the public site.
+    site_url: str = ""
 
     @cached_property
     def statuses(self) -> dict[str, MandateStatus]:
@@ -109,6 +112,7 @@ PAGE_MODULES: list[str] = [
     "methodology",
     "opendata",
     "search",
+    "posters",
 ]
 
 

@@ -120,6 +120,7 @@ def station_page(site: SiteContext, st: Station) -> list[PageDoc]:
         reception=reception,
         chart=chart,
         index=urls.rel(here, INDEX),
+        poster=urls.rel(here, urls.station_poster(st.id)),
     )
     html, pages = place_activities(
         here,

@@ -84,6 +84,16 @@ def area(area_id: str) -> str:
     return f"areas/{segment(area_id)}/"
 
 
+def station_poster(station_id: str) -> str:
+    """The printable A4 poster of a station (pages/posters.py)."""
+    return f"posters/stations/{segment(station_id)}/"
+
+
+def deputy_poster(deputy_id: str) -> str:
+    """The printable A4 poster of a deputy (pages/posters.py)."""
+    return f"posters/deputies/{segment(deputy_id)}/"
+
+
 def src(url: str) -> str:
     """Directory URL → source URI ("deputies/d1/" → "deputies/d1.md", "" → "index.md")."""
     u = url.strip("/")

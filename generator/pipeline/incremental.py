@@ -170,7 +170,7 @@ def module_docs(
     stats: dict = {"computed": [], "reused": [], "updated": {}}
     data_root = Path(site.ds.root).resolve()
     bodies = frozenset(_bodies(data_root))
-    base = st.key("modules", code_digest(), st.versions(), site.as_of.isoformat(), str(data_root))
+    base = st.key("modules", code_digest(), st.versions(), site.as_of.isoformat(), str(data_root), site.site_url)
     base = st.key(base, st.tree_digest(data_root, bodies))
     out: list[PageDoc] = []
     used = set()

@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from ..descriptor import read_package
 from ..errors import GeneratorError
@@ -57,6 +60,32 @@ def resolve_as_of(cli_value: dt.date | None, package_raw: dict | None) -> dt.dat
     return dt.date.today()
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """mkdocs.yml as plain data: a tag (!!python/name, !ENV…) is read as null, never run."""
+
+
+_ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+_SITE_URL = re.compile(r"^https?://[^\s/?#]+(?:/[^\s?#]*)?$")
+
+
+def resolve_site_url(cli_value: str | None, config_file: Path) -> str:
+    """The site's public address with a trailing "/": Options.site_url, else mkdocs.yml's
+    site_url (as mkdocs reads it, also under `mkdocs serve`, which points its own copy at the
+    preview server: a printed QR code must lead to the public site). "" when unset or not an
+    http(s) address."""
+    value = cli_value
+    if value is None:
+        try:
+            cfg = yaml.load(Path(config_file).read_text(encoding="utf-8-sig"), Loader=_ConfigLoader)  # noqa: S506 - tags are read as null
+        except (OSError, yaml.YAMLError):
+            cfg = None
+        value = cfg.get("site_url") if isinstance(cfg, dict) else None
+    value = value.strip() if isinstance(value, str) else ""
+    if not _SITE_URL.match(value):
+        return ""
+    return value if value.endswith("/") else value + "/"
+
+
 @dataclass
 class Prepared:
     site: SiteContext
@@ -87,7 +116,7 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
     # (about 1 GB) that no page needs.
     ds.drop_lines()
     release_free_memory()
-    site = SiteContext(ds=ds, as_of=day)
+    site = SiteContext(ds=ds, as_of=day, site_url=resolve_site_url(opts.site_url, opts.config_file))
     site.popolo_size = popolo.stage(site, staged).size
 
     def before(mod) -> None:
