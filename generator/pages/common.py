@@ -54,6 +54,34 @@ SUGGESTION_STATUS_ZH = {
 }
 HANDLED_STATUSES = ("resolved", "planned", "explained")
 AWARD_ZH = {"well_raised": "提得好", "well_supervised": "督得好", "both": "提得好、督得好"}
+# the lead deputy's 满意度 with the handling, once answered (suggestions.satisfaction)
+SATISFACTION_ORDER = ("satisfied", "basically_satisfied", "dissatisfied")
+SATISFACTION_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+
+
+@dataclass(frozen=True)
+class SatisfactionCounts:
+    counts: tuple[tuple[str, str, int], ...]  # (code, label, n) in SATISFACTION_ORDER, zeros included
+    rated: int  # suggestions with a 满意度
+    unrated: int  # answered (HANDLED_STATUSES) but not yet rated
+
+
+def satisfaction_counts(items) -> SatisfactionCounts:
+    """满意度 counted over suggestions: every rating, and how many answered ones have none."""
+    n = dict.fromkeys(SATISFACTION_ORDER, 0)
+    unrated = 0
+    for s in items:
+        if s.satisfaction in n:
+            n[s.satisfaction] += 1
+        elif s.status in HANDLED_STATUSES:
+            unrated += 1
+    return SatisfactionCounts(
+        counts=tuple((k, SATISFACTION_ZH[k], n[k]) for k in SATISFACTION_ORDER),
+        rated=sum(n.values()),
+        unrated=unrated,
+    )
+
+
 AREA_CLASS_ZH = {
     "province": "省",
     "city": "市",
@@ -130,6 +158,7 @@ def env() -> jinja2.Environment:
         status_zh=lambda v: zh(schedule.STATUS_ZH, v),
         status_icon=lambda v: STATUS_ICON.get(v, "?"),
         sugg_status_zh=lambda v: zh(SUGGESTION_STATUS_ZH, v),
+        satisfaction_zh=lambda v: zh(SATISFACTION_ZH, v),
         role_zh=lambda v: zh(ROLE_ZH, v),
         gender_zh=lambda v: zh(GENDER_ZH, v),
     )
@@ -147,6 +176,8 @@ def env() -> jinja2.Environment:
         SUGGESTION_KIND_ZH=SUGGESTION_KIND_ZH,
         SUGGESTION_STATUS_ZH=SUGGESTION_STATUS_ZH,
         AWARD_ZH=AWARD_ZH,
+        satisfaction_counts=satisfaction_counts,
+        HANDLED_STATUSES=HANDLED_STATUSES,
         MODE_ZH=MODE_ZH,
         AUDIENCE_ZH=AUDIENCE_ZH,
         fmt_date=fmt_date,
