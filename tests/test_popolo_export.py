@@ -148,10 +148,9 @@ def test_person_image_only_when_the_photo_exists(tmp_path):
 
     d = tmp_path / "data"
     shutil.copytree(TINY, d)
-    (d / "photos").mkdir()
-    (d / "photos" / "d01.jpg").write_bytes(b"\xff\xd8\xff")
+    (d / "photos" / "d01.jpg").write_bytes(b"\xff\xd8\xff")  # tiny's d01 has this photo path
     text = (d / "deputies.csv").read_text(encoding="utf-8")
-    text = text.replace("虚构农业合作社理事长,,", "虚构农业合作社理事长,photos/d01.jpg,", 1)
+    assert "虚构农业合作社理事长,photos/d01.jpg," in text
     text = text.replace("虚构县副县长,,", "虚构县副县长,photos/missing.jpg,", 1)
     (d / "deputies.csv").write_text(text, encoding="utf-8")
     data = popolo.build(SiteContext(load_dataset(d), AS_OF))
