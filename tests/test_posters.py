@@ -270,3 +270,11 @@ def test_posters_are_not_in_the_sitemap_but_their_pages_are(built_tiny_site):
     sitemap = (built_tiny_site / "sitemap.xml").read_text(encoding="utf-8")
     assert "/posters/" not in sitemap
     assert f"<loc>{BASE}stations/s01/</loc>" in sitemap and f"<loc>{BASE}deputies/d07/</loc>" in sitemap
+
+
+def test_deputy_page_links_to_the_poster_exactly_when_there_is_one(built_tiny_site):
+    for d in rows("deputies.csv"):
+        page = (built_tiny_site / f"deputies/{d['id']}/index.html").read_text(encoding="utf-8")
+        link = f'<a href="../../posters/deputies/{d["id"]}/">打印海报（扫码见代表）</a>'
+        assert (link in page) == (d["id"] in serving()), d["id"]
+        assert (built_tiny_site / f"posters/deputies/{d['id']}/index.html").is_file() == (d["id"] in serving())
