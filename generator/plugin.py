@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -26,6 +27,7 @@ from .pipeline import write_outputs
 from .pipeline.prepare import prepare
 from .pipeline.publish import Workspace, swap_in
 from .pipeline.run import on_sigterm_exit
+from .pipeline.serve import PREVIEW_ENV, error_page
 from .site_adapter import SitePlugin, source_date_epoch
 
 
@@ -33,11 +35,21 @@ class DeputySitePlugin(SitePlugin):
     def __init__(self) -> None:
         super().__init__()
         self._standalone: dict | None = None
+        self._refused: GeneratorError | None = None  # preview only: why the data was refused
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._refused = None
         if self.docs is None:
             self._prepare(config)
+            if self._refused is not None:
+                return config
         return super().on_config(config)
+
+    # While the preview shows refused data, mkdocs builds nothing but the error page.
+    def on_files(self, files, config: MkDocsConfig):
+        if self._refused is not None:
+            return type(files)([])
+        return super().on_files(files, config)
 
     def _prepare(self, config: MkDocsConfig) -> None:
         base = Path(config.config_file_path).resolve().parent
@@ -67,6 +79,19 @@ class DeputySitePlugin(SitePlugin):
         except GeneratorError as e:
             ws.__exit__(None, None, None)
             restore()
+            # only in a preview: mkdocs serve builds into its own mkdtemp("mkdocs_") folder, so an
+            # exported DEPUTY_SITE_PREVIEW never turns `mkdocs build` into publishing this page
+            if os.environ.get(PREVIEW_ENV) == "1" and Path(config.site_dir).name.startswith("mkdocs_"):
+                # the preview stays up and shows why in the browser (on_post_build); a fix reloads it
+                # printed, not logged: a logged error aborts a strict build
+                print(
+                    f"错误 error: 数据包未通过，网站未更新；浏览器中列出了要改的地方 / data refused, the browser lists the problems:\n{e}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                self._refused = e
+                config.watch.append(str(data_dir))
+                return
             raise PluginError(f"deputy-site: 数据包未通过，网站未改动 / not built, site left untouched:\n{e}") from None
         self.preload(prep.site, prep.docs, html_loader=prep.loader)
         self._standalone = {"ws": ws, "prep": prep, "out": site_dir, "restore": restore}
@@ -76,6 +101,12 @@ class DeputySitePlugin(SitePlugin):
         config.watch.append(str(data_dir))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        if self._refused is not None:
+            page = error_page(self._refused).encode("utf-8")
+            site = Path(config.site_dir)
+            for name in ("index.html", "404.html"):  # every other address is a 404 answered with it
+                (site / name).write_bytes(page)
+            return
         super().on_post_build(config)
         st = self._standalone
         if st is None:
