@@ -219,7 +219,12 @@ def test_report_index_by_year_level_mode(site):
     # columns: city (oral, meeting, written), county (oral, meeting, written)
     assert "2024年 0 0 0 0 1 0 1" in text and "2022年 1 0 0 0 1 0 2" in text
     y = body(site, "reports/2022")
-    assert re.findall(r'<tr data-level="(\w+)" data-mode="(\w+)">', y) == [("county", "meeting"), ("city", "oral")]
+    # r02's district (k-ct-1) is 甲镇; r01's deputy is elected by the county congress: no township
+    assert re.findall(r'<tr data-level="(\w+)" data-mode="(\w+)" data-township="([\w -]*)">', y) == [
+        ("county", "meeting", "a-town"),
+        ("city", "oral", ""),
+    ]
+    assert '<option value="a-town">甲镇</option>' in y and "data-facets" not in y  # one page: no facet file
 
 
 # -- whole-site properties ----------------------------------------------------------------

@@ -337,11 +337,23 @@ def test_suggestion_lists_are_paginated():
         "suggestions/list/2024/resolved/3.md",
     ]
     rows = [
-        len(re.findall(r"<tr><td>", pages[p].html))
+        len(re.findall(r"<tr[^>]*><td>", pages[p].html))
         for p in ("suggestions/list/2024/all.md", "suggestions/list/2024/all/2.md", "suggestions/list/2024/all/3.md")
     ]
     assert rows == [200, 200, 50]
     assert '<a href="../">1</a>' in pages["suggestions/list/2024/all/2.md"].html
+    # the whole year's list can be filtered over its three pages: one facet file, every row once
+    page2 = pages["suggestions/list/2024/all/2.md"].html
+    assert 'data-facets="../../../../../filters/suggestions/list/2024/all.json"' in page2
+    assert "data-facets" not in pages["suggestions/list/2024/resolved.md"].html  # a status list has no filters
+    files = dict(suggestions.facet_files(site))
+    assert list(files) == ["suggestions/list/2024/all/"]
+    f = files["suggestions/list/2024/all/"]
+    assert (f["pages"], f["keys"], f["unit"]) == (3, ["status", "topic", "township"], "件")
+    year = sorted((s for s in ds.suggestions if s.date.year == 2024), key=lambda s: (-s.date.toordinal(), s.id))
+    assert [r[0][2] for r in f["rows"]] == [[[s.title, f"suggestions/{s.id}/"]] for s in year]
+    # d01 has no township mandate in ct18: no township; one topic, so t0
+    assert {tuple(r[1]) for r in f["rows"]} == {("resolved", "t0", "")}
     for d in pages.values():
         assert len(d.html.encode()) < 70_000, d.path
 

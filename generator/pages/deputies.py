@@ -16,13 +16,13 @@ core_deputy.html.j2 (see `profile_context`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .. import schedule
 from ..figures import attendance_in_group
 from ..model import LEVELS, Deputy
-from . import PageDoc, SearchEntry, SiteContext, urls
+from . import PageDoc, SearchEntry, SiteContext, facets, urls
 from .common import (
     AREA_CLASS_ZH,
     AWARD_ZH,
@@ -56,21 +56,59 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
     c = core(site)
     level_ids = _level_members(c)
     yield _directory(site, c, level_ids)
+    for spec in _lists(c, level_ids):
+        yield from _list_pages(c, **spec)
+    for d in site.ds.deputies:
+        yield _profile(site, c, d)
+
+
+def _lists(c: Core, level_ids: dict[str, list[str]]) -> Iterator[dict]:
+    """Every directory list (per level, per area), as `_list_pages` arguments."""
     for lv in LEVELS:
         ids = level_ids.get(lv, [])
         if ids and len(ids) <= LEVEL_PAGE_MAX:
-            yield from _list_pages(
-                c,
-                level_url(lv),
-                f"{LEVEL_DEPUTY_ZH[lv]}名录",
-                f"本届{LEVEL_DEPUTY_ZH[lv]}共 {len(ids):,} 人。",
-                c.rows_sorted(ids),
+            yield dict(
+                base=level_url(lv),
+                heading=f"{LEVEL_DEPUTY_ZH[lv]}名录",
+                intro=f"本届{LEVEL_DEPUTY_ZH[lv]}共 {len(ids):,} 人。",
+                rows=c.rows_sorted(ids),
                 crumbs=[("代表名录", "deputies/")],
             )
     for area_id in c.area_page_ids():
-        yield from _area_pages(c, area_id)
-    for d in site.ds.deputies:
-        yield _profile(site, c, d)
+        yield _area_list(c, area_id)
+
+
+def facet_files(site: SiteContext) -> Iterator[tuple[str, dict]]:
+    """(list URL, facet file) for each directory list split into pages (pages/facets.py)."""
+    c = core(site)
+    for spec in _lists(c, _level_members(c)):
+        n = len(chunks(spec["rows"]))
+        if n > 1:
+            yield spec["base"], _facets(spec["rows"], n)
+
+
+# Filter keys of a directory list, in the order of the rows' data-<key> attributes
+FILTER_KEYS = ("level", "area", "covers", "station", "group", "status")
+
+
+def _facets(rows, n_pages: int) -> dict:
+    return facets.payload(
+        "人",
+        n_pages,
+        FILTER_KEYS,
+        [
+            (
+                [
+                    [facets.link(r.deputy.name, urls.deputy(r.deputy.id))],
+                    r.level_names,
+                    "；".join(r.constituencies),
+                    facets.badges(r.statuses),
+                ],
+                facets.tokens(r.levels, r.areas, r.covers, r.stations, r.groups, r.statuses),
+            )
+            for r in rows
+        ],
+    )
 
 
 def _level_members(c: Core) -> dict[str, list[str]]:
@@ -95,6 +133,7 @@ def _list_pages(
 ) -> Iterable[PageDoc]:
     parts = chunks(rows)
     page_urls = [page_url(base, i + 1) for i in range(len(parts))]
+    options = filter_options(c, rows)
     for i, part in enumerate(parts):
         here = page_urls[i]
         title = heading if i == 0 else f"{heading}（第 {i + 1} 页）"
@@ -106,7 +145,9 @@ def _list_pages(
             rows=part,
             total=len(part),
             all_total=len(rows),
-            options=filter_options(c, part),
+            # choices from the whole list: a filter covers every page (the facet file)
+            options=options,
+            facets=urls.facets(base) if len(parts) > 1 else "",
             pages=page_urls,
             current=i + 1,
             crumbs=list(crumbs),
@@ -177,7 +218,7 @@ def _directory(site: SiteContext, c: Core, level_ids: dict[str, list[str]]) -> P
     )
 
 
-def _area_pages(c: Core, area_id: str) -> Iterable[PageDoc]:
+def _area_list(c: Core, area_id: str) -> dict:
     ds = c.ds
     a = ds.area[area_id]
     broad = a.classification in BROAD_AREAS
@@ -209,12 +250,11 @@ def _area_pages(c: Core, area_id: str) -> Iterable[PageDoc]:
             f"以下是本届代表{path_names}（{kind}）选民的各级人大代表，共 {len(rows):,} 人："
             "包括选区覆盖本地的代表，以及由本地所属上级行政区域选出的代表。"
         )
-    yield from _list_pages(
-        c,
-        urls.area(a.id),
-        f"{a.name}的人大代表",
-        intro,
-        rows,
+    return dict(
+        base=urls.area(a.id),
+        heading=f"{a.name}的人大代表",
+        intro=intro,
+        rows=rows,
         crumbs=crumbs,
         children=children,
         kind="area",

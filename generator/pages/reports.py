@@ -11,12 +11,25 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from .. import sanitize
 from ..model import LEVELS, Report
-from . import PageDoc, SearchEntry, SiteContext, urls
-from .common import LEVEL_DEPUTY_ZH, LEVEL_ZH, MODE_SHORT_ZH, MODE_ZH, chunks, core, date_zh, md, page_url, render
+from . import PageDoc, SearchEntry, SiteContext, facets, urls
+from .common import (
+    AUDIENCE_ZH,
+    LEVEL_DEPUTY_ZH,
+    LEVEL_ZH,
+    MODE_SHORT_ZH,
+    MODE_ZH,
+    chunks,
+    core,
+    date_zh,
+    md,
+    page_url,
+    render,
+    zh,
+)
 
 MODES = ("oral", "meeting", "written")
 
@@ -185,21 +198,29 @@ def _year_pages(c, year: int, reports: list[Report]) -> Iterable[PageDoc]:
     parts = chunks(reports)
     base = year_url(year)
     page_urls = [page_url(base, i + 1) for i in range(len(parts))]
+    # choices from the whole year: a filter covers every page (the facet file)
+    levels = [lv for lv in LEVELS if any(c.report_level(r) == lv for r in reports)]
+    modes = [mo for mo in MODES if any(r.mode == mo for r in reports)]
+    towns = township_index(c)
+    present = {t for r in reports for t in report_townships(c, r, towns)}
+    options = {
+        "level": [(lv, LEVEL_DEPUTY_ZH[lv]) for lv in levels],
+        "mode": [(mo, MODE_ZH[mo]) for mo in modes],
+        "township": facets.township_options(c, present),
+    }
     for i, part in enumerate(parts):
         here = page_urls[i]
-        levels = [lv for lv in LEVELS if any(c.report_level(r) == lv for r in part)]
-        modes = [mo for mo in MODES if any(r.mode == mo for r in part)]
-        options = {"level": [(lv, LEVEL_DEPUTY_ZH[lv]) for lv in levels], "mode": [(mo, MODE_ZH[mo]) for mo in modes]}
         title = f"{year}年的报告" + (f"（第 {i + 1} 页）" if i else "")
         html = render(
             "core_list_reports.html.j2",
             here,
             heading=title,
             year=year,
-            rows=part,
+            rows=[(r, " ".join(report_townships(c, r, towns))) for r in part],
             total=len(part),
             all_total=len(reports),
             options=options,
+            facets=urls.facets(base) if len(parts) > 1 else "",
             pages=page_urls,
             current=i + 1,
             core=c,
@@ -212,6 +233,47 @@ def _year_pages(c, year: int, reports: list[Report]) -> Iterable[PageDoc]:
             meta={"hide": ["toc"]},
             source="reports.csv",
         )
+
+
+def township_index(c) -> frozenset[str]:
+    return frozenset(a.id for a in c.townships())
+
+
+def report_townships(c, r: Report, towns: frozenset[str]) -> tuple[str, ...]:
+    """Townships the report's constituency lies in (wholly or in part). A deputy elected by a
+    county's or a city's congress represents no one township: such reports have none."""
+    m = c.ds.mandate.get(r.mandate_id)
+    if m is None:
+        return ()
+    return tuple(a for a in c.up_of.get(m.constituency_id, ()) if a in towns)
+
+
+# Filter keys of a report list, in the order of the rows' data-<key> attributes
+FILTER_KEYS = ("level", "mode", "township")
+
+
+def facet_files(site: SiteContext) -> Iterator[tuple[str, dict]]:
+    """(list URL, facet file) for each year list split into pages (pages/facets.py)."""
+    c = core(site)
+    towns = township_index(c)
+    by_year: dict[int, list[Report]] = defaultdict(list)
+    for r in sorted(site.ds.published_reports(), key=lambda r: (r.date, r.id), reverse=True):
+        by_year[r.date.year].append(r)
+    for year, reports in sorted(by_year.items()):
+        n = len(chunks(reports))
+        if n > 1:
+            rows = []
+            for r in reports:
+                lv = c.report_level(r)
+                cells = [
+                    [facets.link(r.date.isoformat(), urls.report(r.id))],
+                    [facets.link(c.deputy_name(r.deputy_id), urls.deputy(r.deputy_id))],
+                    zh(LEVEL_ZH, lv),
+                    zh(MODE_ZH, r.mode),
+                    zh(AUDIENCE_ZH, r.audience),
+                ]
+                rows.append((cells, facets.tokens([lv], [r.mode], report_townships(c, r, towns))))
+            yield year_url(year), facets.payload("篇", n, FILTER_KEYS, rows)
 
 
 def _report(site: SiteContext, c, r: Report) -> PageDoc:

@@ -4,10 +4,10 @@ SECTION_PAGE_ROWS rows per year (and per year and status), and one page per moti
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from ..model import Suggestion
-from . import PageDoc, SearchEntry, SiteContext, urls
+from . import PageDoc, SearchEntry, SiteContext, facets, urls
 from .common import (
     AWARD_ZH,
     SECTION_PAGE_ROWS,
@@ -15,7 +15,9 @@ from .common import (
     SUGGESTION_STATUS_ORDER,
     SUGGESTION_STATUS_ZH,
     chunks,
+    core,
     deputy_name,
+    fmt_date,
     page_url,
     pager,
     paragraphs,
@@ -107,13 +109,99 @@ def _row(site: SiteContext, s: Suggestion, here: str) -> dict:
     }
 
 
+# Filter keys of a year's list, in the order of the rows' data-<key> attributes
+FILTER_KEYS = ("status", "topic", "township")
+
+
+def _filters(site: SiteContext, rows: list[Suggestion]) -> tuple[dict, list[dict]]:
+    """The filter choices of a year's list and each row's tokens (FILTER_KEYS → value). A
+    suggestion's township is where its lead deputy's constituency lies, for the congress it
+    was filed in; topics people wrote become t0, t1… (their text only ever shown escaped)."""
+    c = core(site)
+    towns = frozenset(a.id for a in c.townships())
+    mandates: dict[tuple[str, str], tuple[str, ...]] = {}
+    topics = {t: f"t{i}" for i, t in enumerate(sorted({s.topic for s in rows if s.topic}))}
+    tokens = []
+    for s in rows:
+        key = (s.lead_deputy_id, s.congress_id)
+        if key not in mandates:
+            mandates[key] = tuple(
+                dict.fromkeys(
+                    a
+                    for m in site.ds.mandates_of.get(s.lead_deputy_id, ())
+                    if m.congress_id == s.congress_id
+                    for a in c.up_of.get(m.constituency_id, ())
+                    if a in towns
+                )
+            )
+        tokens.append({"status": s.status, "topic": topics.get(s.topic, ""), "township": " ".join(mandates[key])})
+    options = {
+        "status": [(st, zh(SUGGESTION_STATUS_ZH, st)) for st in _statuses(s.status for s in rows)],
+        "topic": [(v, t) for t, v in topics.items()],
+        "township": facets.township_options(c, {a for t in tokens for a in t["township"].split()}),
+    }
+    return options, tokens
+
+
+def _cells(site: SiteContext, r: dict) -> list:
+    """The row of suggestion_table (sec_suggestion_list.html) for the facet file."""
+    s = r["s"]
+    lead = [facets.link(deputy_name(site.ds, s.lead_deputy_id), urls.deputy(s.lead_deputy_id))]
+    if r["n_cosigners"]:
+        lead.append(f"（联名 {r['n_cosigners']} 人）")
+    return [
+        fmt_date(s.date),
+        r["kind"],
+        [facets.link(s.title, urls.suggestion(s.id))],
+        lead,
+        s.topic,
+        r["status"],
+        r["award"],
+    ]
+
+
+def facet_files(site: SiteContext) -> Iterator[tuple[str, dict]]:
+    """(list URL, facet file) for each year's list split into pages (pages/facets.py)."""
+    for year, rows in sorted(_by_year(site).items()):
+        n = len(chunks(rows, SECTION_PAGE_ROWS))
+        if n > 1:
+            _options, tokens = _filters(site, rows)
+            yield (
+                list_url(year),
+                facets.payload(
+                    "件",
+                    n,
+                    FILTER_KEYS,
+                    [
+                        (_cells(site, _row(site, s, "")), [t[k] for k in FILTER_KEYS])
+                        for s, t in zip(rows, tokens, strict=True)
+                    ],
+                ),
+            )
+
+
+def _by_year(site: SiteContext) -> dict[int, list[Suggestion]]:
+    by_year: dict[int, list[Suggestion]] = defaultdict(list)
+    for s in site.ds.suggestions:
+        by_year[s.date.year].append(s)
+    return {y: sorted(v, key=_sort_key) for y, v in by_year.items()}
+
+
 def _list_pages(site: SiteContext, year: int, status: str, rows: list[Suggestion]) -> list[PageDoc]:
     base = list_url(year, status)
     label = f"{year}年" + ("全部议案建议" if status == ALL else f"{zh(SUGGESTION_STATUS_ZH, status)}的议案建议")
     parts = chunks(rows, SECTION_PAGE_ROWS)
+    # a year's whole list can be filtered by status, topic and township, over every page
+    options, tokens = _filters(site, rows) if status == ALL else (None, None)
     out = []
+    start = 0
     for n, part in enumerate(parts, 1):
         here = page_url(base, n)
+        table = [_row(site, s, here) for s in part]
+        if tokens is not None:
+            for r, t in zip(table, tokens[start : start + len(part)], strict=True):
+                r["tokens"] = t
+        start += len(part)
         out.append(
             PageDoc(
                 path=urls.src(here),
@@ -125,12 +213,16 @@ def _list_pages(site: SiteContext, year: int, status: str, rows: list[Suggestion
                     ds=site.ds,
                     title=label,
                     total=len(rows),
-                    rows=[_row(site, s, here) for s in part],
+                    rows=table,
                     pages=pager(base, n, len(parts), here),
                     index=urls.rel(here, INDEX),
                     year_all=urls.rel(here, list_url(year)) if status != ALL else None,
                     year=year,
                     page_size=SECTION_PAGE_ROWS,
+                    options=options,
+                    part_total=len(part),
+                    facets=urls.rel(here, urls.facets(base)) if options is not None and len(parts) > 1 else "",
+                    root=urls.rel(here, "") + "/",
                 ),
                 meta={"kind": "suggestion_list", "year": year, "status": status},
                 source="suggestions.csv",
