@@ -147,13 +147,13 @@
       return { exact: exact, near: near.map(function (x) { return x[1]; }) };
     }
 
-    function choiceList(items) {
+    function choiceList(items, bare) {
       var ul = el("ul", { "class": "ds-finder__choices" });
       items.slice(0, MAX_CHOICES).forEach(function (i) {
         var li = el("li");
         var b = el("button", { type: "button", "class": "ds-finder__choice" });
         b.appendChild(el("span", null, rows[i][0]));
-        var where = pathLabel(i);
+        var where = bare ? "" : pathLabel(i);
         if (where) b.appendChild(el("span", { "class": "ds-finder__where" }, "（" + where + "）"));
         b.addEventListener("click", function () { pick(i); });
         li.appendChild(b);
@@ -213,7 +213,7 @@
       out.textContent = "";
       var where = under >= 0 ? rows[under][0] : "";
       out.appendChild(el("h3", { "class": "ds-finder__h" }, (where ? where + "的" : "") + "乡镇（街道）：请选择"));
-      out.appendChild(choiceList(us));
+      out.appendChild(choiceList(us, under >= 0 && us.every(function (i) { return rows[i][2] === under; })));
       status.textContent = (where ? where + "：" : "") + "共 " + us.length + " 个乡镇（街道），请选择。";
     }
 
@@ -336,9 +336,11 @@
         out.appendChild(el("h4", null, "名称相近的地方"));
         out.appendChild(choiceList(others));
       }
-      status.textContent = place[0] + "：直接选举的代表 " + nDirect + " 位" +
-        (part.length ? "，只覆盖部分村、社区的 " + part.length + " 位" : "") +
-        (nIndirect ? "，另有市、省、全国人大代表 " + nIndirect + " 位" : "") + "。";
+      status.textContent = !nDirect && part.length
+        ? place[0] + "：各村、社区选出的代表不同，请选择您的村或社区。"
+        : place[0] + "：直接选举的代表 " + nDirect + " 位" +
+          (part.length ? "，只覆盖部分村、社区的 " + part.length + " 位" : "") +
+          (nIndirect ? "，另有市、省、全国人大代表 " + nIndirect + " 位" : "") + "。";
     }
 
     form.addEventListener("submit", function (ev) { ev.preventDefault(); run(input.value); });
