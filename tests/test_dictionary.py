@@ -103,4 +103,4 @@ def test_tables_and_fields_are_described_in_chinese_first():
         "| `gender` | 性别 | 文本 string | 必填 |  |  | `male` 男；`female` 女 | 性别 / male=男, female=女 (Popolo Person.gender) |"
         in text
     )
-    assert "| `deputies` | `deputies.csv` | 代表 | 一位代表（一个人）" in text
+    assert "### 代表 `deputies`\n\n- 文件 file: `deputies.csv`\n- 说明 description: 一位代表（一个人）" in text
