@@ -200,3 +200,68 @@ def test_scale_specs_give_the_intended_sizes():
     assert 14000 < cities * counties * spec.persons < 16000
     cities, counties, spec, _ = demo.SCALES["province"]
     assert 125000 < cities * counties * spec.persons < 135000
+
+
+# --- a demo that reads as real (issue 14) --------------------------------------------------
+
+
+def test_committed_county_titles_are_varied():
+    """No suggestion title is filed more than twice in the county (it was 16 times)."""
+    titles = Counter(s["title"] for s in rows(DATA, "suggestions"))
+    assert max(titles.values()) <= 2
+    assert len(titles) > 0.75 * sum(titles.values())
+
+
+def test_committed_county_offices_fit_village_or_community():
+    """A 社区 has a residents' committee, a 村 a villagers' one; 村民 is nobody's office."""
+    areas = rows(DATA, "areas")
+    villages = [a["name"] for a in areas if a["classification"] == "village"]
+    communities = [a["name"] for a in areas if a["classification"] == "community"]
+    assert villages and communities
+    deputies = rows(DATA, "deputies")
+    for d in deputies:
+        job = d["occupation"]
+        assert not job.endswith("村民"), job
+        assert f"现任{job}" not in d["biography"] or not job.endswith(("教师", "医生", "职工", "户")), d["biography"]
+        for c in communities:
+            if job.startswith(c):
+                assert "村民委员会" not in job and "村委会" not in job and "乡村医生" not in job, job
+        for v in villages:
+            if job.startswith(v):
+                assert "居民委员会" not in job, job
+    jobs = {d["occupation"] for d in deputies}
+    # both kinds of committee occur, so the checks above are not vacuous
+    assert any(j.startswith(tuple(communities)) and "居民委员会主任" in j for j in jobs)
+    assert any(j.startswith(tuple(villages)) and "村民委员会主任" in j for j in jobs)
+
+
+def test_committed_county_places_township_before_village():
+    towns = {a["id"]: a["name"] for a in rows(DATA, "areas") if a["classification"] == "township"}
+    below = [(towns[a["parent_id"]], a["name"]) for a in rows(DATA, "areas") if a["parent_id"] in towns]
+    bodies = [s["body"] for s in rows(DATA, "suggestions")]
+    assert not any(f"{v}、{t}" in b for b in bodies for t, v in below)
+    # every body names its place as 镇/乡 then 村/社区
+    assert all(any(f"{t}{v}一带" in b for t, v in below) for b in bodies)
+
+
+def test_committed_county_activity_and_report_texts_vary():
+    activities = rows(DATA, "activities")
+    station = Counter(a["summary"] for a in activities if a["station_id"])
+    group = Counter(a["summary"] for a in activities if a["group_id"])
+    # before: one text per kind (about 1,500 station activities shared a handful of texts)
+    assert max(station.values()) <= 12 and len(station) > 0.8 * sum(station.values())
+    assert max(group.values()) <= 50 and len(group) > 0.4 * sum(group.values())
+    sections: Counter = Counter()
+    reports = rows(DATA, "reports")
+    for r in reports:
+        text = (DATA / r["body"]).read_text(encoding="utf-8")
+        sections.update(part for part in text.split("\n## ")[1:])
+    # no part of a report is word for word the same in more than 1% of the reports
+    assert max(sections.values()) <= len(reports) // 100
+
+
+def test_committed_county_satisfaction_only_once_answered():
+    sugg = rows(DATA, "suggestions")
+    rated = [s for s in sugg if s["satisfaction"]]
+    assert {s["satisfaction"] for s in rated} == {"satisfied", "basically_satisfied", "dissatisfied"}
+    assert all(s["status"] in ("resolved", "planned", "explained") and s["response"] for s in rated)

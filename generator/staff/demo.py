@@ -21,6 +21,7 @@ import random
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -715,6 +716,8 @@ class County:
         rng = self.rng
         town = town or self.towns[0]
         village = village or rng.choice(town["villages"])
+        if village["cls"] == "community":  # a residents' committee, not a villagers' one
+            tpl = T.COMMUNITY_JOBS.get(tpl, tpl)
         return tpl.format(
             county=self.name,
             cs=self.cs,
@@ -1141,7 +1144,9 @@ class County:
                 where = g.town or self.towns[0]
                 for d in dates:
                     kind = pick(rng, kind_w[g.kind])
-                    title = rng.choice(T.ACTIVITY_TITLES[kind]).format(theme=rng.choice(themes), law=rng.choice(T.LAWS))
+                    tpl = rng.choice(T.ACTIVITY_TITLES[kind])
+                    theme, law = rng.choice(themes), rng.choice(T.LAWS)  # the draws in their old order
+                    title = tpl.format(theme=theme, law=law)
                     loc_station = self.town_station[where["i"]] if rng.random() < 0.6 else self.centre
                     location = (
                         loc_station.name
@@ -1156,8 +1161,13 @@ class County:
                             date=d,
                             kind=kind,
                             title=f"{g.name}{title}" if len(g.name) < 30 else title,
-                            summary=T.ACTIVITY_SUMMARIES[kind].format(
-                                n=rng.randint(3, 12) if kind != "public_interest" else rng.randint(30, 120)
+                            summary=self.trng.choice(T.GROUP_SUMMARIES[kind]).format(
+                                n=rng.randint(3, 12) if kind != "public_interest" else rng.randint(30, 120),
+                                theme=theme,
+                                town=where["name"],
+                                law=law,
+                                i1=self.trng.choice(T.RECEPTION_ISSUES[:8]),
+                                i2=self.trng.choice(T.RECEPTION_ISSUES[8:]),
                             ),
                             location=location,
                             people_received=rng.randint(5, 40) if kind == "reception" else None,
@@ -1190,11 +1200,11 @@ class County:
             if kind == "reception":
                 people = r23 if d.year == 2023 else rng.randint(1, 12) * (2 if s.weight > 1 else 1)
                 title = f"{s.name}“人大代表接待群众日”活动"
-                summary = f"进站代表接待来访群众{people}人次，现场答复一批咨询，其余诉求登记交办。"
+                summary = self.station_summary(s, kind, people)
             else:
                 people = None
                 title = f"{s.name}进站代表{T.KIND_ZH[kind]}"
-                summary = "进站代表集中学习履职知识，交流联系群众的做法。"
+                summary = self.station_summary(s, kind, people)
             self.activity_rows.append(
                 dict(
                     id=aid,
@@ -1212,6 +1222,24 @@ class County:
                 st = "present" if rng.random() < 0.92 else "excused"
                 self.attendance_rows.append((aid, p.id, st))
 
+    def station_summary(self, s: Station, kind: str, people: int | None) -> str:
+        """What happened at one station activity: the issues people raised differ each time."""
+        trng = self.trng
+        if kind == "reception":
+            i1, i2, i3 = trng.sample(T.RECEPTION_ISSUES, 3)
+            return trng.choice(T.RECEPTION_SUMMARIES).format(
+                k=trng.randint(2, 4),
+                people=people,
+                i1=i1,
+                i2=i2,
+                i3=i3,
+                a=max(1, min(people or 1, trng.randint(1, 6))),
+                b=trng.randint(2, 9),
+                town=s.town["name"] if s.town else self.name,
+            )
+        pool = T.STATION_STUDY_SUMMARIES if kind == "study" else T.STATION_TRAINING_SUMMARIES
+        return trng.choice(pool).format(law=trng.choice(T.LAWS), county=self.name, k=trng.randint(3, 9))
+
     # --- suggestions ----------------------------------------------------------------------
     def suggestions(self) -> None:
         rng, sp = self.rng, self.sp
@@ -1225,6 +1253,7 @@ class County:
         level_w = [("county", 60), ("township", 27), ("city", 9), ("provincial", 3), ("national", 1)]
         level_w = [(lv, w) for lv, w in level_w if by_level.get(lv)]
         statuses_forced = ["resolved", "in_progress", "planned", "explained", "submitted"]
+        used_titles: Counter = Counter()
         rows = []
         for i in range(sp.suggestions):
             level = pick(rng, level_w)
@@ -1248,7 +1277,8 @@ class County:
             town = m.person.town
             village = m.person.village
             kind = "motion" if m.level == "county" and rng.random() < 0.06 else "suggestion"
-            title = rng.choice(titles).format(town=town["name"], village=village["name"])
+            # drawn from rng as before (so the draws after it stay the same), then varied
+            title = self.suggestion_title(rng.choice(titles), town, village, used_titles)
             if kind == "motion":
                 title = title.replace("的建议", "的议案")
             level = m.level
@@ -1298,7 +1328,7 @@ class County:
                 congress_id=m.congress.id,
                 date=d,
                 topic=topic,
-                body=f"{village['name']}、{town['name']}一带{body}",
+                body=self.suggestion_body(topic, body, town, village),
                 handling_unit=unit,
                 status=status,
                 response=response,
@@ -1317,6 +1347,24 @@ class County:
             for x in sorted(rng.sample(peers, k), key=lambda x: x.person.id):
                 self.cosign_rows.append(dict(suggestion_id=sid, deputy_id=x.person.id))
                 self.cosigned[id(x.person)] = self.cosigned.get(id(x.person), 0) + 1
+
+    def suggestion_title(self, tpl: str, town: dict, village: dict, used: Counter) -> str:
+        """The template's title while it has been used less than twice in this county, else
+        one of its other wordings (T.TITLE_VARIANTS) not yet used twice, else the least used."""
+        trng = self.trng
+        crop = trng.choice(T.CROPS)
+        variants = T.TITLE_VARIANTS.get(tpl, [])
+        options = [tpl] + trng.sample(variants, len(variants))
+        titles = [t.format(town=town["name"], village=village["name"], crop=crop) for t in options]
+        title = next((t for t in titles if used[t] < 2), min(titles, key=lambda t: used[t]))
+        used[title] += 1
+        return title
+
+    def suggestion_body(self, topic: str, body: str, town: dict, village: dict) -> str:
+        """Where (township before village), what the deputy saw there, and what is asked."""
+        place = town["name"] + village["name"]
+        detail = self.trng.choice(T.BODY_DETAILS.get(topic, [""]))
+        return f"据{place}一带群众反映，{detail}{body}" if detail else f"{place}一带{body}"
 
     # --- contacts -------------------------------------------------------------------------
     def contacts(self) -> None:
@@ -1497,7 +1545,7 @@ class County:
                     state=state,
                 )
             )
-            self.bodies.append((rid, T.report_body(rng, self.report_facts(m, d, audience))))
+            self.bodies.append((rid, T.report_body(self.trng, self.report_facts(m, d, audience))))
 
     def report_facts(self, m: Mandate, d: dt.date, audience: str) -> dict:
         p = m.person
@@ -1523,6 +1571,8 @@ class County:
             county=self.name,
             congress=m.congress.name,
             name=p.name,
+            occupation=p.occupation,
+            town=p.town["name"],
             constituency=self.constituency_name.get(m.constituency, m.congress.jurisdiction),
             topics=topics,
             led=len(led),
@@ -1575,7 +1625,7 @@ class County:
         for p in self.persons:
             bio = (
                 f"{p.name}，{'女' if p.gender == 'female' else '男'}，{p.ethnicity}，{p.birth.year}年{p.birth.month}月生，"
-                f"{p.edu}学历，{p.party}。现任{p.occupation}。"
+                f"{p.edu}学历，{p.party}。{T.occupation_phrase(p.occupation)}。"
                 + "、".join(m.congress.name for m in p.mandates)
                 + "代表。"
             )
