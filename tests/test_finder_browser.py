@@ -246,12 +246,21 @@ def test_an_ambiguous_name_lists_every_match(browser, tiny):
     page.wait_for_function("s => document.querySelector(s).textContent.startsWith('城关村：')", arg=STATUS)
     direct, folded = tiny.expected(tiny.row("城关村"))
     assert _shown(page)[1:] == (direct, folded)
+    # the button clicked is gone: keyboard focus is on the result's heading
+    assert page.evaluate("document.activeElement.tagName + ' ' + document.activeElement.textContent").startswith(
+        "H3 城关村"
+    )
     # the full name is one place: shown at once
     _ask(page, "城关社区")
     assert page.locator(".ds-finder__result h3").first.inner_text().startswith("城关社区")
     # no match: said so, with the way to pick from a list
     assert _ask(page, "不存在的村") == "没有找到“不存在的村”。"
     assert page.locator(".ds-finder__result .ds-finder__browse").count() == 1
+    assert _choices(page) == []
+    # a known township with a village it does not have: that township's places to pick from
+    town = tiny.row("甲镇")
+    assert _ask(page, "甲镇不存在村") == "没有找到“甲镇不存在村”。"
+    assert _choices(page) == [r[0] for r in tiny.rows if r[2] == town and r[3]] == ["东湖村", "城关村"]
     assert_clean(log)
 
 

@@ -155,7 +155,7 @@
         b.appendChild(el("span", null, rows[i][0]));
         var where = bare ? "" : pathLabel(i);
         if (where) b.appendChild(el("span", { "class": "ds-finder__where" }, "（" + where + "）"));
-        b.addEventListener("click", function () { pick(i); });
+        b.addEventListener("click", function () { pick(i, [], true); });
         li.appendChild(b);
         ul.appendChild(li);
       });
@@ -174,7 +174,17 @@
         out.textContent = "";
         if (!hits.exact.length && !hits.near.length) {
           status.textContent = "没有找到“" + typed + "”。";
-          out.appendChild(el("p", null, "请检查名称，例如写成“乡镇名＋村名”；也可以按乡镇（街道）选择。"));
+          var known = knownStart(q);
+          if (known >= 0) {
+            // "棠铺镇某某村" with a village we do not know: the township's places to pick from
+            var kids = rows.map(function (r, i) { return i; }).filter(function (i) {
+              return rows[i][2] === known && rows[i][3];
+            });
+            out.appendChild(el("h3", { "class": "ds-finder__h" }, "没有找到这个村或社区。" + rows[known][0] + "有："));
+            out.appendChild(choiceList(kids, true));
+          } else {
+            out.appendChild(el("p", null, "请检查名称，例如写成“乡镇名＋村名”；也可以按乡镇（街道）选择。"));
+          }
           out.appendChild(browseButton());
           return;
         }
@@ -183,7 +193,7 @@
         if (hits.exact.length === 1 || (!hits.exact.length && hits.near.length === 1)) {
           var one = hits.exact.length ? hits.exact[0] : hits.near[0];
           var others = hits.exact.length ? hits.near : [];
-          return pick(one, others, typed);
+          return pick(one, others, false);
         }
         var all = hits.exact.concat(hits.near);
         status.textContent = "“" + typed + "”：找到 " + all.length + " 个地方，请选择。";
@@ -191,6 +201,21 @@
         out.appendChild(choiceList(all));
         if (all.length > MAX_CHOICES) out.appendChild(el("p", null, "只列出前 " + MAX_CHOICES + " 个，请输入更完整的名称。"));
       }).catch(function () { status.textContent = "查找功能暂时不可用，请稍后再试，或按地区浏览。"; });
+    }
+
+    /* The deepest place whose name (or stem) the query starts with, when places are below it. */
+    function knownStart(q) {
+      var best = -1, depth = -1;
+      rows.forEach(function (r, i) {
+        var vs = variants[i];
+        for (var n = 0; n < vs.length; n++) {
+          if (q.length > vs[n].length && q.slice(0, vs[n].length) === vs[n]) {
+            var d = pathOf(i).length;
+            if (d > depth && rows.some(function (x) { return x[2] === i; })) { best = i; depth = d; }
+          }
+        }
+      });
+      return best;
     }
 
     function units(under) {
@@ -219,13 +244,22 @@
 
     /* Show row i: a county (or anything above a township) lists its townships; a township,
        village or community lists its deputies. `others`: further places the query named. */
-    function pick(i, others, typed) {
+    function pick(i, others, focus) {
       var r = rows[i];
-      if (!r[3]) { listUnits(i); return Promise.resolve(); }
+      if (!r[3]) { listUnits(i); focusHeading(focus); return Promise.resolve(); }
       status.textContent = "正在查找…";
       return loadShard(r[3]).then(function (shard) {
         render(shard, r[4], i, others || []);
+        focusHeading(focus);
       }).catch(function () { status.textContent = "加载失败，请稍后再试。"; });
+    }
+    // after a click on a choice (which the new result removes), keyboard focus goes to the result
+    function focusHeading(focus) {
+      var h = focus === "select" ? out.querySelector("#ds-finder-place") : out.querySelector("h3");
+      if (!focus || !h) return;
+      if (focus === "select") { h.focus(); return; }
+      h.setAttribute("tabindex", "-1");
+      h.focus();
     }
 
     function stationLine(shard, e) {
@@ -283,9 +317,10 @@
       });
       if (isUnit) shard.part.forEach(function (x) { part.push([x[0], "只覆盖：" + x[1].join("、")]); });
 
-      if (isUnit && shard.places.length > 1) {
-        // a township covers villages with deputies of their own: ask for the village
-        var lab = el("label", { "for": "ds-finder-place" }, "选择您的村或社区，只看代表您的：");
+      if (shard.places.length > 1) {
+        // a township covers villages with deputies of their own: ask for the village (and
+        // keep the choice on a village's result, to switch to a neighbour)
+        var lab = el("label", { "for": "ds-finder-place" }, isUnit ? "选择您的村或社区，只看代表您的：" : "换一个村或社区：");
         var sel = el("select", { id: "ds-finder-place" });
         sel.appendChild(el("option", { value: "0" }, "整个" + shard.name));
         shard.places.slice(1).forEach(function (pl, j) {
@@ -295,8 +330,9 @@
           var j = Number(sel.value);
           var target = -1;
           rows.forEach(function (r, i) { if (r[3] === rows[row][3] && r[4] === j) target = i; });
-          if (target >= 0) pick(target);
+          if (target >= 0) pick(target, [], "select");
         });
+        sel.value = String(p);
         var pw = el("div", { "class": "ds-finder__place" });
         pw.appendChild(lab); pw.appendChild(sel);
         out.appendChild(pw);
