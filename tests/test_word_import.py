@@ -306,3 +306,51 @@ def test_make_target_passes_the_file_and_id():
         check=True,
     ).stdout
     assert '-m generator import-report "报告 1.docx" --id "r05" --data data  --yes' in out
+
+
+def _chinese_numbering(d) -> str:
+    """Add a one-level 一、二、… list definition to the document's numbering part; its numId."""
+    from docx.oxml import parse_xml
+
+    numbering = d.part.numbering_part.element
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering.append(
+        parse_xml(
+            f'<w:abstractNum {w} w:abstractNumId="90"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+            '<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl></w:abstractNum>'
+        )
+    )
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    return "90"
+
+
+def _numbered(d, text: str, num_id: str):
+    from docx.oxml import parse_xml
+
+    p = d.add_paragraph(text)
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {w}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+    return p
+
+
+def test_parts_numbered_in_plain_paragraphs_become_headings(tmp_path):
+    d = docx.Document()
+    d.add_paragraph().add_run("一、遵守宪法和法律法规情况").bold = True
+    d.add_paragraph("（一）学习情况")
+    d.add_paragraph("一、本人积极参加各项活动，认真履行代表职责。")  # a sentence, not a heading
+    num = _chinese_numbering(d)
+    _numbered(d, "会议期间工作情况", num)  # Word numbers it 一、 (the list's first item)
+    _numbered(d, "出席会议，提出建议三件，参加审议发言两次，并按时参加各次专题询问和视察活动。", num)
+    d.save(tmp_path / "a.docx")
+    md, _ = convert(docx.Document(str(tmp_path / "a.docx")))
+    assert md == (
+        "## 一、遵守宪法和法律法规情况\n"
+        "\n"
+        "### （一）学习情况\n"
+        "\n"
+        "一、本人积极参加各项活动，认真履行代表职责。\n"
+        "\n"
+        "## 一、会议期间工作情况\n"
+        "\n"
+        "二、出席会议，提出建议三件，参加审议发言两次，并按时参加各次专题询问和视察活动。\n"
+    )

@@ -7,7 +7,8 @@ report and prints what to fix, Chinese first.
 Conversion (python-docx reads the file; the XML is walked here so text inside tracked
 insertions, content controls and fields is kept and deleted text is not):
 - heading styles (Title, Heading 1-9, 标题 1-9, or an outline level) → `##` … `######`, the
-  highest level in the document becoming `##` (the report page owns the one `#` title);
+  highest level in the document becoming `##` (the report page owns the one `#` title); a short
+  plain paragraph numbered as a part ("一、遵守宪法……", "（一）学习") counts as Heading 1 / 2;
 - bulleted and numbered lists → `-` / `1.` items, nested by level; Chinese numbering
   (一、 (一) 甲 …) is kept as text, since Markdown lists only count in digits;
 - bold / italic runs → `**` / `*`; manual line breaks → hard breaks; http(s)/mailto links;
@@ -457,10 +458,11 @@ class Converter:
             parts.append(_space(lead) + text + _space(trail))
         return "".join(parts)
 
-    def paragraph_text(self, p_el, paragraph: Paragraph, emphasis: bool = True) -> str:
+    def paragraph_text(self, p_el, paragraph: Paragraph, emphasis: bool = True, segs: list | None = None) -> str:
         """One paragraph as Markdown lines: hard breaks as two spaces before the newline,
-        each line trimmed and its start escaped."""
-        raw = self.render_inline(self.segments(p_el, paragraph), emphasis)
+        each line trimmed and its start escaped. `segs`: the paragraph's segments when read
+        already (reading them again would list its images twice)."""
+        raw = self.render_inline(self.segments(p_el, paragraph) if segs is None else segs, emphasis)
         lines = [ln.strip(_SPACE + " ") for ln in raw.split("\n")]
         while lines and not lines[-1]:
             lines.pop()
@@ -504,9 +506,14 @@ class Converter:
             if text:
                 out.append(("heading", (level, text)))
             return
-        text = self.paragraph_text(p_el, paragraph)
+        segs = self.segments(p_el, paragraph)
+        text = self.paragraph_text(p_el, paragraph, segs=segs)
         if info is None:
-            if text:
+            plain = self.paragraph_text(p_el, paragraph, emphasis=False, segs=segs)
+            part = part_level(plain)
+            if part is not None:
+                out.append(("heading", (part, plain)))
+            elif text:
                 out.append(("para", text))
             return
         fmt = self.numbering.fmt(*info[:2])[0]
@@ -518,7 +525,10 @@ class Converter:
         elif fmt in ("decimal", "decimalZero", "none") or not label.strip():
             out.append(("item", (True, info[2], text)))
         else:  # 一、 (一) ① a) …: Markdown cannot count so, keep Word's number as text
-            out.append(("para", escape_inline(_CONTROL.sub("", label)).strip() + text))
+            number = escape_inline(_CONTROL.sub("", label)).strip()
+            plain = number + self.paragraph_text(p_el, paragraph, emphasis=False, segs=segs)
+            part = part_level(plain)
+            out.append(("heading", (part, plain)) if part is not None else ("para", number + text))
 
     def _table(self, tbl) -> list[list[str]]:
         rows: list[list[str]] = []
@@ -594,6 +604,19 @@ class Converter:
             prev = kind
         text = "\n".join(out).strip("\n")
         return text + "\n" if text else ""
+
+
+_PART_HEAD = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(][一二三四五六七八九十]{1,3}[）)])")
+MAX_PART_HEAD = 40  # characters; a longer numbered paragraph is text that starts with a number
+
+
+def part_level(text: str) -> int | None:
+    """Many reports number their parts in plain paragraphs ("一、遵守宪法……", "（一）学习"): such a
+    short line, not ending a sentence, is a heading like Heading 1 (一、) or Heading 2 (（一）)."""
+    m = _PART_HEAD.match(text)
+    if not m or len(text) > MAX_PART_HEAD or "\n" in text or text.rstrip()[-1:] in ("。", "；", ";", "！", "？"):
+        return None
+    return 2 if text[0] in "（(" else 1
 
 
 def _space(s: str) -> str:
