@@ -23,7 +23,7 @@ import pytest
 from browser_support import PHONE, browser, open_page  # noqa: F401
 
 from generator.pages import PAGE_MODULES
-from generator.pipeline.serve import ERROR_MARK
+from generator.pipeline.serve import ERROR_MARK, MAX_ROWS, error_page
 from generator.problems import ERROR
 from generator.store import Store
 from generator.validate import validate_package
@@ -287,3 +287,23 @@ def test_builds_still_refuse_refused_data(tmp_path):
         r = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
         assert r.returncode == 1 and "报告正文含 HTML 标签 <script>" in r.stderr, args
         assert not (tmp_path / "site").exists()
+
+
+def test_error_page_escapes_everything():
+    from generator.errors import GeneratorError
+    from generator.pipeline.prepare import InvalidData
+    from generator.problems import Problem
+
+    page = error_page(GeneratorError('datapackage.yaml: 无法读取 <img src=x onerror="alert(1)">'))
+    assert "<h1>数据无法读取，预览暂停 / the data cannot be read: preview paused</h1>" in page
+    assert "<pre>datapackage.yaml: 无法读取 &lt;img src=x onerror=&quot;alert(1)&quot;&gt;</pre>" in page
+    assert "<img" not in page
+    bad = Problem('reports/"a".md', 3, "<b>", "body-raw-html", "error", "<i>中</i>", "<i>en</i>", "<u>改</u>")
+    page = error_page(InvalidData([bad] * (MAX_ROWS + 2)))
+    assert page.count("<tr>") == MAX_ROWS + 1  # header + the first MAX_ROWS problems
+    assert (
+        '<td data-label="文件">reports/&quot;a&quot;.md</td><td data-label="行">3</td>'
+        '<td data-label="字段">&lt;b&gt;</td><td data-label="问题">&lt;i&gt;中&lt;/i&gt;<br>'
+    ) in page
+    assert "<b>" not in page and "<i>" not in page and "<u>" not in page
+    assert "另有 2 个错误未列出" in page
