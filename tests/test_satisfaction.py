@@ -89,3 +89,56 @@ def test_suggestion_page_shows_the_rating(docs, s):
         assert dd == "领衔代表尚未测评"
     else:
         assert dd == "答复后由领衔代表测评"
+
+
+def test_suggestion_index_counts_every_rating(docs):
+    sugg = rows("suggestions")
+    n = Counter(s["satisfaction"] for s in sugg if s["satisfaction"])
+    rated = sum(n.values())
+    unrated = sum(1 for s in sugg if s["status"] in ANSWERED and not s["satisfaction"])
+    page = docs["suggestions/index.md"].html
+    block = re.search(r'<h2 id="satisfaction">办理满意度</h2>\s*<p>(.*?)</p>', page, re.S).group(1)
+    parts = "，".join(f"{LABEL[k]} {n[k]} 件（{round(100 * n[k] / rated)}%）" for k in LABEL)
+    tail = f"；另有已答复、尚未测评 {unrated} 件" if unrated else ""
+    assert text(block) == (
+        f"领衔代表收到答复后，对办理情况测评满意度。已测评 {rated} 件：{parts}{tail}。百分比以已测评的件数为分母。"
+    )
+
+
+def _lists(docs) -> dict[str, list[dict]]:
+    """Each suggestion list page of tiny and the fixture rows it lists (by year and status)."""
+    out = {}
+    for path in docs:
+        m = re.fullmatch(r"suggestions/list/(\d{4})/(\w+)\.md", path)
+        if m:
+            year, status = m.groups()
+            out[path] = [s for s in rows("suggestions") if s["date"][:4] == year and status in ("all", s["status"])]
+    return out
+
+
+def test_list_columns_shown_only_when_the_list_has_a_value(docs):
+    lists = _lists(docs)
+    seen = Counter()
+    for path, listed in lists.items():
+        page = docs[path].html
+        for field, header in (("award", "评选"), ("satisfaction", "满意度")):
+            want = any(s[field] for s in listed)
+            assert (f'<th scope="col">{header}</th>' in page) == want, (path, header)
+            seen[(field, want)] += 1
+    # both cases occur for both columns in tiny, so neither branch is untested
+    assert set(seen) == {("award", True), ("award", False), ("satisfaction", True), ("satisfaction", False)}
+
+
+def test_list_rows_show_the_rating(docs):
+    for path, listed in _lists(docs).items():
+        if not any(s["satisfaction"] for s in listed):
+            continue
+        page = docs[path].html
+        header = re.findall(r'<th scope="col">(.*?)</th>', page.split("<tbody>")[0])
+        col = header.index("满意度")
+        got = {}
+        for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", page.split("<tbody>")[1]):
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", tr)
+            sid = re.search(r'href="(?:\.\./)+(sg\d+)/"', tr).group(1)  # the title's link
+            got[sid] = text(cells[col])
+        assert got == {s["id"]: LABEL.get(s["satisfaction"], "") for s in listed}, path

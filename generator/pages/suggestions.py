@@ -10,6 +10,7 @@ from ..model import Suggestion
 from . import PageDoc, SearchEntry, SiteContext, facets, urls
 from .common import (
     AWARD_ZH,
+    SATISFACTION_ZH,
     SECTION_PAGE_ROWS,
     SUGGESTION_KIND_ZH,
     SUGGESTION_STATUS_ORDER,
@@ -105,6 +106,7 @@ def _row(site: SiteContext, s: Suggestion, here: str) -> dict:
         "kind": zh(SUGGESTION_KIND_ZH, s.kind),
         "status": zh(SUGGESTION_STATUS_ZH, s.status),
         "award": zh(AWARD_ZH, s.award) if s.award else "",
+        "satisfaction": zh(SATISFACTION_ZH, s.satisfaction),
         "n_cosigners": len(site.ds.cosigners_of.get(s.id, ())),
     }
 
@@ -143,7 +145,14 @@ def _filters(site: SiteContext, rows: list[Suggestion]) -> tuple[dict, list[dict
     return options, tokens
 
 
-def _cells(site: SiteContext, r: dict) -> list:
+def columns(rows: Iterable[Suggestion]) -> dict[str, bool]:
+    """The optional columns of a list: shown when some row of the whole list (every page of
+    it) has a value, so an always-empty 评选 column is not shown, and pages of a list agree."""
+    rows = list(rows)
+    return {"satisfaction": any(s.satisfaction for s in rows), "award": any(s.award for s in rows)}
+
+
+def _cells(site: SiteContext, r: dict, cols: dict[str, bool]) -> list:
     """The row of suggestion_table (sec_suggestion_list.html) for the facet file."""
     s = r["s"]
     lead = [facets.link(deputy_name(site.ds, s.lead_deputy_id), urls.deputy(s.lead_deputy_id))]
@@ -156,7 +165,8 @@ def _cells(site: SiteContext, r: dict) -> list:
         lead,
         s.topic,
         r["status"],
-        r["award"],
+        *([r["satisfaction"]] if cols["satisfaction"] else []),
+        *([r["award"]] if cols["award"] else []),
     ]
 
 
@@ -166,6 +176,7 @@ def facet_files(site: SiteContext) -> Iterator[tuple[str, dict]]:
         n = len(chunks(rows, SECTION_PAGE_ROWS))
         if n > 1:
             _options, tokens = _filters(site, rows)
+            cols = columns(rows)
             yield (
                 list_url(year),
                 facets.payload(
@@ -173,7 +184,7 @@ def facet_files(site: SiteContext) -> Iterator[tuple[str, dict]]:
                     n,
                     FILTER_KEYS,
                     [
-                        (_cells(site, _row(site, s, "")), [t[k] for k in FILTER_KEYS])
+                        (_cells(site, _row(site, s, ""), cols), [t[k] for k in FILTER_KEYS])
                         for s, t in zip(rows, tokens, strict=True)
                     ],
                 ),
@@ -214,6 +225,7 @@ def _list_pages(site: SiteContext, year: int, status: str, rows: list[Suggestion
                     title=label,
                     total=len(rows),
                     rows=table,
+                    cols=columns(rows),
                     pages=pager(base, n, len(parts), here),
                     index=urls.rel(here, INDEX),
                     year_all=urls.rel(here, list_url(year)) if status != ALL else None,
@@ -278,6 +290,7 @@ def index_pages(site: SiteContext) -> list[PageDoc]:
                 table=table,
                 total=len(ds.suggestions),
                 recent=[_row(site, s, INDEX) for s in recent],
+                recent_cols=columns(recent),
             ),
             meta={"kind": "suggestion_index"},
             search=SearchEntry(kind="page", title="议案建议", text="议案 建议 办理状态 承办单位 答复 提得好 督得好"),
