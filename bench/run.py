@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import measure, sitestats
+from . import first_paint, measure, sitestats
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-20"  # the demo packages' data date: validation and builds are pinned to it
@@ -238,6 +238,13 @@ def measure_scale(scale: str, args, cache: Path) -> dict:
     fs = sitestats.first_search(site, sitestats.sample_queries(pkg))
     result["search"] = fs
     result["first_search_gzip_bytes"] = fs.get("first_search_gzip_bytes")
+    if scale == "county" and not getattr(args, "skip_first_paint", False):
+        log(f"{scale}: first contentful paint on Slow 3G")
+        result["first_paint"] = first_paint.measure(site, runs=3)
+        log(
+            f"{scale}: first paint "
+            + ", ".join(f"{k} {v['fcp_s']} s" for k, v in result["first_paint"]["pages"].items())
+        )
     if scale == "county" and not args.skip_incremental:
         log("county: incremental rebuild")
         result["incremental"] = incremental(pkg, cache / "work" / "incremental")
@@ -262,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", default="auto", help="build processes (auto: 2 for big sites)")
     p.add_argument("--skip-naive", action="store_true")
     p.add_argument("--skip-incremental", action="store_true")
+    p.add_argument("--skip-first-paint", action="store_true", help="no Slow 3G first-paint measurement")
     p.add_argument("--quick", action="store_true", help="county only, no naive build")
     p.add_argument("--keep-sites", action="store_true", help="keep the built sites in the cache folder")
     p.add_argument("--cache", default=str(ROOT / ".cache" / "bench"))
@@ -365,6 +373,10 @@ def render_md(doc: dict) -> str:
         (
             "  of which index files (worst query)",
             lambda r: f"{round(r['search']['max_index_gzip_bytes'] / 1024, 1)} KB ({r['search']['max_query']})",
+        ),
+        (
+            "first contentful paint, Slow 3G (home / deputy / report)",
+            lambda r: " / ".join(f"{p['fcp_s']} s" for p in r["first_paint"]["pages"].values()),
         ),
         ("load average at start (1/5/15 min)", lambda r: " / ".join(map(str, r.get("machine_load_at_start", [])))),
         ("measured", lambda r: r.get("date", "")),

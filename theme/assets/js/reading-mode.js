@@ -1,7 +1,6 @@
 /* Large-text, high-contrast reading mode (大字模式) and small accessibility helpers.
-   Loaded with a plain <script src> in <head> (theme/partials/javascripts/base.html), so the
-   saved choice is applied to <html> before the body is parsed: no flash of small text.
-   No inline script, no pop-up, nothing fetched. */
+   Deferred (theme/partials/javascripts/base.html); a one-line inline script there applies the
+   saved choice to <html> before first paint (no flash of small text). No pop-up, nothing fetched. */
 (function () {
   "use strict";
   var KEY = "ds-reading-mode";
