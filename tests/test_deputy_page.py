@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -151,6 +152,23 @@ def test_photo_is_published_small_upright_and_without_metadata(site):
     assert [m for m in segs if 0xE1 <= m <= 0xEF or m == 0xFE] == []
     for marker in (b"Exif", b"GPS", b"DEMO-", b"xmpmeta", b"ICC_PROFILE", b"http://ns.adobe.com"):
         assert marker not in out
+
+
+def test_open_data_photo_keeps_its_size_and_loses_its_metadata(site):
+    """The open data publishes the photo at full size (data/photos/… and in the zip), upright,
+    but re-encoded from the pixels: the GPS position of the phone that took it is not published."""
+    with zipfile.ZipFile(site / "data" / "datapackage.zip") as z:
+        zipped = z.read("photos/d01.jpg")
+    published = (site / "data" / "photos" / "d01.jpg").read_bytes()
+    assert zipped == published
+    with Image.open(io.BytesIO((TINY / "photos" / "d01.jpg").read_bytes())) as im:
+        stored = im.size
+    with Image.open(io.BytesIO(published)) as im:
+        assert im.format == "JPEG" and im.size == (stored[1], stored[0])  # turned upright
+        assert not im.getexif()
+    assert [m for m in _segments(published) if 0xE1 <= m <= 0xEF or m == 0xFE] == []
+    for marker in (b"Exif", b"GPS", b"DEMO-", b"xmpmeta", b"ICC_PROFILE"):
+        assert marker not in published
 
 
 def test_page_shows_the_photo_only_when_there_is_one(site):

@@ -33,6 +33,7 @@ from pathlib import Path
 from ..errors import GeneratorError
 from ..pages import Published, urls
 from ..sanitize import CSV_GUARD_START, csv_cell, name_problem, package_path, relpath_problem
+from .photos import stripped_bytes
 
 OUT = urls.OPEN_DATA
 ZIP_NAME = urls.OPEN_DATA_ZIP
@@ -158,6 +159,18 @@ def _table(
     return sink.close(n), collected
 
 
+def _copy_photo(src: Path, dest: Path) -> Published:
+    """A deputy's photo without its metadata (a phone writes GPS coordinates into EXIF), at full
+    size (generator/outputs/photos.py stripped_bytes); a file Pillow cannot read is copied as
+    it is (only an unvalidated build gets that far: the validator refuses it)."""
+    data = stripped_bytes(src)
+    if data is None:
+        return _copy(src, dest)
+    with create(dest) as f:
+        f.write(data)
+    return Published(len(data), hashlib.sha256(data).hexdigest())
+
+
 def _copy(src: Path, dest: Path) -> Published:
     data = src.read_bytes()  # one body or photo: small
     with create(dest) as f:
@@ -259,7 +272,8 @@ def stage(package, root: Path, as_of, folder: Path) -> dict[str, Published]:
         res["x-rows"] = staged.rows
         resources.append(res)
     made: set[Path] = set()
-    for rel in sorted(set(published_bodies) | set(photos)):
+    photo_set = set(photos)
+    for rel in sorted(set(published_bodies) | photo_set):
         if not rel or not _SAFE_REL.match(rel):
             continue
         p = package_path(root, rel)  # resolves symlinks: a link to a file outside is not copied
@@ -268,7 +282,7 @@ def stage(package, root: Path, as_of, folder: Path) -> dict[str, Published]:
             if dest.parent not in made:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 made.add(dest.parent)
-            files[rel] = _copy(p, dest)
+            files[rel] = _copy_photo(p, dest) if rel in photo_set else _copy(p, dest)
     descriptor["resources"] = resources
     descriptor["x-as-of"] = as_of.isoformat()
     descriptor["x-report-bodies"] = (

@@ -64,6 +64,32 @@ def publish_bytes(path: Path) -> bytes:
         return encode(clean_image(im))
 
 
+def stripped_bytes(path: Path) -> bytes | None:
+    """The photo at full size for the open data (generator/outputs/open_data.py): upright, in
+    its own format (JPEG, PNG or WebP, as its name says), re-encoded from the pixels only, so
+    without EXIF/GPS, XMP, ICC profile or comments. None when Pillow cannot read it: the
+    validator reports such a file as an error, so a validated build never publishes it."""
+    try:
+        with open_photo(path, draft=False) as im:
+            fmt = im.format
+            im = ImageOps.exif_transpose(im)
+            alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
+            mode = "RGBA" if alpha and fmt != "JPEG" else "RGB"
+            src = im.convert(mode)
+    except PhotoError:
+        return None
+    out = Image.new(mode, src.size)
+    out.paste(src)
+    buf = io.BytesIO()
+    if fmt == "PNG":
+        out.save(buf, "PNG", optimize=True)
+    elif fmt == "WEBP":
+        out.save(buf, "WEBP", quality=90)
+    else:
+        out.save(buf, "JPEG", quality=92, optimize=True)
+    return buf.getvalue()
+
+
 def sources(site: SiteContext) -> list[tuple[str, Path]]:
     """(deputy id, photo file) for every deputy with a photo inside the package."""
     out = []

@@ -47,9 +47,9 @@ class PhotoError(Exception):
         self.height = height
 
 
-def open_photo(path: Path) -> Image.Image:
-    """The decoded photo at `path` (JPEG drafted down to about DRAFT_SIZE), or PhotoError.
-    The pixel count is checked from the header before anything is decoded."""
+def open_photo(path: Path, draft: bool = True) -> Image.Image:
+    """The decoded photo at `path` (a JPEG drafted down to about DRAFT_SIZE unless `draft` is
+    false), or PhotoError. The pixel count is checked from the header before anything is decoded."""
     try:
         with warnings.catch_warnings():
             # Pillow warns from MAX_IMAGE_PIXELS and raises from twice that; we use our own limit
@@ -59,7 +59,7 @@ def open_photo(path: Path) -> Image.Image:
             if w * h > MAX_PIXELS:
                 im.close()
                 raise PhotoError("photo-too-large", w, h)
-            if im.format == "JPEG":
+            if draft and im.format == "JPEG":
                 im.draft("RGB", DRAFT_SIZE)
             im.load()
     except Image.DecompressionBombError as e:
