@@ -110,6 +110,26 @@ def _no_sideways(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
+# a row as [cell attributes, text, link targets] per cell
+ROW_JS = """r => Array.from(r.cells, c => [Array.from(c.attributes, a => a.name + '=' + a.value).join(' '),
+    c.textContent.trim(), Array.from(c.querySelectorAll('a'), a => a.href)])"""
+
+
+def _drawn_as_built(page) -> int:
+    """Drawn rows (from the facet file) that are also among the page's built rows must match
+    them cell for cell: text, links and the cells' attributes (data-label…). How many did."""
+    built = page.evaluate(f"() => Array.from(document.querySelector('[data-filter-list]').tBodies[0].rows, {ROW_JS})")
+    drawn = page.locator(ROWS).evaluate_all(f"rows => rows.map({ROW_JS})")
+    by_link = {row[0][2][0] if row[0][2] else row[0][1]: row for row in built}
+    same = 0
+    for row in drawn:
+        key = row[0][2][0] if row[0][2] else row[0][1]
+        if key in by_link:
+            assert row == by_link[key]
+            same += 1
+    return same
+
+
 # -- area pages ------------------------------------------------------------------------------
 
 
@@ -130,15 +150,7 @@ def test_a_village_on_an_area_page_shows_its_deputies_from_every_page(browser, d
     assert not page.locator(".ds-pager").first.is_visible()  # the pager would mislead now
     _no_sideways(page)
     # a drawn row reads as the built row of the same deputy: same cells, same links
-    built = page.evaluate(
-        "() => Array.from(document.querySelectorAll('[data-filter-list] tbody')[0].rows).map(r =>"
-        " [Array.from(r.cells).map(c => c.textContent.trim()), r.querySelector('a').href])"
-    )
-    drawn = page.locator(ROWS).evaluate_all(
-        "rows => rows.map(r => [Array.from(r.cells).map(c => c.textContent.trim()), r.querySelector('a').href])"
-    )
-    common = [row for row in drawn if row in built]
-    assert len(common) == len(expected & first_page) > 0
+    assert _drawn_as_built(page) == len(expected & first_page) > 0
     # the way back: the page's own 100 rows and its pager
     page.locator("button[type=reset]").click()
     page.wait_for_function("document.querySelector('[data-filter-count]').textContent === '本页 100 人'")
@@ -199,6 +211,8 @@ def test_a_report_year_filtered_by_township_covers_every_page(browser, demo_url,
     assert len(got) == len(set(got)) and set(got) == expected
     n_pages = -(-len(reports) // 100)
     assert _count(page) == f"筛选结果：共 {len(expected)} 篇（已查全部 {n_pages} 页，共 {len(reports)} 篇）"
+    on_page = {r["id"] for r in sorted(reports, key=lambda r: (r["date"], r["id"]), reverse=True)[100:200]}
+    assert _drawn_as_built(page) == len(expected & on_page) > 0
     # with a mode too
     page.locator("select[data-filter=mode]").select_option("meeting")
     want = {r["id"] for r in reports if r["id"] in expected and r["mode"] == "meeting"}
@@ -312,3 +326,39 @@ def test_every_facet_file_is_linked_from_its_list(demo_site):
         for m in re.finditer(r'data-facets="([^"]+)"', page.read_text(encoding="utf-8")):
             linked.add((page.parent / m.group(1)).resolve())
     assert linked == {f.resolve() for f in (demo_site / "filters").rglob("*.json")}
+
+
+def test_text_in_a_facet_file_is_drawn_as_text_and_links_stay_inside(browser, demo_url):
+    """Whatever a facet file holds (text people wrote), the script draws it as text: no markup,
+    no script, no link out of the site."""
+    hostile = '<img src=x onerror="window.__pwned=1">'
+    doc = {
+        "v": 1,
+        "unit": "篇",
+        "pages": 2,
+        "keys": ["level", "mode", "township"],
+        "badges": {},
+        "rows": [
+            [
+                [
+                    [[hostile, "reports/r0001/"]],
+                    [["外链", "//evil.example/x/"], ["脚本", "javascript:window.__pwned=2//"]],
+                    "<b>粗</b>",
+                    [{"b": "unknown"}, "</td><script>window.__pwned=3</script>"],
+                    [["上一级", "../deputies/"]],
+                ],
+                ["county", "meeting", "zz"],
+            ]
+        ],
+    }
+    page, log = open_page(browser, demo_url + "reports/2022/")
+    page.route("**/filters/reports/2022.json", lambda route: route.fulfill(json=doc))
+    page.locator("select[data-filter=mode]").select_option("meeting")
+    page.wait_for_function("document.querySelector('[data-filter-count]').textContent.startsWith('筛选结果：共 1 ')")
+    cells = page.locator(ROWS + " td").all_text_contents()
+    assert cells == [hostile, "外链脚本", "<b>粗</b>", "</td><script>window.__pwned=3</script>", "上一级"]
+    assert page.locator("[data-filter-list] img, [data-filter-list] script, [data-filter-list] b").count() == 0
+    links = page.locator(ROWS + " a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    assert links == ["../../reports/r0001/", None, None, None]
+    assert page.evaluate("window.__pwned") is None
+    assert_clean(log)

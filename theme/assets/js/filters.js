@@ -78,9 +78,10 @@
       if (typeof p === "string") {
         td.appendChild(document.createTextNode(p));
       } else if (Array.isArray(p)) {
-        // a link inside the site: [text, path from the site root]
+        // a link inside the site: [text, page path from the site root]; anything else
+        // (a scheme, "//host", "..") is drawn as text without a target
         var a = document.createElement("a");
-        if (/^[\w\-.\/]*$/.test(p[1])) a.href = root + p[1];
+        if (/^([A-Za-z0-9][\w-]*\/)+$/.test(p[1])) a.href = root + p[1];
         a.textContent = p[0];
         td.appendChild(a);
       } else if (p && facets.badges[p.b]) {
