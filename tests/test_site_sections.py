@@ -355,6 +355,19 @@ def test_suggestion_lists_are_paginated():
     assert [r[0][2] for r in f["rows"]] == [[[s.title, f"suggestions/{s.id}/"]] for s in year]
     # d01 has no township mandate in ct18: no township; one topic, so t0
     assert {tuple(r[1]) for r in f["rows"]} == {("resolved", "t0", "")}
+    # the file draws a row as the page does: page 1's cells, in order (no column added or lost)
+    built = [
+        [re.sub(r"\s+", "", visible(c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(<td.*?)</tr>", pages["suggestions/list/2024/all.md"].html, re.S)
+    ]
+    drawn = [
+        [
+            re.sub(r"\s+", "", c if isinstance(c, str) else "".join(p if isinstance(p, str) else p[0] for p in c))
+            for c in r[0]
+        ]
+        for r in f["rows"][:200]
+    ]
+    assert drawn == built
     for d in pages.values():
         assert len(d.html.encode()) < 70_000, d.path
 
