@@ -16,6 +16,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 from .. import schedule
 from ..model import Deputy, Report
@@ -78,6 +79,16 @@ def _sub(parent, tag, text=None, **attrs):
     return el
 
 
+def _t(text: str) -> str:
+    """Element text: characters XML cannot carry dropped, &, < and > escaped."""
+    return escape(clean(text))
+
+
+def _a(value: str) -> str:
+    """An attribute value with its quotes."""
+    return quoteattr(clean(value))
+
+
 def _date_zh(d) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
@@ -125,13 +136,12 @@ def deputy_feed_bytes(site: SiteContext, d: Deputy) -> bytes:
     pkg_name = str(ds.package.raw.get("name") or "deputy-site")
     here = urls.deputy_feed(d.id)
 
-    def href(url: str) -> str:
-        return urls.rel(here, url)
-
     entries = []  # (date, kind, key, title, link, summary)
     for r in ds.reports_of.get(d.id, ()):
         if r.published and r.date:
-            entries.append((r.date, "report", r.id, title(site, r), urls.report(r.id), summary(site, r)))
+            # no summary: rendering every body again would cost more than all the feeds (the
+            # site-wide feed has them); the title names the date and the kind of report
+            entries.append((r.date, "report", r.id, title(site, r), urls.report(r.id), ""))
     led = {s.id for s in ds.suggestions_led.get(d.id, ())}
     signed = [x.suggestion_id for x in ds.cosigned_by.get(d.id, ())]
     for sid in sorted(led | set(signed)):
@@ -152,34 +162,40 @@ def deputy_feed_bytes(site: SiteContext, d: Deputy) -> bytes:
             if (c := ds.congress.get(m.congress_id))
         )
     )
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "zh-CN"})
-    _sub(feed, "id", _id(pkg_name, "deputy-feed", d.id))
-    _sub(feed, "title", f"{d.name}代表的履职动态")
-    _sub(
-        feed,
-        "subtitle",
-        f"{d.name}（{levels or '人大代表'}）：报告履职情况、议案建议和报告状态的变化，截至{_date_zh(site.as_of)}",
-    )
-    _sub(feed, "updated", _stamp(max((e[0] for e in entries), default=site.as_of)))
-    _sub(feed, "link", rel="self", type="application/atom+xml", href="feed.xml")
-    _sub(feed, "link", rel="alternate", type="text/html", href="./")
-    author = _sub(feed, "author")
-    _sub(author, "name", d.name)
-    _sub(feed, "generator", "deputy-site")
+    # Written as text, not through ElementTree: one feed per deputy (130,000 at province
+    # scale), and serialising element trees took 5x as long. Every value passes _t/_a.
+    subtitle = f"{d.name}（{levels or '人大代表'}）：报告履职情况、议案建议和报告状态的变化，截至{_date_zh(site.as_of)}"
+    root = urls.rel(here, "")  # "../.."
+    page = urls.rel(here, urls.deputy(d.id))  # "./": the feed sits in the page's folder
+    out = [
+        "<?xml version='1.0' encoding='utf-8'?>",
+        f'<feed xmlns="{ATOM}" xml:lang="zh-CN">',
+        f"  <id>{_id(pkg_name, 'deputy-feed', d.id)}</id>",
+        f"  <title>{_t(d.name + '代表的履职动态')}</title>",
+        f"  <subtitle>{_t(subtitle)}</subtitle>",
+        f"  <updated>{_stamp(max((e[0] for e in entries), default=site.as_of))}</updated>",
+        '  <link rel="self" type="application/atom+xml" href="feed.xml" />',
+        '  <link rel="alternate" type="text/html" href="./" />',
+        f"  <author>\n    <name>{_t(d.name)}</name>\n  </author>",
+        "  <generator>deputy-site</generator>",
+    ]
     for day, kind, key, text, url, summ in entries:
-        e = _sub(feed, "entry")
-        _sub(e, "id", _id(pkg_name, kind, key))
-        _sub(e, "title", text, type="text")
-        _sub(e, "updated", _stamp(day))
-        _sub(e, "published", _stamp(day))
+        stamp = _stamp(day)
         # a status change points at the mandate on the deputy's page
-        link = href(urls.deputy(d.id)) + url if url.startswith("#") else href(url)
-        _sub(e, "link", rel="alternate", type="text/html", href=link)
+        link = page + url if url.startswith("#") else f"{root}/{url}"
+        out += [
+            "  <entry>",
+            f"    <id>{_id(pkg_name, kind, key)}</id>",
+            f'    <title type="text">{_t(text)}</title>',
+            f"    <updated>{stamp}</updated>",
+            f"    <published>{stamp}</published>",
+            f'    <link rel="alternate" type="text/html" href={_a(link)} />',
+        ]
         if summ:
-            _sub(e, "summary", summ, type="text")
-    ET.indent(feed, space="  ")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+            out.append(f'    <summary type="text">{_t(summ)}</summary>')
+        out.append("  </entry>")
+    out.append("</feed>\n")
+    return "\n".join(out).encode("utf-8")
 
 
 def feed_bytes(site: SiteContext) -> bytes:
