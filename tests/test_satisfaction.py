@@ -142,3 +142,15 @@ def test_list_rows_show_the_rating(docs):
             sid = re.search(r'href="(?:\.\./)+(sg\d+)/"', tr).group(1)  # the title's link
             got[sid] = text(cells[col])
         assert got == {s["id"]: LABEL.get(s["satisfaction"], "") for s in listed}, path
+
+
+def test_excel_import_reads_the_chinese_header_and_labels():
+    """A clerk types 满意度 as the header and 满意 / 基本满意 / 不满意 in the cells: the import
+    writes the package's codes (the data dictionary's enum labels, no mapping of its own)."""
+    from generator.descriptor import read_package
+    from generator.staff.xlsx_import import match_header, to_schema_text
+
+    t = read_package(TINY).tables["suggestions"]
+    f = match_header(t, "满意度")
+    assert f is not None and f.name == "satisfaction"
+    assert [to_schema_text(f, v) for v in ("满意", "基本满意", "不满意", "")] == [*LABEL, ""]
