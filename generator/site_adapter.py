@@ -42,7 +42,7 @@ from mkdocs.structure.toc import get_toc
 
 from .errors import GeneratorError
 from .pages import PageDoc, SiteContext
-from .pages.urls import SECTION_PAGES
+from .pages.urls import NOT_IN_MENU, SECTION_PAGES
 
 log = logging.getLogger("mkdocs.plugins.deputy_site")
 
@@ -249,7 +249,7 @@ class SitePlugin(BasePlugin[_PluginConfig]):
         assert self.docs is not None
         titles = {d.path: d.title for d in self.docs if in_nav(d.path)}
         for path in _content_pages(Path(config.docs_dir)):
-            if _content_in_nav(path) or "/" not in path:
+            if (_content_in_nav(path) or "/" not in path) and path not in NOT_IN_MENU:
                 titles.setdefault(path, None)
         order = {p: i for i, p in enumerate(NAV_ORDER)}
         paths = sorted(titles, key=lambda p: (order.get(p, len(order)), p))

@@ -282,7 +282,7 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
     out.append(
         PageDoc(
             path=INDEX + "index.md",
-            title="报告履职情况",
+            title="报告进度",
             template="coverage.html",
             html=render_section(
                 "sec_coverage_index.html",
@@ -304,7 +304,9 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
             ),
             meta={"kind": "coverage_index"},
             search=SearchEntry(
-                kind="page", title="报告履职情况", text="代表报告履职情况 已报告 应报告 逾期 会议报告比例 覆盖"
+                kind="page",
+                title="各级代表报告履职进度",
+                text="代表报告履职情况 报告进度 已报告 应报告 逾期 会议报告比例 覆盖",
             ),
             source="reports.csv",
         )

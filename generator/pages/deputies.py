@@ -24,7 +24,6 @@ from ..figures import attendance_in_group
 from ..model import LEVELS, Deputy
 from . import PageDoc, SearchEntry, SiteContext, facets, urls
 from .common import (
-    AREA_CLASS_ZH,
     AWARD_ZH,
     END_REASON_ZH,
     HANDLED_STATUSES,
@@ -238,16 +237,17 @@ def _area_list(c: Core, area_id: str) -> dict:
         for ch in sorted(ds.area_children.get(a.id, ()), key=lambda x: (x.name, x.id))
         if ch.id in with_page
     ]
+    # the names say what each place is (禾溪县棠铺镇): no class in brackets, which nested
+    # ("棠铺镇（乡镇（街道））选民", issue 14)
     path_names = "".join(p.name for p in ds.area_path(a.id))
-    kind = AREA_CLASS_ZH.get(a.classification, a.classification)
     if broad:
         intro = (
-            f"以下是由{path_names}（{kind}）整体选出的本届各级人大代表，共 {len(rows):,} 人；"
+            f"以下是由{path_names}整体选出的本届各级人大代表，共 {len(rows):,} 人；"
             "下辖各地选出的代表请见下辖区域的页面。"
         )
     else:
         intro = (
-            f"以下是本届代表{path_names}（{kind}）选民的各级人大代表，共 {len(rows):,} 人："
+            f"以下是本届代表{path_names}选民的各级人大代表，共 {len(rows):,} 人："
             "包括选区覆盖本地的代表，以及由本地所属上级行政区域选出的代表。"
         )
     return dict(

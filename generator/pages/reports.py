@@ -185,11 +185,11 @@ def _index(c, published, by_year) -> PageDoc:
     )
     return PageDoc(
         path="reports/index.md",
-        title="报告",
+        title="履职报告",
         template="directory.html",
         html=html,
         meta={"hide": ["toc"], "description": "人大代表向原选区选民和原选举单位报告履职情况：按年度、层级和方式。"},
-        search=SearchEntry(kind="page", title="代表报告履职情况", text="报告履职情况 按年度 层级 方式"),
+        search=SearchEntry(kind="page", title="代表履职报告", text="报告履职情况 履职报告 按年度 层级 方式"),
         source="reports.csv",
     )
 

@@ -33,6 +33,10 @@ SECTION_PAGES = (
     "methodology/index.md",
 )
 
+# Hand-written pages (content/) kept out of the voters' menu: the staff guide, full of make
+# commands, is linked from every page's footer instead (theme/partials/copyright.html).
+NOT_IN_MENU = ("guide/index.md",)
+
 # The published data package (generator/outputs/open_data.py), under data/ in the site
 OPEN_DATA = "data"
 OPEN_DATA_ZIP = "datapackage.zip"
