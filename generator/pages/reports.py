@@ -199,7 +199,7 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
     congress = ds.congress.get(mandate.congress_id) if mandate else None
     level = c.report_level(r)
     text = read_body(site, r)
-    body = sanitize.markdown_to_safe_html(text)
+    body = site.body_html(text)
     name = d.name if d else r.deputy_id
     title = f"{name}报告履职情况（{date_zh(r.date)}）"
     html = render(
