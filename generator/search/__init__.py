@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from itertools import chain, compress, count, islice, repeat
 from pathlib import Path
 
+from .. import store as st
 from . import pinyin
 
 FORMAT_VERSION = 1
@@ -385,8 +386,33 @@ def synonyms_of(docs: Iterable[Doc]) -> dict[str, list[str]]:
     return out
 
 
-def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> list[str]:
-    """Write the index for `docs` under out_dir/prefix; return the relative paths written."""
+def pinyin_files(named: list[tuple[str, str]], store: st.Store | None = None, code: str = "") -> dict[str, bytes]:
+    """py/<letters>.json and pyc.json for the names `named`. They depend on the names only, not
+    on the pages' text, so the store keeps them between builds (keyed by the names, the
+    generator's code `code` and pypinyin's version): editing a report does not pay for loading
+    pypinyin's dictionaries again (about half a second of the one-report rebuild)."""
+    k = st.key("search", code, st.versions(), _json(named)) if store else ""
+    if k:
+        try:
+            cached = json.loads(store.get("search", k) or b"null")
+            if isinstance(cached, dict):
+                store.keep("search", {k})
+                return {name: text.encode("utf-8") for name, text in cached.items()}
+        except (ValueError, AttributeError, TypeError):
+            pass
+    files = {f"py/{letters}.json": _json(table) for letters, table in pinyin.tables(named).items()}
+    files["pyc.json"] = _json(pinyin.sounds(n for _k, n in named))
+    if k:
+        store.put("search", k, json.dumps({n: b.decode("utf-8") for n, b in files.items()}).encode())
+        store.keep("search", {k})
+    return files
+
+
+def build(
+    docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx", store: st.Store | None = None, code: str = ""
+) -> list[str]:
+    """Write the index for `docs` under out_dir/prefix; return the relative paths written.
+    With a `store`, the pinyin files come from it when the names are unchanged."""
     synonyms = synonyms_of(docs)
     docs = order_docs([d for d in docs if d.kind != SYNONYMS])
     root = out_dir / prefix
@@ -464,11 +490,7 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
     t2s = t2s_table(_site_chars(docs))
     if t2s:
         extras["t2s.json"] = _json(t2s)
-    named = list(_named(docs))
-    py = pinyin.tables(named)
-    for letters, table in py.items():
-        extras[f"py/{letters}.json"] = _json(table)
-    extras["pyc.json"] = _json(pinyin.sounds(n for _k, n in named))
+    extras.update(pinyin_files(list(_named(docs)), store, code))
     for name, data in sorted(extras.items()):
         digest.update(data)
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -493,8 +515,9 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
         manifest["t2s"] = "".join(sorted(t2s))
     if synonyms:
         manifest["syn"] = synonyms
+    py = sorted(n[len("py/") : -len(".json")] for n in extras if n.startswith("py/"))
     if py:
-        manifest["py"] = " ".join(sorted(py))  # the prefixes that have a file
+        manifest["py"] = " ".join(py)  # the prefixes that have a file
     (root / "manifest.json").write_bytes(_json(manifest))
     written.append(f"{prefix}/manifest.json")
     return sorted(written)
@@ -597,7 +620,7 @@ def read_shard(data: bytes) -> dict[str, tuple[int, bool, list[tuple[int, int, i
     return out
 
 
-def write_index(docs: list[Doc], out_dir: Path) -> list[str]:
+def write_index(docs: list[Doc], out_dir: Path, store: st.Store | None = None, code: str = "") -> list[str]:
     """`build`, its files sorted: the pool's task for the search index (a worker imports only
     this package, not the pages)."""
-    return sorted(build(docs, Path(out_dir)))
+    return sorted(build(docs, Path(out_dir), store=store, code=code))
