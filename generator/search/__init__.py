@@ -450,23 +450,39 @@ def build(
     for s in range(n_shards):
         digest.update(shard_digests[s])
 
-    # 3. excerpt text chunks (grouped by size) and metadata chunks (fixed docs per chunk).
-    text_chunks: list[dict[str, str]] = [{}]
-    size = 0
+    # 3. excerpt text chunks and metadata chunks (fixed docs per chunk). A kind's text chunks
+    # hold a fixed number of its docs (about TEXT_CHUNK_TARGET bytes at the kind's average size),
+    # so the reader computes a doc's text chunk from its id (manifest "text") and fetches it
+    # together with the metadata: one round trip less on a slow phone.
+    kinds: dict[str, tuple[int, int]] = {}
+    for i, d in enumerate(docs):
+        k = d.kind if d.kind in KINDS else "page"
+        lo, hi = kinds.get(k, (i, i))
+        kinds[k] = (min(lo, i), max(hi, i) + 1)
+    fulls: list[str] = []
     text_of: list[tuple[int, int]] = []  # (chunk, truncated?)
     facts_of: list[list[list[str]]] = []
-    for i, d in enumerate(docs):
+    for d in docs:
         facts, rest = split_facts(d.text)
         facts_of.append(facts)
         body = rest[:TEXT_CAP]
-        full = "\n".join([*d.places, body]) if d.places else body
-        n = len(full.encode("utf-8"))
-        if size and size + n > TEXT_CHUNK_TARGET:
-            text_chunks.append({})
-            size = 0
-        text_chunks[-1][str(i)] = full
-        size += n
-        text_of.append((len(text_chunks) - 1, int(len(rest) > TEXT_CAP)))
+        fulls.append("\n".join([*d.places, body]) if d.places else body)
+        text_of.append((0, int(len(rest) > TEXT_CAP)))
+    text_plan: dict[str, list[int]] = {}
+    first = 0
+    for k, (lo, hi) in sorted(kinds.items(), key=lambda kv: kv[1]):
+        average = sum(len(fulls[i].encode("utf-8")) for i in range(lo, hi)) / (hi - lo)
+        per = max(1, int(TEXT_CHUNK_TARGET // max(1.0, average)))
+        text_plan[k] = [first, per]
+        first += math.ceil((hi - lo) / per)
+    text_chunks: list[dict[str, str]] = [{} for _ in range(first)] or [{}]
+    for k, (lo, hi) in kinds.items():
+        start, per = text_plan[k]
+        for i in range(lo, hi):
+            c = start + (i - lo) // per
+            text_chunks[c][str(i)] = fulls[i]
+            text_of[i] = (c, text_of[i][1])
+    del fulls
     for c, chunk in enumerate(text_chunks):
         data = _json(chunk)
         digest.update(data)
@@ -497,11 +513,6 @@ def build(
         (root / name).write_bytes(data)
         written.append(f"{prefix}/{name}")
 
-    kinds = {}
-    for i, d in enumerate(docs):
-        k = d.kind if d.kind in KINDS else "page"
-        lo, hi = kinds.get(k, (i, i))
-        kinds[k] = (min(lo, i), max(hi, i) + 1)
     manifest = {
         "format": FORMAT_VERSION,
         "version": digest.hexdigest()[:12],
@@ -510,6 +521,7 @@ def build(
         "meta_chunk": META_CHUNK,
         "cap": POSTING_CAP,
         "kinds": {k: list(v) for k, v in sorted(kinds.items(), key=lambda kv: kv[1])},
+        "text": {k: text_plan[k] for k, _v in sorted(kinds.items(), key=lambda kv: kv[1])},
     }
     if t2s:
         manifest["t2s"] = "".join(sorted(t2s))
