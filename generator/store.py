@@ -18,8 +18,20 @@ from pathlib import Path
 
 FORMAT = "2"  # bump when the layout or a key's meaning changes
 
-# Installed distributions whose version shapes a published byte (nh3 sanitizes every body).
-OUTPUT_DISTS = ("mkdocs", "mkdocs-material", "frictionless", "Jinja2", "MarkupSafe", "Markdown", "nh3", "PyYAML")
+# Installed distributions whose version shapes a published byte (nh3 sanitizes every body;
+# pypinyin and OpenCC make the search index's pinyin and traditional-character tables).
+OUTPUT_DISTS = (
+    "mkdocs",
+    "mkdocs-material",
+    "frictionless",
+    "Jinja2",
+    "MarkupSafe",
+    "Markdown",
+    "nh3",
+    "PyYAML",
+    "pypinyin",
+    "OpenCC",
+)
 
 
 def key(*parts: str | bytes) -> str:

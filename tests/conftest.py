@@ -171,3 +171,18 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
             for line in lines[:50]:
                 tr.write_line(f"  {line}")
         tr.write_line("data/ and .cache/ must stay as they were (tests/conftest.py); the run is failed.", red=True)
+
+
+# -- the county demo, generated for the session ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def county_demo(tmp_path_factory) -> Path:
+    """A fresh county demo package (seed 1, what `make demo` writes to data/): tests that need
+    county-scale data use this, never the checkout's data/, which an adopter replaces with
+    their own (then the suite still passes). `make check-demo` compares data/ with it."""
+    from generator.staff.demo import generate  # the staff tools, only for the tests that need them
+
+    out = tmp_path_factory.mktemp("county-demo") / "data"
+    generate("county", 1, out)
+    return out

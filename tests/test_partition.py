@@ -13,6 +13,8 @@ import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import Future
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -20,12 +22,15 @@ from site_tree import tree
 
 from generator import cli, workers
 from generator.options import Options
+from generator.pages import SiteContext, reports
 from generator.pipeline import build, pages, parallel, prepare
 from generator.pipeline.publish import Workspace
 from generator.pipeline.run import place_staged
+from generator.sanitize import markdown_to_safe_html
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
+prepare_module = import_module("generator.pipeline.prepare")  # the package's `prepare` is the function
 AS_OF = dt.date(2026, 11, 20)
 
 
@@ -144,15 +149,18 @@ def test_two_partitions_in_separate_processes_stitch_to_the_single_build(single,
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("jobs", "spool"), [(2, "off"), (2, "on"), (3, "on"), (1, "on")], ids=["2-memory", "2-spool", "3-spool", "1-spool"]
+    ("jobs", "spool", "ahead"),
+    [(2, "off", 10**6), (2, "on", 10**6), (3, "on", 10**6), (1, "on", 10**6), (2, "off", 1), (2, "on", 1)],
+    ids=["2-memory", "2-spool", "3-spool", "1-spool", "2-memory-bodies-ahead", "2-spool-bodies-ahead"],
 )
-def test_pool_and_spooled_builds_match_the_single_build(single, tmp_path, monkeypatch, jobs, spool):
+def test_pool_and_spooled_builds_match_the_single_build(single, tmp_path, monkeypatch, jobs, spool, ahead):
     submitted: list[str] = []
     real = workers.Pool.submit
     monkeypatch.setattr(workers.Pool, "submit", lambda p, fn, *a: submitted.append(fn.__name__) or real(p, fn, *a))
-    result = build(options(tmp_path / "site", jobs=jobs, spool=spool))
+    result = build(options(tmp_path / "site", jobs=jobs, spool=spool, bodies_ahead=ahead))
     assert result.jobs == jobs
     assert submitted.count("render_job") == (jobs if jobs > 1 else 0)
+    assert submitted.count("make_bodies") == (1 if ahead == 1 else 0)  # the report bodies made by a worker
     assert (result.prepared.loader is not None) == (spool == "on")
     if spool == "on":
         assert {d.html for d in result.prepared.docs} == {""}  # bodies waited on disk
@@ -314,3 +322,39 @@ def test_a_failing_render_worker_fails_the_build_and_leaves_the_site_untouched(t
     assert json.loads(stdout) == {"error": "partition 1: TemplateNotFound"}
     assert tree(out) == {"index.html": b"published"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no job files, parts or work folders
+
+
+def test_report_bodies_made_ahead_are_the_sanitizer_s_html_looked_up_by_text(tmp_path):
+    index = prepare_module.make_bodies(str(TINY), str(tmp_path))
+    bodies = sorted((TINY / "reports").glob("*.md"))
+    # as the report page reads them: without a leading title that repeats the page's own
+    texts = {reports.without_own_title(f.read_text(encoding="utf-8-sig"), "") for f in bodies}
+    assert len(index) == len(texts) >= 5
+    done = Future()
+    done.set_result(index)
+    site = SiteContext(ds=None, as_of=AS_OF, bodies=prepare_module.MadeAhead(done, tmp_path))  # type: ignore[arg-type]
+    for text in texts:
+        assert site.bodies(text) == markdown_to_safe_html(text)
+        assert site.body_html(text) == markdown_to_safe_html(text)
+    assert site.bodies("# 不在任何文件里") is None  # not made ahead: the page renders it itself
+    assert site.body_html("# 不在任何文件里") == "<h2>不在任何文件里</h2>"
+
+
+def test_a_failed_bodies_worker_leaves_each_page_to_render_its_own_body(tmp_path):
+    failed = Future()
+    failed.set_exception(workers.WorkerDied("killed"))
+    site = SiteContext(ds=None, as_of=AS_OF, bodies=prepare_module.MadeAhead(failed, tmp_path))  # type: ignore[arg-type]
+    assert site.bodies("正文") is None
+    assert site.body_html("**正文**") == "<p><strong>正文</strong></p>"
+
+
+@pytest.mark.slow
+def test_bodies_are_made_ahead_only_when_the_reports_module_is_not_in_the_store(single, tmp_path, monkeypatch):
+    submitted: list[str] = []
+    real = workers.Pool.submit
+    monkeypatch.setattr(workers.Pool, "submit", lambda p, fn, *a: submitted.append(fn.__name__) or real(p, fn, *a))
+    for out, expect in (("a", 1), ("b", 0)):  # the second build reuses the reports module
+        submitted.clear()
+        build(options(tmp_path / out, jobs=2, spool="off", bodies_ahead=1, cache_dir=tmp_path / "store"))
+        assert submitted.count("make_bodies") == expect, out
+        assert_same(tmp_path / out, single)

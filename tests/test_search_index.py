@@ -112,20 +112,25 @@ def test_build_writes_manifest_shards_and_chunks(tmp_path):
     assert man["docs"] == 5 and man["shards"] == 8 and man["format"] == 1
     # ids in kind order, then url
     assert man["kinds"] == {"deputy": [0, 2], "station": [2, 3], "report": [3, 5]}
+    # each kind's text chunks start a new chunk and hold a fixed number of its docs (short texts
+    # here: all of a kind in one chunk), so a doc's chunk follows from its id. Docs per chunk:
+    # 4,000 // the kind's average UTF-8 bytes of "places\nbody": deputies (64 + 18) / 2 = 41,
+    # the station 28, reports (69 + 47) / 2 = 58
+    assert man["text"] == {"deputy": [0, 4000 // 41], "station": [1, 4000 // 28], "report": [2, 4000 // 58]}
     assert json.loads((idx / "m/0.json").read_text()) == [
         # [facts, places lines] only when there are any (see test_facts_are_labelled_in_the_metadata)
         ["deputy", "买买提·艾力", "买买提·艾力", "", "deputies/d1/", 0, 0, [], 3],
         ["deputy", "王明华", "王明华", "", "deputies/d2/", 0, 0],
-        ["station", "甲镇人大代表联络站", "", "", "stations/s1/", 0, 0, [], 1],
-        ["report", "王明华报告履职情况", "王明华", "2024-03-01", "reports/r1/", 0, 0],
-        ["report", "刘芳报告履职情况", "刘芳", "", "reports/r2/", 0, 0],
+        ["station", "甲镇人大代表联络站", "", "", "stations/s1/", 1, 0, [], 1],
+        ["report", "王明华报告履职情况", "王明华", "2024-03-01", "reports/r1/", 2, 0],
+        ["report", "刘芳报告履职情况", "刘芳", "", "reports/r2/", 2, 0],
     ]
     assert [w for w in written if w.startswith("search/idx/py/")] == [
         f"search/idx/py/{c}.json" for c in man["py"].split(" ")
     ]
     assert [w for w in written if not w.startswith("search/idx/py/")] == sorted(
-        ["search/idx/manifest.json", "search/idx/m/0.json", "search/idx/t/0.json", "search/idx/t2s.json"]
-        + ["search/idx/pyc.json"]
+        ["search/idx/manifest.json", "search/idx/m/0.json", "search/idx/t2s.json", "search/idx/pyc.json"]
+        + [f"search/idx/t/{c}.json" for c in range(3)]
         + [f"search/idx/s/{i}.bin" for i in range(8)]
     )
     shard = read_shard((idx / f"s/{shard_of('艾力', 8)}.bin").read_bytes())
@@ -215,7 +220,9 @@ def test_first_query_downloads_only_manifest_needed_shards_and_chunks(tmp_path):
     (r,) = run_queries(tmp_path / "search/idx", ["加装电梯"])
     paths = [f["path"] for f in r["files"]]
     needed = sorted({f"s/{shard_of(t, 8)}.bin" for t in ["加装", "装电", "电梯"]})
-    assert paths == ["manifest.json", *needed, "m/0.json", "t/0.json"]
+    # the report (doc 3, the first of the report kind: its text chunk is the kind's first, 2)
+    # and its metadata are requested together, text first
+    assert paths == ["manifest.json", *needed, "t/2.json", "m/0.json"]
 
 
 def _all_terms(idx: Path) -> dict:

@@ -7,8 +7,10 @@ import json
 
 from search_support import needs_node, run_queries
 
+from generator import search
 from generator.search import Doc, build
 from generator.search.pinyin import keys, place_keys, tables
+from generator.store import Store
 
 
 def test_keys_are_full_pinyin_and_initials_of_every_reading():
@@ -56,3 +58,33 @@ def test_latin_queries_find_names_and_places_by_pinyin(tmp_path):
 def _all_keys(idx):
     for f in sorted((idx / "py").glob("*.json")):
         yield from json.loads(f.read_text("utf-8"))
+
+
+def _files(root) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_the_store_keeps_the_pinyin_files_while_the_names_stay_the_same(tmp_path, monkeypatch):
+    store = Store(tmp_path / "store")
+    build(_docs(), tmp_path / "plain")  # no store
+    calls: list[int] = []
+    real = search.pinyin.tables
+    monkeypatch.setattr(search.pinyin, "tables", lambda named: calls.append(1) or real(named))
+    build(_docs(), tmp_path / "a", store=store, code="c1")
+    edited = [
+        *_docs()[:2],
+        Doc("report", "廖学新报告履职情况", "reports/r1/", person="廖学新", text="改过的正文"),
+        *_docs()[3:],
+    ]
+    build(edited, tmp_path / "b", store=store, code="c1")  # a report's text changed: names the same
+    assert calls == [1]
+    assert _files(tmp_path / "a") == _files(tmp_path / "plain")
+    assert {k: v for k, v in _files(tmp_path / "b").items() if "/py/" in k or k.endswith("pyc.json")} == {
+        k: v for k, v in _files(tmp_path / "plain").items() if "/py/" in k or k.endswith("pyc.json")
+    }
+    build([*_docs(), Doc("deputy", "唐普", "deputies/d3/", person="唐普")], tmp_path / "c", store=store, code="c1")
+    assert calls == [1, 1]  # a new name: made again
+    assert json.loads((tmp_path / "c/search/idx/py/ta.json").read_text())["tangpu"] == ["棠铺镇", "唐普"]
+    build(_docs(), tmp_path / "d", store=store, code="c2")  # other generator code: made again
+    assert calls == [1, 1, 1]
+    assert len(store.keys("search")) == 1  # only the last build's entry is kept

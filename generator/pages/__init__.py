@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from ..model import Dataset
-from ..sanitize import safe_page_path
+from ..sanitize import markdown_to_safe_html, safe_page_path
 from ..schedule import MandateStatus, mandate_status
 from .urls import SECTION_PAGES, UnsafePagePath
 
@@ -83,6 +83,14 @@ class SiteContext:
     # The site's public address with a trailing "/" (mkdocs.yml's site_url), "" when unset:
     # posters print it in their QR codes, so a printed code leads to the public site.
     site_url: str = ""
+    # Report bodies' HTML made ahead by a worker while the other pages are computed (the
+    # pipeline's prepare.py): Markdown text → its HTML, or None when not made ahead.
+    bodies: Callable[[str], str | None] | None = None
+
+    def body_html(self, text: str) -> str:
+        """sanitize.markdown_to_safe_html(text): the same HTML, made ahead when it was."""
+        made = self.bodies(text) if self.bodies is not None else None
+        return made if made is not None else markdown_to_safe_html(text)
 
     @cached_property
     def statuses(self) -> dict[str, MandateStatus]:
@@ -93,7 +101,7 @@ class SiteContext:
         build's last step, which reads only the pages: at province scale the dataset is
         ≈1.4 GB of objects (generator/pipeline/parallel.py)."""
         self.ds = None  # type: ignore[assignment]
-        self.core = None
+        self.core = self.bodies = None
         for name, v in vars(type(self)).items():
             if isinstance(v, cached_property):
                 self.__dict__.pop(name, None)

@@ -285,7 +285,7 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
     level = c.report_level(r)
     name = d.name if d else r.deputy_id
     text = without_own_title(read_body(site, r), name)
-    body = sanitize.markdown_to_safe_html(text)
+    body = site.body_html(text)
     title = f"{name}报告履职情况（{date_zh(r.date)}）"
     html = render(
         "core_report.html.j2",

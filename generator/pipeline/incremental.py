@@ -157,24 +157,36 @@ def _needs_key(site: SiteContext, mod) -> str:
     return json.dumps([files, site.popolo_size])
 
 
+def _base_key(site: SiteContext) -> str:
+    data_root = Path(site.ds.root).resolve()
+    base = st.key("modules", code_digest(), st.versions(), site.as_of.isoformat(), str(data_root), site.site_url)
+    return st.key(base, st.tree_digest(data_root, frozenset(_bodies(data_root))))
+
+
+def stored(store: st.Store, site: SiteContext, name: str) -> bool:
+    """Has the store an entry for page module `name` (one without NEEDS) under today's inputs?
+    Then module_docs reuses it, or updates only the pages whose report body changed."""
+    return bool(store) and store.get("modules", st.key(_base_key(site), name, "")) is not None
+
+
 def module_docs(
     store: st.Store,
     site: SiteContext,
     modules: dict[str, object],
     compute: Callable[[str], list[PageDoc]],
     before: Callable[[object], None],
+    last: tuple[str, ...] = (),
 ) -> tuple[list[PageDoc], dict]:
-    """The PageDocs of each page module (in order): from the store when nothing they read
-    changed, else `compute(name)` (then stored). `before(module)` runs first (it provides what
-    the module NEEDS). Returns (docs, {"computed", "reused", "updated": {name: [paths]}})."""
+    """The PageDocs of each page module (in `modules` order): from the store when nothing they
+    read changed, else `compute(name)` (then stored). The modules in `last` are computed after
+    the others (what they need is being made meanwhile). `before(module)` runs first (it
+    provides what the module NEEDS). Returns (docs, {"computed", "reused", "updated": {name: [paths]}})."""
     stats: dict = {"computed": [], "reused": [], "updated": {}}
-    data_root = Path(site.ds.root).resolve()
-    bodies = frozenset(_bodies(data_root))
-    base = st.key("modules", code_digest(), st.versions(), site.as_of.isoformat(), str(data_root), site.site_url)
-    base = st.key(base, st.tree_digest(data_root, bodies))
-    out: list[PageDoc] = []
+    base = _base_key(site)
+    per: dict[str, list[PageDoc]] = {}
     used = set()
-    for name, mod in modules.items():
+    for name in [n for n in modules if n not in last] + [n for n in modules if n in last]:
+        mod = modules[name]
         before(mod)
         k = st.key(base, name, _needs_key(site, mod))
         used.add(k)
@@ -185,9 +197,9 @@ def module_docs(
             data = _encode(docs, read)
             if data is not None:
                 store.put("modules", k, data)
-        out.extend(docs)
+        per[name] = docs
     store.keep("modules", used)
-    return out, stats
+    return [d for name in modules for d in per[name]], stats
 
 
 def _reuse(store: st.Store, k: str, site: SiteContext, mod, stats: dict, name: str) -> list[PageDoc] | None:

@@ -135,18 +135,21 @@ def parse_partition(text: str) -> tuple[int, int]:
 class Spool:
     """Page bodies in one append-only file; `docs` keep html="" and `reader()` reads them back."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, name: str = "pages.spool") -> None:
         # in the build's work folder, next to the site (not in /tmp, which may be memory)
-        self.path = Path(folder) / "pages.spool"
+        self.path = Path(folder) / name
         self._f = open(self.path, "wb")
         self.index: dict[str, tuple[int, int]] = {}
         self._pos = 0
 
-    def put(self, doc: PageDoc) -> PageDoc:
-        data = doc.html.encode("utf-8")
+    def add(self, key: str, text: str) -> None:
+        data = text.encode("utf-8")
         self._f.write(data)
-        self.index[doc.path] = (self._pos, len(data))
+        self.index[key] = (self._pos, len(data))
         self._pos += len(data)
+
+    def put(self, doc: PageDoc) -> PageDoc:
+        self.add(doc.path, doc.html)
         return dataclasses.replace(doc, html="")
 
     def close_writing(self) -> None:

@@ -8,6 +8,7 @@ With a worker pool, the open data is staged by a worker while the pages are comp
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib
 import os
 import re
@@ -22,7 +23,10 @@ from ..model import load_dataset
 from ..options import Options
 from ..outputs import open_data, popolo
 from ..pages import PAGE_MODULES, PageDoc, SiteContext, checked
+from ..pages.reports import without_own_title
+from ..sanitize import markdown_to_safe_html
 from ..store import Store
+from ..validate.body_checks import BODY_PATH
 from ..workers import Pool
 from . import incremental
 from .parallel import Spool, SpoolReader, release_free_memory
@@ -86,6 +90,48 @@ def resolve_site_url(cli_value: str | None, config_file: Path) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+def text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def make_bodies(root: str, folder: str) -> dict[str, tuple[int, int]]:
+    """In a worker: the HTML of every report body file under `root` (reports/*.md), into a
+    spool file in `folder`; returns the spool's index by `text_key` of the Markdown. The pages
+    look a body up by its text, so a file read differently here can only miss, never mismatch."""
+    spool = Spool(Path(folder), "bodies.spool")
+    base = Path(root)
+    for f in sorted(base.glob("reports/*.md")):
+        if f.is_symlink() or not BODY_PATH.fullmatch(f.relative_to(base).as_posix()):
+            continue
+        try:
+            text = f.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        text = without_own_title(text, "")  # as the report page does (it knows the name too)
+        k = text_key(text)
+        if k not in spool.index:
+            spool.add(k, markdown_to_safe_html(text))
+    spool.close_writing()
+    return spool.index
+
+
+class MadeAhead:
+    """`site.bodies`: a body's HTML from what the worker made; waits for it on first use."""
+
+    def __init__(self, pending, folder: Path) -> None:
+        self._pending, self._path, self._reader = pending, folder / "bodies.spool", None
+
+    def __call__(self, text: str) -> str | None:
+        if self._reader is None:
+            try:
+                index = self._pending.result()
+            except Exception:  # noqa: BLE001 - the worker failed or died: each page renders its body itself
+                index = {}
+            self._reader = SpoolReader(self._path, index)
+        k = text_key(text)
+        return self._reader(k) if k in self._reader.index else None
+
+
 @dataclass
 class Prepared:
     site: SiteContext
@@ -127,19 +173,31 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
 
     modules = {name: importlib.import_module(f"generator.pages.{name}") for name in PAGE_MODULES}
     spool = opts.spool == "on" or (opts.spool != "off" and len(ds.deputies) * 2.5 >= opts.spool_pages)
+    # The report bodies (about two thirds of computing the pages) are made into HTML by a worker
+    # while this process computes the other modules; the reports module comes last.
+    last: tuple[str, ...] = ()
+    if (
+        pool is not None
+        and len(ds.reports) >= opts.bodies_ahead
+        and (spool or not incremental.stored(store, site, "reports"))
+    ):
+        site.bodies = MadeAhead(pool.submit(make_bodies, str(root.resolve()), str(work)), work)
+        last = ("reports",)
     stats: dict = {}
     if spool:  # bodies to disk as they are made (peak memory: one module)
         sp = Spool(work)
-        docs = []
-        for mod in modules.values():
-            before(mod)
-            docs.extend(sp.put(checked(d)) for d in mod.pages(site))
+        parts: dict[str, list[PageDoc]] = {}
+        for name in [n for n in modules if n not in last] + list(last):
+            before(modules[name])
+            parts[name] = [sp.put(checked(d)) for d in modules[name].pages(site)]
         sp.close_writing()
+        docs = [d for name in modules for d in parts[name]]
         loader = sp.reader()
     else:
         docs, stats = incremental.module_docs(
-            store, site, modules, lambda name: [checked(d) for d in modules[name].pages(site)], before
+            store, site, modules, lambda name: [checked(d) for d in modules[name].pages(site)], before, last
         )
         loader = None
+    site.bodies = None
     before(modules["opendata"])  # staged whatever the pages needed: the site publishes it
     return Prepared(site, docs, staged, loader, stats)

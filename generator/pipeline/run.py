@@ -64,7 +64,13 @@ def render(prep: Prepared, opts: Options, tmp: Path, work: Path, pool: Pool) -> 
     jobs = _jobs(opts, len(docs))
     index = None  # the search index, built by a worker while this process renders
     if jobs == 1 and pool.workers > 1:
-        index = pool.submit(write_index, search_index.docs_from_pages(docs), work / "search-index")
+        index = pool.submit(
+            write_index,
+            search_index.docs_from_pages(docs),
+            work / "search-index",
+            Store(opts.cache_dir),
+            incremental.code_digest(),
+        )
 
     def render_pages(exclude: set[str] | None) -> None:
         if jobs > 1:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from itertools import chain, compress, count, islice, repeat
 from pathlib import Path
 
+from .. import store as st
 from . import pinyin
 
 FORMAT_VERSION = 1
@@ -385,8 +386,33 @@ def synonyms_of(docs: Iterable[Doc]) -> dict[str, list[str]]:
     return out
 
 
-def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> list[str]:
-    """Write the index for `docs` under out_dir/prefix; return the relative paths written."""
+def pinyin_files(named: list[tuple[str, str]], store: st.Store | None = None, code: str = "") -> dict[str, bytes]:
+    """py/<letters>.json and pyc.json for the names `named`. They depend on the names only, not
+    on the pages' text, so the store keeps them between builds (keyed by the names, the
+    generator's code `code` and pypinyin's version): editing a report does not pay for loading
+    pypinyin's dictionaries again (about half a second of the one-report rebuild)."""
+    k = st.key("search", code, st.versions(), _json(named)) if store else ""
+    if k:
+        try:
+            cached = json.loads(store.get("search", k) or b"null")
+            if isinstance(cached, dict):
+                store.keep("search", {k})
+                return {name: text.encode("utf-8") for name, text in cached.items()}
+        except (ValueError, AttributeError, TypeError):
+            pass
+    files = {f"py/{letters}.json": _json(table) for letters, table in pinyin.tables(named).items()}
+    files["pyc.json"] = _json(pinyin.sounds(n for _k, n in named))
+    if k:
+        store.put("search", k, json.dumps({n: b.decode("utf-8") for n, b in files.items()}).encode())
+        store.keep("search", {k})
+    return files
+
+
+def build(
+    docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx", store: st.Store | None = None, code: str = ""
+) -> list[str]:
+    """Write the index for `docs` under out_dir/prefix; return the relative paths written.
+    With a `store`, the pinyin files come from it when the names are unchanged."""
     synonyms = synonyms_of(docs)
     docs = order_docs([d for d in docs if d.kind != SYNONYMS])
     root = out_dir / prefix
@@ -424,23 +450,39 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
     for s in range(n_shards):
         digest.update(shard_digests[s])
 
-    # 3. excerpt text chunks (grouped by size) and metadata chunks (fixed docs per chunk).
-    text_chunks: list[dict[str, str]] = [{}]
-    size = 0
+    # 3. excerpt text chunks and metadata chunks (fixed docs per chunk). A kind's text chunks
+    # hold a fixed number of its docs (about TEXT_CHUNK_TARGET bytes at the kind's average size),
+    # so the reader computes a doc's text chunk from its id (manifest "text") and fetches it
+    # together with the metadata: one round trip less on a slow phone.
+    kinds: dict[str, tuple[int, int]] = {}
+    for i, d in enumerate(docs):
+        k = d.kind if d.kind in KINDS else "page"
+        lo, hi = kinds.get(k, (i, i))
+        kinds[k] = (min(lo, i), max(hi, i) + 1)
+    fulls: list[str] = []
     text_of: list[tuple[int, int]] = []  # (chunk, truncated?)
     facts_of: list[list[list[str]]] = []
-    for i, d in enumerate(docs):
+    for d in docs:
         facts, rest = split_facts(d.text)
         facts_of.append(facts)
         body = rest[:TEXT_CAP]
-        full = "\n".join([*d.places, body]) if d.places else body
-        n = len(full.encode("utf-8"))
-        if size and size + n > TEXT_CHUNK_TARGET:
-            text_chunks.append({})
-            size = 0
-        text_chunks[-1][str(i)] = full
-        size += n
-        text_of.append((len(text_chunks) - 1, int(len(rest) > TEXT_CAP)))
+        fulls.append("\n".join([*d.places, body]) if d.places else body)
+        text_of.append((0, int(len(rest) > TEXT_CAP)))
+    text_plan: dict[str, list[int]] = {}
+    first = 0
+    for k, (lo, hi) in sorted(kinds.items(), key=lambda kv: kv[1]):
+        average = sum(len(fulls[i].encode("utf-8")) for i in range(lo, hi)) / (hi - lo)
+        per = max(1, int(TEXT_CHUNK_TARGET // max(1.0, average)))
+        text_plan[k] = [first, per]
+        first += math.ceil((hi - lo) / per)
+    text_chunks: list[dict[str, str]] = [{} for _ in range(first)] or [{}]
+    for k, (lo, hi) in kinds.items():
+        start, per = text_plan[k]
+        for i in range(lo, hi):
+            c = start + (i - lo) // per
+            text_chunks[c][str(i)] = fulls[i]
+            text_of[i] = (c, text_of[i][1])
+    del fulls
     for c, chunk in enumerate(text_chunks):
         data = _json(chunk)
         digest.update(data)
@@ -464,22 +506,13 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
     t2s = t2s_table(_site_chars(docs))
     if t2s:
         extras["t2s.json"] = _json(t2s)
-    named = list(_named(docs))
-    py = pinyin.tables(named)
-    for letters, table in py.items():
-        extras[f"py/{letters}.json"] = _json(table)
-    extras["pyc.json"] = _json(pinyin.sounds(n for _k, n in named))
+    extras.update(pinyin_files(list(_named(docs)), store, code))
     for name, data in sorted(extras.items()):
         digest.update(data)
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
         written.append(f"{prefix}/{name}")
 
-    kinds = {}
-    for i, d in enumerate(docs):
-        k = d.kind if d.kind in KINDS else "page"
-        lo, hi = kinds.get(k, (i, i))
-        kinds[k] = (min(lo, i), max(hi, i) + 1)
     manifest = {
         "format": FORMAT_VERSION,
         "version": digest.hexdigest()[:12],
@@ -488,13 +521,15 @@ def build(docs: Sequence[Doc], out_dir: Path, prefix: str = "search/idx") -> lis
         "meta_chunk": META_CHUNK,
         "cap": POSTING_CAP,
         "kinds": {k: list(v) for k, v in sorted(kinds.items(), key=lambda kv: kv[1])},
+        "text": {k: text_plan[k] for k, _v in sorted(kinds.items(), key=lambda kv: kv[1])},
     }
     if t2s:
         manifest["t2s"] = "".join(sorted(t2s))
     if synonyms:
         manifest["syn"] = synonyms
+    py = sorted(n[len("py/") : -len(".json")] for n in extras if n.startswith("py/"))
     if py:
-        manifest["py"] = " ".join(sorted(py))  # the prefixes that have a file
+        manifest["py"] = " ".join(py)  # the prefixes that have a file
     (root / "manifest.json").write_bytes(_json(manifest))
     written.append(f"{prefix}/manifest.json")
     return sorted(written)
@@ -597,7 +632,7 @@ def read_shard(data: bytes) -> dict[str, tuple[int, bool, list[tuple[int, int, i
     return out
 
 
-def write_index(docs: list[Doc], out_dir: Path) -> list[str]:
+def write_index(docs: list[Doc], out_dir: Path, store: st.Store | None = None, code: str = "") -> list[str]:
     """`build`, its files sorted: the pool's task for the search index (a worker imports only
     this package, not the pages)."""
-    return sorted(build(docs, Path(out_dir)))
+    return sorted(build(docs, Path(out_dir), store=store, code=code))

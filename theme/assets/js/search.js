@@ -430,10 +430,18 @@
     }
 
     // Metadata and text of one doc id.
+    // A doc's text chunk follows from its id (manifest "text": per kind, first chunk and docs
+    // per chunk), so metadata and text are fetched at once: one round trip, not two.
+    function textChunkOf(man, id) {
+      var k = kindOf(man, id), t = man.text && man.text[k];
+      return t ? t[0] + Math.floor((id - man.kinds[k][0]) / t[1]) : null;
+    }
     function load(man, id) {
+      var early = textChunkOf(man, id);
+      var text0 = early === null ? null : textChunk(man, early);
       return metaChunk(man, Math.floor(id / man.meta_chunk)).then(function (rows) {
         var r = rows[id % man.meta_chunk];
-        return textChunk(man, r[5]).then(function (tc) {
+        return (text0 || textChunk(man, r[5])).then(function (tc) {
           var text = tc[String(id)] || "", np = r[8] || 0, lines = text.split("\n");
           return { id: id, kind: r[0], title: r[1], person: r[2], date: r[3], url: r[4],
                    text: text, truncated: r[6] === 1, facts: r[7] || [],
@@ -621,7 +629,7 @@
     var form = app.querySelector("form"), input = app.querySelector("input[name=q]");
     var status = app.querySelector("[data-search-status]"), list = app.querySelector("[data-search-results]");
     var moreBtn = app.querySelector("[data-search-more]");
-    var seq = 0, timer = null, shown = 0, current = "";
+    var seq = 0, timer = null, shown = 0, current = "", FIRST = 3, partialSoFar = false;
 
     var filterBox = app.querySelector("[data-search-filter]"), kindSel = filterBox && filterBox.querySelector("select");
     var MATCH_ZH = { partial: "部分匹配", typo: "可能是" };
@@ -695,10 +703,12 @@
         shown++;
       });
       if (!append && kindSel) fillKinds(res.kinds || {});
+      // "no exact match" only while every result shown so far is a partial one
+      partialSoFar = res.partial && (!append || partialSoFar);
       var scope = kindSel && kindSel.value ? "（" + (KIND_ZH[kindSel.value] || "") + "）" : "";
       if (!res.total) status.textContent = "没有找到与“" + current + "”相关的结果" + scope + "。";
       else if (!shown && res.more) status.textContent = "已核对的结果中没有完全匹配“" + current + "”的，可点“显示更多结果”继续查找。";
-      else status.textContent = (res.partial ? "没有完全匹配的结果，以下为部分匹配：" : "") +
+      else status.textContent = (partialSoFar ? "没有完全匹配的结果，以下为部分匹配：" : "") +
         "找到" + (res.exact ? " " : "约 ") + res.total + " 条结果" + scope + (shown < res.total ? "，显示前 " + shown + " 条" : "") + "。";
       moreBtn.hidden = !res.more;
     }
@@ -727,8 +737,17 @@
       if (!current) { list.textContent = ""; status.textContent = "请输入关键词。"; moreBtn.hidden = true; return; }
       if (!append) status.textContent = "正在搜索…";
       var kind = kindSel ? kindSel.value : "";
-      engine.search(current, { offset: append ? shown : 0, limit: 10, kind: kind }).then(function (res) {
-        if (my === seq) render(res, append);
+      // A new search shows its first FIRST results as soon as they are checked (on a slow phone
+      // each batch of files costs a round trip of about two seconds), then fills the page to 10.
+      var limit = append ? 10 : FIRST;
+      engine.search(current, { offset: append ? shown : 0, limit: limit, kind: kind }).then(function (res) {
+        if (my !== seq) return;
+        render(res, append);
+        if (!append && res.more && shown < 10) {
+          return engine.search(current, { offset: shown, limit: 10 - shown, kind: kind }).then(function (rest) {
+            if (my === seq) render(rest, true);
+          });
+        }
       }).catch(function () {
         if (my === seq) status.textContent = "搜索暂时不可用，请稍后再试。";
       });
@@ -753,6 +772,9 @@
     if (kindSel) kindSel.addEventListener("change", function () { run(input.value); });
     var q = new URLSearchParams(window.location.search).get("q");
     if (q) { input.value = q; run(q); }
+    // The manifest (a few KB) is fetched as soon as the page is up, not after Enter: on a slow
+    // phone each round trip costs about two seconds.
+    else engine.manifest().catch(function () {});
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
