@@ -13,11 +13,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-WIDTH = 520
-ROW_H = 30
-BAR_H = 18
-PAD = 8
-CHAR_W = 15  # width of one CJK character at the chart font size (ASCII counts as half)
+# Layout for a phone first: the viewBox is about as wide as a 360 px screen's content box, so
+# the 14-unit text renders at about 13 CSS px there (SVG text shrinks with the chart) and the
+# chart is capped at 480 px on wider screens (sections.css). Labels sit above their bar, so the
+# bars keep the full width at any label length. 大字模式 raises the font to 18 units
+# (a11y.css); widths are measured at that size so the larger text still fits.
+WIDTH = 360
+FONT = 14
+LABEL_H = 22  # label line above a bar
+BAR_H = 20
+GAP = 10  # between one bar and the next label
+ROW_H = LABEL_H + BAR_H + GAP
+PAD = 6
+CHAR_W = 18  # width of one CJK character at the largest (大字模式) font size; ASCII counts as half
+LEGEND_H = 26
 
 # Fill patterns per series: a base colour plus a texture, so two neighbours differ even in
 # greyscale. Colours pass WCAG 3:1 against white for graphical objects.
@@ -39,6 +48,12 @@ def _text_width(s: str) -> int:
     return sum(CHAR_W if ord(ch) > 0x2E80 else CHAR_W // 2 + 1 for ch in s)
 
 
+def _label(x: float, y: float, label: str) -> str:
+    """A bar's label, left-aligned above it; squeezed to the chart's width if it is longer."""
+    fit = f' textLength="{WIDTH - x}" lengthAdjust="spacingAndGlyphs"' if x + _text_width(label) > WIDTH else ""
+    return f'<text x="{x}" y="{y}"{fit} fill="currentColor">{_e(label)}</text>'
+
+
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.1f}"
 
@@ -47,7 +62,7 @@ def _open(cid: str, title: str, desc: str, height: int) -> list[str]:
     return [
         f'<svg class="sec-chart" id="{_e(cid)}" role="img" aria-labelledby="{_e(cid)}-t {_e(cid)}-d" '
         f'viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'xmlns="http://www.w3.org/2000/svg" font-size="14">',
+        f'xmlns="http://www.w3.org/2000/svg" font-size="{FONT}">',
         f'<title id="{_e(cid)}-t">{_e(title)}</title>',
         f'<desc id="{_e(cid)}-d">{_e(desc)}</desc>',
     ]
@@ -76,23 +91,19 @@ def _pattern_defs(cid: str, styles: Sequence[int]) -> list[str]:
 
 
 def bar_chart(cid: str, title: str, desc: str, rows: Sequence[tuple[str, float]], unit: str = "") -> str:
-    """Horizontal bars, one per (label, value), the value written after each bar."""
-    label_w = min(220, max([_text_width(lbl) for lbl, _ in rows] + [28]) + PAD)
+    """Horizontal bars, one per (label, value): the label above the bar, the value after it."""
     value_w = max([_text_width(_fmt(v) + unit) for _, v in rows] + [20]) + PAD
-    plot_w = WIDTH - label_w - value_w - 2 * PAD
+    plot_w = WIDTH - value_w - PAD
     top = max((v for _, v in rows), default=0) or 1
-    height = max(1, len(rows)) * ROW_H + 2 * PAD
+    height = max(1, len(rows)) * ROW_H + PAD
     out = _open(cid, title, desc, height)
     for i, (label, value) in enumerate(rows):
         y = PAD + i * ROW_H
+        bar_y = y + LABEL_H
         w = round(plot_w * (value / top), 1) if value > 0 else 0
-        out.append(
-            f'<text x="{label_w - 4}" y="{y + BAR_H - 4}" text-anchor="end" fill="currentColor">{_e(label)}</text>'
-        )
-        out.append(f'<rect x="{label_w}" y="{y}" width="{w}" height="{BAR_H}" fill="{_PATTERNS[0][0]}"/>')
-        out.append(
-            f'<text x="{label_w + w + 4}" y="{y + BAR_H - 4}" fill="currentColor">{_e(_fmt(value) + unit)}</text>'
-        )
+        out.append(_label(0, bar_y - 6, label))
+        out.append(f'<rect x="0" y="{bar_y}" width="{w}" height="{BAR_H}" fill="{_PATTERNS[0][0]}"/>')
+        out.append(f'<text x="{w + 4}" y="{bar_y + BAR_H - 5}" fill="currentColor">{_e(_fmt(value) + unit)}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -111,53 +122,51 @@ def stacked_bar_chart(
     wide enough and always in the total after the bar. A legend names every pattern.
     `styles` picks a fill per series (index into the palette: 0 solid blue, 1 orange hatch,
     2 green dots, 3 purple cross, 4 grey lines, 5 red bars), so a meaning keeps its look."""
-    label_w = min(220, max([_text_width(lbl) for lbl, _ in bars] + [28]) + PAD)
     totals = [sum(v) for _, v in bars]
     value_w = max([_text_width(f"n={_fmt(t)}") for t in totals] + [20]) + PAD
-    plot_w = WIDTH - label_w - value_w - 2 * PAD
+    plot_w = WIDTH - value_w - PAD
     top = max(totals, default=0) or 1
-    # legend: one row of swatches, wrapped by width
+    # legend: swatches in rows, wrapped by width
     legend: list[tuple[int, int, int, str]] = []
-    lx, ly = PAD, 0
+    lx, ly = 0, 0
     for i, name in enumerate(series):
-        w = 18 + _text_width(name) + 16
-        if lx + w > WIDTH - PAD and lx > PAD:
-            lx, ly = PAD, ly + 22
+        w = 20 + _text_width(name) + 12
+        if lx + w > WIDTH and lx > 0:
+            lx, ly = 0, ly + LEGEND_H
         legend.append((i, lx, ly, name))
         lx += w
-    legend_h = ly + 22 + PAD
+    legend_h = ly + LEGEND_H + PAD
     height = legend_h + max(1, len(bars)) * ROW_H + PAD
     out = _open(cid, title, desc, height)
     out.extend(_pattern_defs(cid, list(styles) if styles is not None else list(range(len(series)))))
     for i, x, y, name in legend:
         out.append(
-            f'<rect x="{x}" y="{PAD + y}" width="14" height="14" fill="url(#{_e(cid)}-p{i})" stroke="currentColor" stroke-width="0.5"/>'
+            f'<rect x="{x}" y="{PAD + y}" width="16" height="16" fill="url(#{_e(cid)}-p{i})" stroke="currentColor" stroke-width="0.5"/>'
         )
-        out.append(f'<text x="{x + 18}" y="{PAD + y + 12}" fill="currentColor">{_e(name)}</text>')
+        out.append(f'<text x="{x + 20}" y="{PAD + y + 14}" fill="currentColor">{_e(name)}</text>')
     for b, (label, values) in enumerate(bars):
         y = legend_h + b * ROW_H
+        bar_y = y + LABEL_H
         total = totals[b]
         scale = (plot_w / total if total else 0) if normalise else plot_w / top
-        out.append(
-            f'<text x="{label_w - 4}" y="{y + BAR_H - 4}" text-anchor="end" fill="currentColor">{_e(label)}</text>'
-        )
-        x = float(label_w)
+        out.append(_label(0, bar_y - 6, label))
+        x = 0.0
         for i, v in enumerate(values):
             if v <= 0:
                 continue
             w = round(v * scale, 1)
             out.append(
-                f'<rect x="{round(x, 1)}" y="{y}" width="{w}" height="{BAR_H}" fill="url(#{_e(cid)}-p{i})">'
+                f'<rect x="{round(x, 1)}" y="{bar_y}" width="{w}" height="{BAR_H}" fill="url(#{_e(cid)}-p{i})">'
                 f"<title>{_e(label)}：{_e(series[i])} {_e(_fmt(v))}</title></rect>"
             )
             txt = _fmt(v)
             if w >= _text_width(txt) + 6:
                 out.append(
-                    f'<text class="sec-chart-in" x="{round(x + w / 2, 1)}" y="{y + BAR_H - 4}" text-anchor="middle" '
+                    f'<text class="sec-chart-in" x="{round(x + w / 2, 1)}" y="{bar_y + BAR_H - 5}" text-anchor="middle" '
                     f'fill="#fff" stroke="#000" stroke-width="2.5" paint-order="stroke">{_e(txt)}</text>'
                 )
             x += w
-        end = label_w + (plot_w if normalise and total else round(total * scale, 1))
-        out.append(f'<text x="{end + 4}" y="{y + BAR_H - 4}" fill="currentColor">{_e("n=" + _fmt(total))}</text>')
+        end = plot_w if normalise and total else round(total * scale, 1)
+        out.append(f'<text x="{end + 4}" y="{bar_y + BAR_H - 5}" fill="currentColor">{_e("n=" + _fmt(total))}</text>')
     out.append("</svg>")
     return "".join(out)
