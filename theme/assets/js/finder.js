@@ -60,7 +60,7 @@
     var root = siteRoot();
     var status = box.querySelector(".ds-finder__status");
     var out = box.querySelector(".ds-finder__result");
-    var index = null, rows = null, variants = null, known = null, shards = {}, t2s = null;
+    var index = null, rows = null, variants = null, known = null, parents = null, shards = {}, t2s = null;
 
     function loadIndex() {
       if (!index) {
@@ -75,7 +75,11 @@
             return v;
           });
           known = new Set();
-          rows.forEach(function (r) { chars(r[0]).forEach(function (ch) { known.add(ch); }); });
+          parents = new Set();
+          rows.forEach(function (r) {
+            chars(r[0]).forEach(function (ch) { known.add(ch); });
+            if (r[2] >= 0) parents.add(r[2]);
+          });
           return rows;
         });
         index.catch(function () { index = null; });
@@ -174,13 +178,13 @@
         out.textContent = "";
         if (!hits.exact.length && !hits.near.length) {
           status.textContent = "没有找到“" + typed + "”。";
-          var known = knownStart(q);
-          if (known >= 0) {
+          var town = knownStart(q);
+          if (town >= 0) {
             // "棠铺镇某某村" with a village we do not know: the township's places to pick from
             var kids = rows.map(function (r, i) { return i; }).filter(function (i) {
-              return rows[i][2] === known && rows[i][3];
+              return rows[i][2] === town && rows[i][3];
             });
-            out.appendChild(el("h3", { "class": "ds-finder__h" }, "没有找到这个村或社区。" + rows[known][0] + "有："));
+            out.appendChild(el("h3", { "class": "ds-finder__h" }, "没有找到这个村或社区。" + rows[town][0] + "有："));
             out.appendChild(choiceList(kids, true));
           } else {
             out.appendChild(el("p", null, "请检查名称，例如写成“乡镇名＋村名”；也可以按乡镇（街道）选择。"));
@@ -211,7 +215,7 @@
         for (var n = 0; n < vs.length; n++) {
           if (q.length > vs[n].length && q.slice(0, vs[n].length) === vs[n]) {
             var d = pathOf(i).length;
-            if (d > depth && rows.some(function (x) { return x[2] === i; })) { best = i; depth = d; }
+            if (d > depth && parents.has(i)) { best = i; depth = d; }
           }
         }
       });
