@@ -29,9 +29,6 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 VIEWPORTS = ((360, 740), (1280, 800))
 # Selectors for states a first paint never shows (hover, focus, scrollbars, targets): skipped.
 STATE = re.compile(r":(hover|focus|focus-visible|focus-within|active|target|checked)\b|::-webkit-scrollbar")
-# Empty or [hidden] until Material's script fills or shows them (back-to-top, the dialog):
-# nothing of theirs paints first, so their rules can wait for the full stylesheet.
-UNPAINTED = re.compile(r"\.md-(top|dialog)\b")
 VAR = re.compile(r"var\(\s*(--[\w-]+)")
 
 # In the browser: every style rule of the page's same-site stylesheets whose selector matches an
@@ -234,7 +231,7 @@ def render(rules: list) -> str:
     used = used_properties(rules)
     css: list[tuple[tuple, str]] = []
     for media, sels, decl in rules:
-        sels = [s for s in sels if not STATE.search(s) and not UNPAINTED.search(s)]
+        sels = [s for s in sels if not STATE.search(s)]
         if not sels or any(m.strip() == "print" for m in media):
             continue
         kept = [
