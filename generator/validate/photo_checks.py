@@ -32,9 +32,10 @@ from .path_checks import _pattern_rejects
 MAX_PIXELS = 40_000_000
 FORMATS = ("JPEG", "PNG", "WEBP")
 SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-# Decode at about this size at least: JPEG can decode at 1/2, 1/4, 1/8 scale (draft), which
-# makes checking and publishing a 12 MP photo several times faster.
-DRAFT_SIZE = (960, 1280)
+# Decode at this size at least: JPEG can decode at 1/2, 1/4, 1/8 scale (draft), which makes
+# checking and publishing a 12 MP photo several times faster. Square, because the EXIF
+# orientation may still turn the picture; 640 is the longer side of the site's photo.
+DRAFT_SIZE = (640, 640)
 
 
 class PhotoError(Exception):
