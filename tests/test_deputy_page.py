@@ -26,6 +26,7 @@ from PIL import Image
 
 from generator.options import Options
 from generator.outputs.photos import MAX_BYTES, MAX_SIZE
+from generator.pages.deputies import tel_target
 from generator.pages.reception import next_day
 from generator.pipeline.run import command
 from generator.validate import validate_package
@@ -101,6 +102,22 @@ def resolve(site: Path, page_url: str, href: str) -> Path:
 )
 def test_next_reception_day(hours, expected):
     assert next_day(hours, AS_OF) == expected
+
+
+@pytest.mark.parametrize(
+    "phone, target",
+    [
+        ("0730-1234567", "0730-1234567"),
+        ("+86 730 1234567", "+867301234567"),
+        ("0730-1234567 转 8", ""),  # shown as text, not a link
+        ("0730-1234567、0730-7654321", ""),
+        ("javascript:alert(1)", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_tel_links_only_for_plain_numbers(phone, target):
+    assert tel_target(phone) == target
 
 
 # -- the published photo ------------------------------------------------------------------

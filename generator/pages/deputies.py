@@ -351,7 +351,8 @@ def profile_context(site: SiteContext, c: Core, d: Deputy) -> dict:
             continue
         nd = next_day(st.opening_hours, site.as_of)
         contact.append(StationContact(st, sm, nd, WEEKDAY_ZH[nd.weekday()] if nd else "", tel_target(st.office_phone)))
-    past_stations = [(sm, st) for sm, st in stations if not any(x.member is sm for x in contact)]
+    # stations left before the as-of date (a membership starting later is not shown yet)
+    past_stations = [(sm, st) for sm, st in stations if sm.end_date and sm.end_date < site.as_of]
     reports = [r for r in ds.reports_of.get(d.id, ()) if r.published]
     led = sorted(ds.suggestions_led.get(d.id, ()), key=lambda s: (s.date, s.id), reverse=True)
     cosigned = sorted(
