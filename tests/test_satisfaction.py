@@ -35,7 +35,7 @@ def text(fragment: str) -> str:
 @pytest.fixture(scope="module")
 def docs():
     site, _ = pages(TINY, AS_OF, validate=False)
-    return {d.path: d for d in collect(site, ["deputies", "suggestions"])}
+    return {d.path: d for d in collect(site, ["deputies", "suggestions", "methodology"])}
 
 
 def test_the_fixture_has_every_rating_and_unrated_suggestions():
@@ -101,8 +101,11 @@ def test_suggestion_index_counts_every_rating(docs):
     parts = "，".join(f"{LABEL[k]} {n[k]} 件（{round(100 * n[k] / rated)}%）" for k in LABEL)
     tail = f"；另有已答复、尚未测评 {unrated} 件" if unrated else ""
     assert text(block) == (
-        f"领衔代表收到答复后，对办理情况测评满意度。已测评 {rated} 件：{parts}{tail}。百分比以已测评的件数为分母。"
+        f"领衔代表收到答复后，对办理情况测评满意度。已测评 {rated} 件：{parts}{tail}。"
+        "百分比以已测评的件数为分母（统计口径）。"
     )
+    assert '<a href="../methodology/#satisfaction">统计口径</a>' in block
+    assert '<p id="satisfaction">' in docs["methodology/index.md"].html
 
 
 def _lists(docs) -> dict[str, list[dict]]:
