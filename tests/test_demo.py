@@ -210,6 +210,10 @@ def test_committed_county_titles_are_varied():
     titles = Counter(s["title"] for s in rows(DATA, "suggestions"))
     assert max(titles.values()) <= 2
     assert len(titles) > 0.75 * sum(titles.values())
+    # bodies and responses too: each was one sentence per topic (and status)
+    for field in ("body", "response"):
+        texts = Counter(s[field] for s in rows(DATA, "suggestions") if s[field])
+        assert max(texts.values()) <= 5, field
 
 
 def test_committed_county_offices_fit_village_or_community():

@@ -1308,9 +1308,10 @@ class County:
             response = rdate = None
             if status in ("resolved", "planned", "explained"):
                 response = {"resolved": responses[0], "planned": responses[1], "explained": responses[2]}[status]
+                response = self.suggestion_response(response, unit, town, village)
                 rdate = min(d + dt.timedelta(days=rng.randint(30, 110)), LAST_DAY)
             elif status == "in_progress" and rng.random() < 0.5:
-                response = "承办单位已与代表沟通，正在办理中。"
+                response = self.trng.choice(T.IN_PROGRESS_RESPONSES).format(place=town["name"] + village["name"])
                 rdate = min(d + dt.timedelta(days=rng.randint(20, 60)), LAST_DAY)
             # the lead deputy's 满意度 once answered: mostly 满意, less so when only explained
             satisfaction = None
@@ -1365,6 +1366,12 @@ class County:
         place = town["name"] + village["name"]
         detail = self.trng.choice(T.BODY_DETAILS.get(topic, [""]))
         return f"据{place}一带群众反映，{detail}{body}" if detail else f"{place}一带{body}"
+
+    def suggestion_response(self, outcome: str, unit: str, town: dict, village: dict) -> str:
+        """The topic's outcome for the status, with an opening and a closing as units write them."""
+        trng, place = self.trng, town["name"] + village["name"]
+        opener = trng.choice(T.RESPONSE_OPENERS).format(place=place, unit=unit)
+        return opener + outcome + trng.choice(T.RESPONSE_CLOSERS)
 
     # --- contacts -------------------------------------------------------------------------
     def contacts(self) -> None:

@@ -903,3 +903,27 @@ PART5_MORE = [
     "今后我将每季度至少进站接待一次群众，把{town}群众的意见及时带上去。",
     "对{topic}等群众关心的问题，欢迎各位选民继续向我反映情况、提出建议。",
 ]
+
+# A response as a handling unit writes it: an opening, the outcome (the topic's response for
+# the status), and sometimes what comes next.
+RESPONSE_OPENERS = [
+    "",
+    "感谢代表对我们工作的关心和支持。",
+    "收到建议后，我们组织人员到{place}实地查看，并与代表当面沟通。",
+    "经调查核实，代表反映的情况属实。",
+    "我们对建议进行了认真研究，现答复如下：",
+    "{unit}高度重视，主要负责人牵头研究办理。",
+]
+RESPONSE_CLOSERS = [
+    "",
+    "",
+    "下一步我们将继续跟踪，及时向代表反馈进展。",
+    "欢迎代表继续监督指导。",
+    "办理过程中我们两次征求了代表意见。",
+]
+IN_PROGRESS_RESPONSES = [
+    "承办单位已到{place}与代表沟通，正在办理中。",
+    "已制定办理方案，正在{place}组织实施，预计年内办结。",
+    "已会同有关部门到{place}现场调研，办理工作正在推进。",
+    "相关项目正在办理前期手续，办结后将正式答复代表。",
+]
