@@ -14,19 +14,18 @@ from generator.pages import SiteContext
 from generator.pages import dictionary as dictionary_page
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 
 
-def test_committed_dictionary_is_current():
-    fresh = dictionary.generate(DATA)
+def test_committed_dictionary_is_current(county_demo):
+    fresh = dictionary.generate(county_demo)
     committed = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
     assert committed == fresh, "docs/data-dictionary.md is stale: run `make dictionary` and commit it"
 
 
-def test_every_table_field_and_code_is_documented():
-    text = dictionary.generate(DATA)
-    pkg = read_package(DATA)
+def test_every_table_field_and_code_is_documented(county_demo):
+    text = dictionary.generate(county_demo)
+    pkg = read_package(county_demo)
     for t in pkg.tables.values():
         assert f"### {dictionary.table_zh(t)} `{t.name}`" in text
         for f in t.fields:
@@ -41,8 +40,8 @@ def test_every_table_field_and_code_is_documented():
             assert "| 不公开 |" in line
 
 
-def test_enum_meanings_and_popolo_mapping():
-    pkg = read_package(DATA)
+def test_enum_meanings_and_popolo_mapping(county_demo):
+    pkg = read_package(county_demo)
     assert dictionary.enum_labels(pkg.tables["deputies"].field("gender")) == {"male": "男", "female": "女"}
     assert dictionary.enum_labels(pkg.tables["congresses"].field("level")) == {
         "national": "全国",
@@ -82,9 +81,9 @@ def test_site_page():
     assert (ROOT / "theme" / "dictionary.html").is_file()
 
 
-def test_tables_and_fields_are_described_in_chinese_first():
-    pkg = read_package(DATA)
-    text = dictionary.generate(DATA)
+def test_tables_and_fields_are_described_in_chinese_first(county_demo):
+    pkg = read_package(county_demo)
+    text = dictionary.generate(county_demo)
     for t in pkg.tables.values():
         zh = dictionary.TABLE_DESCRIPTION_ZH.get(t.name, "")
         assert re.search(r"[\u4e00-\u9fff]", zh), f"no Chinese description for table {t.name}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from generator.descriptor import read_package
@@ -19,7 +20,6 @@ from generator.staff.xlsx_templates import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-PKG = read_package(ROOT / "data")
 
 
 def _validations(wb) -> dict[str, list[tuple[str, str]]]:
@@ -33,9 +33,14 @@ def _formats(wb) -> dict[str, dict[str, str]]:
     return {ws.title: {k: d.number_format for k, d in sorted(ws.column_dimensions.items())} for ws in wb.worksheets}
 
 
-def test_committed_template_is_current(tmp_path):
+@pytest.fixture(scope="module")
+def pkg(county_demo):
+    return read_package(county_demo)
+
+
+def test_committed_template_is_current(tmp_path, pkg):
     fresh_path = tmp_path / "fresh.xlsx"
-    fresh_path.write_bytes(workbook_bytes(PKG))
+    fresh_path.write_bytes(workbook_bytes(pkg))
     committed = load_workbook(ROOT / TEMPLATE_PATH)
     fresh = load_workbook(fresh_path)
     msg = "docs/templates/data-template.xlsx is stale: run `make templates` and commit it"
@@ -45,14 +50,14 @@ def test_committed_template_is_current(tmp_path):
     assert _formats(committed) == _formats(fresh), msg
 
 
-def test_template_bytes_are_deterministic():
-    assert workbook_bytes(PKG) == workbook_bytes(PKG)
+def test_template_bytes_are_deterministic(pkg):
+    assert workbook_bytes(pkg) == workbook_bytes(pkg)
 
 
-def test_template_layout():
-    wb = build_workbook(PKG)
+def test_template_layout(pkg):
+    wb = build_workbook(pkg)
     assert wb.sheetnames[0] == NOTES_SHEET
-    assert wb.sheetnames[1:] == [sheet_name(t, PKG) for t in PKG.tables.values()]
+    assert wb.sheetnames[1:] == [sheet_name(t, pkg) for t in pkg.tables.values()]
     ws = wb["代表"]
     header = [c.value for c in ws[1]]
     assert header[:3] == ["编号\nid", "姓名\nname", "性别\ngender"]
@@ -85,9 +90,9 @@ def test_template_layout():
     ]
 
 
-def test_import_reads_every_template_header_and_sheet():
-    wb = build_workbook(PKG)
-    for t in PKG.tables.values():
-        ws = wb[sheet_name(t, PKG)]
-        assert match_table(PKG, ws.title) is t
+def test_import_reads_every_template_header_and_sheet(pkg):
+    wb = build_workbook(pkg)
+    for t in pkg.tables.values():
+        ws = wb[sheet_name(t, pkg)]
+        assert match_table(pkg, ws.title) is t
         assert [match_header(t, c.value).name for c in ws[1]] == list(t.field_names)

@@ -39,10 +39,10 @@ def _with_synonyms(tmp_path: Path, csv_text: str) -> Path:
     return pkg
 
 
-def test_the_table_is_optional_and_documented():
+def test_the_table_is_optional_and_documented(county_demo):
     assert "search_synonyms" not in read_package(TINY).tables  # tiny has none: valid
     assert not [p for p in validate_package(TINY, AS_OF) if p.file.startswith("search_synonyms")]
-    text = dictionary.generate(ROOT / "data")
+    text = dictionary.generate(county_demo)
     assert "### 搜索同义词 `search_synonyms`" in text and "| `term` | 群众用语 |" in text
 
 

@@ -220,11 +220,11 @@ def test_a_hash_collision_falls_back_to_exact_keys(tmp_path, monkeypatch):
     assert [e.key() for e in hashed[0]] == [e.key() for e in exact[0]]
 
 
-def test_the_county_demo_package_gives_the_same_row_problems():
-    """data/ (county scale, 74k rows): every table, both engines."""
+def test_the_county_demo_package_gives_the_same_row_problems(county_demo):
+    """The county demo (74k rows): every table, both engines."""
     from generator.validate.schema_checks import table_problems
 
-    root = Path(__file__).resolve().parent.parent / "data"
+    root = county_demo
     n = 0
     for table, resource, header in _tables(root):
         assert fast_rows.check_table(str(root), resource, header, 1000) is not None, table
