@@ -242,6 +242,30 @@ def safe_image_path(path: str) -> bool:
     return bool(_SAFE_IMG.match(path or ""))
 
 
+# Report body images (issue 17): one convention. `![说明](images/<file>)` in a body under
+# reports/ names the package file reports/images/<file>: relative to the body file, as Markdown
+# editors preview it. The site publishes the file (metadata stripped) as report-images/<file>
+# (pages/urls.report_image); the validator checks it exists and is an image (body-image-*).
+REPORT_IMAGES = "reports/images"
+_REPORT_IMAGE = re.compile(r"images/([A-Za-z0-9_][A-Za-z0-9_-]{0,99}\.(?:jpg|jpeg|png|webp))")
+_REPORT_IMAGE_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9_./-])images/([A-Za-z0-9_][A-Za-z0-9_-]{0,99}\.(?:jpg|jpeg|png|webp))\b"
+)
+
+
+def report_image_name(src: str) -> str | None:
+    """The file name when `src` follows the convention (images/<name>.jpg|jpeg|png|webp, one
+    plain segment), else None."""
+    m = _REPORT_IMAGE.fullmatch(src or "")
+    return m.group(1) if m else None
+
+
+def report_images_in(text: str) -> list[str]:
+    """Names of every images/<name> a body's text mentions (a superset of the images it shows:
+    what the build publishes for it), sorted, each once. Linear: one fixed-length pattern."""
+    return sorted(set(_REPORT_IMAGE_IN_TEXT.findall(text or "")))
+
+
 # -- the one path rule for values from the data (issue 17) -------------------------------
 # Every value that becomes part of a file or page path (ids, resource names, resource
 # paths, report body and photo paths) and every link from the descriptor goes through

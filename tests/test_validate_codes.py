@@ -70,10 +70,23 @@ def limit_problems(tmp_path, monkeypatch):
         monkeypatch.undo()
 
 
+def body_image_problems(tmp_path):
+    """Images in a report body (issue 17): a missing file, a path outside the convention, a
+    file that is not an image (more cases in tests/test_report_images.py)."""
+    root = materialize("control-character", tmp_path / "images")
+    (root / "reports" / "images").mkdir()
+    (root / "reports" / "images" / "notes.png").write_text("not a picture", encoding="utf-8")
+    body = root / "reports" / "r02.md"
+    extra = "![a](images/nothere.jpg) ![b](photos/d01.jpg) ![c](images/notes.png)\n"
+    body.write_text(body.read_text(encoding="utf-8") + "\n" + extra, encoding="utf-8")
+    return validate_package(root, AS_OF)
+
+
 def test_every_code_is_produced_and_every_produced_code_is_catalogued(all_outputs, tmp_path, county_demo, monkeypatch):
     emitted = {p.code for ps in all_outputs.values() for p in ps}
     emitted |= {p.code for p in too_many_errors_problems(tmp_path)}
     emitted |= {p.code for p in limit_problems(tmp_path, monkeypatch)}
+    emitted |= {p.code for p in body_image_problems(tmp_path)}
     # going live (validate --release): the demo checkout's own placeholders
     emitted |= {p.code for p in release_problems(county_demo, ROOT / "mkdocs.yml")}
     assert emitted - set(CODES) == set()

@@ -16,9 +16,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..pages import PageDoc, SiteContext
-from . import feed, filters, finder, photos, search_index
+from . import feed, filters, finder, photos, report_images, search_index
 
-OUTPUT_MODULES = {"feed": feed, "filters": filters, "finder": finder, "photos": photos, "search_index": search_index}
+OUTPUT_MODULES = {
+    "feed": feed,
+    "filters": filters,
+    "finder": finder,
+    "photos": photos,
+    "report_images": report_images,
+    "search_index": search_index,
+}
 # Those that read only the pages, never site.ds: a big build writes them last, after letting
 # the dataset go (generator/pipeline/parallel.py).
 PAGES_ONLY: tuple[str, ...] = ("search_index",)

@@ -17,6 +17,7 @@ from typing import Any
 from ..model import Dataset
 from ..sanitize import markdown_to_safe_html, safe_page_path
 from ..schedule import MandateStatus, mandate_status
+from . import urls
 from .urls import SECTION_PAGES, UnsafePagePath
 
 
@@ -88,9 +89,10 @@ class SiteContext:
     bodies: Callable[[str], str | None] | None = None
 
     def body_html(self, text: str) -> str:
-        """sanitize.markdown_to_safe_html(text): the same HTML, made ahead when it was."""
+        """A report body's HTML, sanitize.markdown_to_safe_html(text) with its images mapped
+        (urls.report_body_image): the same HTML, made ahead when it was."""
         made = self.bodies(text) if self.bodies is not None else None
-        return made if made is not None else markdown_to_safe_html(text)
+        return made if made is not None else markdown_to_safe_html(text, image_url=urls.report_body_image)
 
     @cached_property
     def statuses(self) -> dict[str, MandateStatus]:

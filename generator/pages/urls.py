@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 
 from ..errors import GeneratorError
-from ..sanitize import name_problem
+from ..sanitize import name_problem, report_image_name
 
 
 class UnsafePagePath(GeneratorError, ValueError):
@@ -70,6 +70,21 @@ def photo(deputy_id: str) -> str:
 
 def report(report_id: str) -> str:
     return f"reports/{segment(report_id)}/"
+
+
+def report_image(name: str) -> str:
+    """A report body's image as published (generator/outputs/report_images.py): a name that
+    sanitize.report_image_name accepted (no "/", no "..")."""
+    return f"report-images/{name}"
+
+
+def report_body_image(src: str) -> str | None:
+    """sanitize.markdown_to_safe_html's image_url for report bodies: images/<name> → the
+    published image, relative to a report page (reports/<id>/); None (no image) for any other
+    path, which the validator reports as body-image-path. The same for every report, so a
+    body's HTML made ahead (pipeline/prepare.make_bodies) is the page's HTML."""
+    name = report_image_name(src)
+    return "../../" + report_image(name) if name else None
 
 
 def group(group_id: str) -> str:

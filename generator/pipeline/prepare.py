@@ -22,7 +22,7 @@ from ..errors import GeneratorError
 from ..model import load_dataset
 from ..options import Options
 from ..outputs import open_data, popolo
-from ..pages import PAGE_MODULES, PageDoc, SiteContext, checked
+from ..pages import PAGE_MODULES, PageDoc, SiteContext, checked, urls
 from ..pages.reports import without_own_title
 from ..sanitize import markdown_to_safe_html
 from ..store import Store
@@ -110,7 +110,7 @@ def make_bodies(root: str, folder: str) -> dict[str, tuple[int, int]]:
         text = without_own_title(text, "")  # as the report page does (it knows the name too)
         k = text_key(text)
         if k not in spool.index:
-            spool.add(k, markdown_to_safe_html(text))
+            spool.add(k, markdown_to_safe_html(text, image_url=urls.report_body_image))  # as site.body_html
     spool.close_writing()
     return spool.index
 

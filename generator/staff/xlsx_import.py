@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import os
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,7 @@ from ..problems import ERROR, WARNING, Problem, count, sort_problems
 from ..rules import RULES_FILE
 from ..validate import validate_package  # the project's validator, same rules as `make validate`
 from ..validate.import_codes import IMPORT_CODES
+from ..validate.schema_checks import MAX_CELL_CHARS, MAX_TABLE_ROWS
 from .safe_write import replace_files
 from .xlsx_export import single_fks
 from .xlsx_templates import NOTES_SHEET, OPTIONS_SHEET, PRIVATE_MARK, sheet_name
@@ -262,9 +266,22 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
     for rownum, values in it:
         if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in values):
             continue  # blank rows between or after records are common in spreadsheets
+        if letters and rownum > XLSX_MAX_ROWS:  # check_workbook stops such sheets first; CSV: read_csv_file
+            problems.append(_problem("import-too-many-rows", src.label, rownum))
+            src.rows.clear()
+            return
         row = {f.name: "" for f in t.fields}
         for i, f in col_field.items():
             v = values[i] if i < len(values) else None
+            if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                loc = f"{src.label}!{get_column_letter(i + 1)}{rownum}" if letters else f"{src.label}:{rownum}"
+                n = f"{len(v):,}"
+                problems.append(
+                    _problem(
+                        "import-cell-too-long", loc, fld=f.name, detail_zh=f"{n} 个字符", detail_en=f"{n} characters"
+                    )
+                )
+                continue
             if isinstance(v, str) and v.strip() in _EXCEL_ERRORS:
                 loc = f"{src.label}!{get_column_letter(i + 1)}{rownum}" if letters else f"{src.label}:{rownum}"
                 problems.append(_problem("import-cell-error", loc, fld=f.name))
@@ -293,7 +310,136 @@ def _damage(f: FieldSpec, text: str) -> tuple[str, str, str] | None:
     return "import-mojibake", f"原文可能是“{guess[:30]}”", f"probably “{guess[:30]}”"
 
 
+# Workbook expansion (issue 17): a 395 KB workbook held a 400 MB cell (3.5 GB in memory), a
+# 1.8 MB one 10 million rows. check_workbook reads the zip's parts as a stream before openpyxl
+# sees them (openpyxl loads every shared string up front) and stops at the first limit.
+XLSX_MAX_ROWS = 1_048_576  # Excel's own sheet limit: no real workbook has more
+XLSX_MAX_PART_BYTES = 1 << 30  # one XML part unpacked; a 131,000-deputy sheet is about 80 MB
+XLSX_MAX_TOTAL_BYTES = 2 << 30
+# The XML of a cell of MAX_CELL_CHARS characters takes at most 10 bytes a character (&#1114111;):
+# a longer text run between two tags is a cell over the limit whatever it holds. Shorter ones are
+# measured exactly, cell by cell, in _read_grid.
+_XML_RUN_LIMIT = 10 * MAX_CELL_CHARS + 64
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*)>")
+_ROW_NUM = re.compile(rb"""\br\s*=\s*["'](\d{1,12})["']""")
+_CELL_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br\s*=\s*["']([A-Z]{1,3}\d{1,12})["']""")
+_SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si\b")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Part name (xl/worksheets/sheet1.xml) → sheet title, read from the workbook's small index
+    parts with patterns (no XML parser: these parts are untrusted too)."""
+    try:
+        if (
+            zf.getinfo("xl/workbook.xml").file_size > 1 << 24
+            or zf.getinfo("xl/_rels/workbook.xml.rels").file_size > 1 << 24
+        ):
+            return {}
+        book = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return {}
+    target = {}
+    for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        i, t = re.search(rb'\bId="([^"]*)"', tag), re.search(rb'\bTarget="([^"]*)"', tag)
+        if i and t:
+            rel = t.group(1).decode("utf-8", "replace").lstrip("/")
+            target[i.group(1)] = rel if rel.startswith("xl/") else "xl/" + rel
+    out = {}
+    for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", book):
+        n, i = re.search(rb'\bname="([^"]*)"', tag), re.search(rb'\bid="([^"]*)"', tag)
+        if n and i and i.group(1) in target:
+            out[target[i.group(1)]] = html.unescape(n.group(1).decode("utf-8", "replace"))
+    return out
+
+
+def _xml_segments(fh) -> Iterator[bytes]:
+    """An XML part in pieces that each start at a '<' (so no tag is cut), a few MB at a time.
+    A piece with no '<' longer than _XML_RUN_LIMIT is yielded alone as soon as it is that long,
+    so memory stays bounded."""
+    carry = b""
+    while chunk := fh.read(1 << 22):
+        data = carry + chunk
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            carry = data
+            if len(carry) > _XML_RUN_LIMIT:
+                yield carry
+                return
+            continue
+        yield data[:cut]
+        carry = data[cut:]
+    if carry:
+        yield carry
+
+
+def check_workbook(path: Path) -> list[Problem]:
+    """Limits checked on the zip before openpyxl reads it: unpacked sizes (declared in the zip's
+    directory, which zipfile also holds every read to), DTDs, rows per sheet (<row> elements and
+    their numbers: read-only openpyxl fills gaps with empty rows) and XML text runs too long for
+    one cell. [] when within them, or when the file is not a zip (openpyxl's error is reported)."""
+    name = path.name
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    with zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        total = sum(i.file_size for i in infos)
+        big = next((i for i in infos if i.file_size > XLSX_MAX_PART_BYTES), None)
+        if big is not None or total > XLSX_MAX_TOTAL_BYTES:
+            detail = f"{(big.file_size if big else total) / (1 << 20):,.0f} MB"
+            return [_problem("import-too-large", name, detail_zh=detail, detail_en=detail)]
+        titles = _sheet_names(zf)
+        for info in infos:
+            part = info.filename
+            if not part.lower().endswith((".xml", ".rels")):
+                continue
+            sheet = part in titles or part.startswith("xl/worksheets/")
+            label = f"{name}!{titles[part]}" if part in titles else f"{name}:{part}"
+            rows = top = strings = 0
+            last_ref = b""
+            try:
+                with zf.open(info) as fh:
+                    for seg in _xml_segments(fh):
+                        if _DTD.search(seg):
+                            return [_problem("import-xml-entity", label)]
+                        pieces = seg.split(b"<")
+                        longest = max(pieces, key=len)
+                        if sheet:
+                            for m in _ROW_TAG.finditer(seg):
+                                rows += 1
+                                r = _ROW_NUM.search(m.group(1))
+                                top = max(top, int(r.group(1)) if r else rows)
+                                if rows > XLSX_MAX_ROWS or top > XLSX_MAX_ROWS:
+                                    return [_problem("import-too-many-rows", label, XLSX_MAX_ROWS + 1)]
+                        if len(longest) > _XML_RUN_LIMIT:
+                            at = seg.find(longest)
+                            if sheet:
+                                refs = _CELL_REF.findall(seg, 0, at)
+                                last_ref = refs[-1] if refs else last_ref
+                                where = f"{label}!{last_ref.decode()}" if last_ref else label
+                                return [_problem("import-cell-too-long", where)]
+                            strings += len(_SI_TAG.findall(seg, 0, at))
+                            detail = f"共享文字第 {strings} 条" if strings else ""
+                            detail_en = f"shared string {strings}" if strings else ""
+                            return [_problem("import-cell-too-long", label, detail_zh=detail, detail_en=detail_en)]
+                        if sheet:
+                            refs = _CELL_REF.findall(seg)
+                            last_ref = refs[-1] if refs else last_ref
+                        else:
+                            strings += len(_SI_TAG.findall(seg))
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as e:
+                return [_problem("import-unreadable", name, detail_zh=type(e).__name__, detail_en=type(e).__name__)]
+    return []
+
+
 def read_workbook(path: Path, pkg: Package, problems: list[Problem]) -> list[SourceTable]:
+    limits = check_workbook(path)
+    if limits:
+        problems.extend(limits)
+        return []
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for damaged files
@@ -370,6 +516,9 @@ def read_csv_file(path: Path, pkg: Package, problems: list[Problem], notes: list
         grid = []
         for values in reader:
             grid.append((reader.line_num, tuple(values)))
+            if len(grid) > MAX_TABLE_ROWS + 1:  # the header and the limit: stop reading here
+                problems.append(_problem("import-too-many-rows", path.name, reader.line_num))
+                return None
     except csv.Error as e:
         problems.append(_problem("import-unreadable", path.name, detail_zh=str(e)[:80], detail_en=str(e)[:80]))
         return None

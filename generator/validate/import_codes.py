@@ -68,6 +68,27 @@ IMPORT_CODES: dict[str, tuple[str, str, str]] = {
         "同一编号（主键）在工作表中出现了两次，--update 无法确定用哪一行",
         "the same id (primary key) appears twice in the sheet; --update cannot tell which row to use",
     ),
+    # limits that bound the work one file can cause (issue 17; xlsx_import.check_workbook)
+    "import-too-large": (
+        ERROR,
+        "工作簿解压后过大（一个部分超过 1 GB 或合计超过 2 GB），没有读取；请只保留数据表后重新保存，或分几次导入",
+        "the workbook unpacks too large (one part over 1 GB or 2 GB in all) and was not read; keep only the data sheets and save again, or import in parts",
+    ),
+    "import-too-many-rows": (
+        ERROR,
+        "行数超过上限（工作表 1,048,576 行，即 Excel 的上限；CSV 文件 20,000,000 行），没有读取；请删除多余的行（常见于整列误填充或重复粘贴）后重新保存",
+        "more rows than the limit (a sheet 1,048,576, Excel's own limit; a CSV file 20,000,000) and not read; delete the extra rows (often a whole column filled or a paste repeated by mistake) and save again",
+    ),
+    "import-cell-too-long": (
+        ERROR,
+        "单元格超过 32,767 个字符（Excel 单元格的上限）；请缩短，长篇文字请写成报告正文",
+        "the cell has more than 32,767 characters (Excel's own cell limit); shorten it, and put long texts in a report body",
+    ),
+    "import-xml-entity": (
+        ERROR,
+        "工作簿的 XML 含有 DOCTYPE 或实体声明（Excel 从不写入），没有读取；请在 Excel 中打开并重新保存",
+        "the workbook's XML declares a DOCTYPE or entities (Excel never writes them) and was not read; open it in Excel and save it again",
+    ),
     # Word reports (`python -m generator import-report FILE.docx --id …`, staff/word_import.py)
     "import-report-not-docx": (
         ERROR,

@@ -230,8 +230,24 @@ def precheck_file(root: Path, name: str, relpath: str, field_names: list[str]) -
         if n not in seen:
             fc.problems.append(problem("missing-column", relpath, 1, n, col=n))
     if fc.readable:
-        for line, col in control_cells(path, header):
+        scan = scan_cells(path, header)
+        for line, col in scan.control:
             fc.problems.append(problem("control-character", relpath, line, col, col=col))
+        for line, col, length in scan.long:
+            fc.problems.append(
+                problem(
+                    "cell-too-long",
+                    relpath,
+                    line,
+                    col,
+                    col=col,
+                    length=f"{length:,}",
+                    limit=f"{MAX_CELL_CHARS:,}",
+                )
+            )
+        if scan.too_many_rows_at:
+            fc.problems.append(problem("too-many-rows", relpath, scan.too_many_rows_at, limit=f"{MAX_TABLE_ROWS:,}"))
+            fc.readable = False  # bounded work: no later tier reads a table past the limit
     return fc
 
 
@@ -242,35 +258,86 @@ _CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CONTROL_LIMIT = 100  # cells reported per table
 
 
-def control_cells(path: Path, header: list[str]) -> list[tuple[int, str]]:
-    """(line, column) of cells holding a control character, at most CONTROL_LIMIT. A scan of
-    the bytes first (C speed, a few MB at a time): the rows are read only when there is one."""
-    found = False
+# Limits that bound the work any one file can cause (issue 17), far above real data:
+# - a cell: Excel's own cell limit, so every valid package round-trips through export and
+#   import; the longest real cells (a biography, a suggestion's text) are a few thousand
+#   characters, and long texts belong in report bodies.
+# - a table: the province demo's largest table (attendance, about 7.7 million rows for about
+#   131,000 deputies) fits 2.6 times; every row is held in memory by the build.
+MAX_CELL_CHARS = 32_767
+MAX_TABLE_ROWS = 20_000_000
+
+
+@dataclass
+class CellScan:
+    control: list[tuple[int, str]] = field(default_factory=list)  # (line, column)
+    long: list[tuple[int, str, int]] = field(default_factory=list)  # (line, column, characters)
+    too_many_rows_at: int = 0  # line of the first data row past MAX_TABLE_ROWS
+
+
+def _scan_bytes(path: Path) -> tuple[bool, bool, int, int]:
+    """(has a control byte, has a quote, newlines, longest line in bytes) at C speed, a few MB
+    at a time; the longest line is only measured when it could matter."""
+    control = quotes = False
+    newlines = longest = run = 0
+    tail = b""
     with path.open("rb") as fh:
-        tail = b""
         while chunk := fh.read(1 << 22):
-            if _CONTROL_BYTES.search(tail + chunk):
-                found = True
-                break
+            if not control and _CONTROL_BYTES.search(tail + chunk):
+                control = True
             tail = chunk[-1:]
-    if not found:
-        return []
-    out: list[tuple[int, str]] = []
+            quotes = quotes or b'"' in chunk
+            n = chunk.count(b"\n")
+            newlines += n
+            if n == 0:
+                run += len(chunk)
+                continue
+            first, last = chunk.index(b"\n"), chunk.rindex(b"\n")
+            longest = max(longest, run + first)
+            if n > 1 and not quotes and longest <= MAX_CELL_CHARS:
+                longest = max(longest, max(map(len, chunk[first + 1 : last].split(b"\n"))))
+            run = len(chunk) - last - 1
+    return control, quotes, newlines, max(longest, run)
+
+
+def scan_cells(path: Path, header: list[str]) -> CellScan:
+    """Control characters (at most CONTROL_LIMIT cells), cells longer than MAX_CELL_CHARS (at most
+    CONTROL_LIMIT) and the row limit. The bytes are scanned first; the rows are read only when
+    they can hold a finding: a control byte, more lines than the row limit, or a cell that can
+    be that long (a line that long, or quotes, which let a cell span lines). A cell of N
+    characters takes at least N bytes."""
+    out = CellScan()
+    control, quotes, newlines, longest = _scan_bytes(path)
+    could_be_long = longest > MAX_CELL_CHARS or (quotes and path.stat().st_size > MAX_CELL_CHARS)
+    if not (control or could_be_long or newlines > MAX_TABLE_ROWS):
+        return out
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
         try:
             next(reader, None)
             start = reader.line_num + 1
+            rows = 0
             for cells in reader:
                 line, start = start, reader.line_num + 1
+                if not cells:
+                    continue  # a blank line (reported by the row checks)
+                rows += 1
+                if rows > MAX_TABLE_ROWS:
+                    out.too_many_rows_at = line
+                    break
                 for i, cell in enumerate(cells):
-                    if _CONTROL_TEXT.search(cell):
-                        out.append((line, header[i] if i < len(header) else ""))
-                        if len(out) >= CONTROL_LIMIT:
-                            return out
+                    if control and len(out.control) < CONTROL_LIMIT and _CONTROL_TEXT.search(cell):
+                        out.control.append((line, header[i] if i < len(header) else ""))
+                    if len(cell) > MAX_CELL_CHARS and len(out.long) < CONTROL_LIMIT:
+                        out.long.append((line, header[i] if i < len(header) else "", len(cell)))
         except csv.Error:
             pass  # reported by the row checks
     return out
+
+
+def control_cells(path: Path, header: list[str]) -> list[tuple[int, str]]:
+    """(line, column) of cells holding a control character, at most CONTROL_LIMIT."""
+    return scan_cells(path, header).control
 
 
 # -- step 3: frictionless ----------------------------------------------------------------
