@@ -11,7 +11,7 @@ OUT ?= site
 AS_OF ?=
 AS_OF_ARG := $(if $(AS_OF),--as-of $(AS_OF),)
 
-.PHONY: site validate test lint serve bench demo import export new-report import-report templates dictionary clean
+.PHONY: site validate test lint check-demo serve bench demo import export new-report import-report templates dictionary clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,17 @@ site: $(STAMP)
 validate: $(RUN_STAMP)
 	$(PY) -m generator validate $(DATA) $(AS_OF_ARG) $(if $(DETAILS),--details,) $(if $(ERRORS_ONLY),--errors-only,) $(if $(RELEASE),--release,)
 
-test: lint
+test: lint check-demo
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The committed demo package is exactly what `make demo` writes today. The tests never read
+# data/ (an adopter replaces it with their own: then there is nothing to compare).
+check-demo: $(STAMP)
+	@if grep -q '^x-fictional: true' $(DATA)/datapackage.yaml 2>/dev/null; then \
+	  tmp=$$(mktemp -d) && $(PY) -m generator demo --scale county --seed 1 --out $$tmp/data > /dev/null && \
+	  if diff -r -q -x README.md $(DATA) $$tmp/data; then rm -rf $$tmp; echo "check-demo: $(DATA)/ = make demo"; \
+	  else rm -rf $$tmp; echo "$(DATA)/ differs from a fresh demo: run make demo and commit it (演示数据已过期，请运行 make demo 并提交)"; exit 1; fi; \
+	else echo "check-demo: $(DATA)/ is not the fictional demo, nothing to compare"; fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

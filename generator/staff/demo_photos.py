@@ -63,7 +63,12 @@ def photo_bytes(deputy_id: str, lat: float = 28.2, lon: float = 112.9) -> bytes:
     gps[GPS.GPSLatitude] = (float(int(lat)), float(int((lat % 1) * 60)), 0.0)
     gps[GPS.GPSLongitudeRef] = "E"
     gps[GPS.GPSLongitude] = (float(int(lon)), float(int((lon % 1) * 60)), 0.0)
-    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    # LittleCMS stamps the profile with the time it was made (header bytes 24-35) and an MD5 of
+    # it (84-99): a fixed date and no ID, so the demo stays byte-identical between runs
+    icc[24:36] = bytes([0x07, 0xE8, 0, 5, 0, 1, 0, 9, 0, 30, 0, 0])
+    icc[84:100] = bytes(16)
+    icc = bytes(icc)
     buf = io.BytesIO()
     stored.save(buf, "JPEG", quality=90, exif=exif, icc_profile=icc, xmp=XMP, comment=COMMENT)
     return buf.getvalue()
