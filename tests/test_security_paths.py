@@ -70,6 +70,9 @@ def test_schema_rejects_unsafe_ids(tmp_path, bad, table_id):
     expected = [(file, row, "id", "unsafe-id")]
     if table_id == "r01":  # the body path reports/r01.md contains the id, so it became unsafe too
         expected.append(("reports.csv", row, "body", "pattern-mismatch"))
+    if table_id == "d01" and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", bad):
+        # and d01's photo path photos/d01.jpg (issue 14), where the photo pattern refuses it
+        expected.append(("deputies.csv", row, "image", "pattern-mismatch"))
     if "\x00" in bad:  # a control character is an error of its own, in every cell that holds it
         expected += [(file, row, e[2], "control-character") for e in expected]
     assert _errors(pkg) == sorted(expected), f"{table_id} → {bad!r}"

@@ -663,7 +663,10 @@ def test_open_data_page_lists_downloads_with_sizes(docs, site):
         f'<a href="datapackage.zip" download>完整数据包（zip）</a>，{opendata.human_size(files["datapackage.zip"].size)}'
         in page
     )
-    assert '<td data-label="文件"><a href="deputies.csv">deputies.csv</a></td><td class="sec-num" data-label="行数">10</td>' in page
+    assert (
+        '<td data-label="文件"><a href="deputies.csv">deputies.csv</a></td><td class="sec-num" data-label="行数">10</td>'
+        in page
+    )
     assert "Creative Commons Attribution 4.0" in page
     assert "身份证号" in visible(page)  # named as withheld, never a value
     assert "4 份已发布报告的正文" in visible(page)
@@ -673,7 +676,10 @@ def test_open_data_page_lists_downloads_with_sizes(docs, site):
 
 
 def test_feed_is_valid_atom(tmp_path, site):
-    assert feed.write(site, [], tmp_path) == ["feed.xml"]
+    # the site-wide feed, and one per deputy beside the deputy's page (issue 14)
+    assert feed.write(site, [], tmp_path) == sorted(
+        ["feed.xml"] + [f"deputies/{d.id}/feed.xml" for d in site.ds.deputies]
+    )
     raw = (tmp_path / "feed.xml").read_bytes()
     assert raw == feed.feed_bytes(make_site())
     a = "{http://www.w3.org/2005/Atom}"
@@ -785,7 +791,10 @@ def test_many_stations_split_index_by_county():
         "stations/area/a-county/3.md",
         "stations/index.md",
     ]
-    assert '<a href="area/a-county/">虚构县</a></td><td class="sec-num" data-label="联络站">452</td>' in pages["stations/index.md"].html
+    assert (
+        '<a href="area/a-county/">虚构县</a></td><td class="sec-num" data-label="联络站">452</td>'
+        in pages["stations/index.md"].html
+    )
     for d in pages.values():
         assert len(d.html.encode()) < 60_000, d.path
 
