@@ -279,3 +279,24 @@ def test_deputy_page_links_to_the_poster_exactly_when_there_is_one(built_tiny_si
         link = f'<a href="../../posters/deputies/{d["id"]}/">打印海报（扫码见代表）</a>'
         assert (link in page) == (d["id"] in serving()), d["id"]
         assert (built_tiny_site / f"posters/deputies/{d['id']}/index.html").is_file() == (d["id"] in serving())
+
+
+def test_stored_posters_are_reused_only_for_the_same_site_url(tmp_path):
+    from generator.pipeline import incremental
+    from generator.store import Store
+
+    store = Store(tmp_path / "store")
+
+    def run(site_url: str):
+        site = make_site(site_url)
+        docs, stats = incremental.module_docs(
+            store, site, {"posters": posters}, lambda name: list(posters.pages(site)), lambda mod: None
+        )
+        return {d.path: d for d in docs}, stats
+
+    first, s1 = run(BASE)
+    again, s2 = run(BASE)
+    other, s3 = run("https://renda.example.gov.cn/")  # a new address: computed again
+    assert (s1["computed"], s2["reused"], s3["computed"]) == (["posters"], ["posters"], ["posters"])
+    assert again == first
+    assert "https://renda.example.gov.cn/stations/s01/" in text(other["posters/stations/s01.md"].html)
