@@ -192,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default=str(ROOT / "data"), help="data package to build when --site is not given")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", help="also write the result here")
+    ap.add_argument("--md", help="also write the table here (e.g. bench/results/first_paint.md)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="first-paint-") as tmp:
         site = Path(args.site) if args.site else Path(tmp) / "site"
@@ -200,6 +201,13 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         result = measure(site, args.runs)
     print(render(result))
+    if args.md:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        head = f"# First paint on Slow 3G\n\nCommit {commit}; site: {args.site or args.data}. Rerun: `python -m bench.first_paint"
+        head += f" --site DIR --md {args.md}` (or `make bench`, county).\n\n"
+        Path(args.md).write_text(head + render(result) + "\n", encoding="utf-8")
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return 0 if result["ok"] else 1
