@@ -31,9 +31,12 @@ OUTPUT_MODULES = {
 PAGES_ONLY: tuple[str, ...] = ("search_index",)
 
 
-def write_all(site: SiteContext, pages: list[PageDoc], out_dir: Path, names=None) -> list[str]:
-    """Write the output modules `names` (default: all, in order) into `out_dir`."""
+def write_all(site: SiteContext, pages: list[PageDoc], out_dir: Path, names=None, store=None) -> list[str]:
+    """Write the output modules `names` (default: all, in order) into `out_dir`. A module that
+    sets USES_STORE gets the build's store (generator/store.py) as `store`."""
     written: list[str] = []
     for name in OUTPUT_MODULES if names is None else names:
-        written.extend(OUTPUT_MODULES[name].write(site, pages, out_dir))
+        mod = OUTPUT_MODULES[name]
+        extra = {"store": store} if getattr(mod, "USES_STORE", False) else {}
+        written.extend(mod.write(site, pages, out_dir, **extra))
     return sorted(written)

@@ -33,7 +33,7 @@ from pathlib import Path
 from ..errors import GeneratorError
 from ..pages import Published, urls
 from ..sanitize import CSV_GUARD_START, csv_cell, name_problem, package_path, relpath_problem
-from .photos import stripped_bytes
+from .photos import memo, stripped_bytes
 
 OUT = urls.OPEN_DATA
 ZIP_NAME = urls.OPEN_DATA_ZIP
@@ -159,11 +159,11 @@ def _table(
     return sink.close(n), collected
 
 
-def _copy_photo(src: Path, dest: Path) -> Published:
+def _copy_photo(src: Path, dest: Path, store=None) -> Published:
     """A deputy's photo without its metadata (a phone writes GPS coordinates into EXIF), at full
     size (generator/outputs/photos.py stripped_bytes); a file Pillow cannot read is copied as
     it is (only an unvalidated build gets that far: the validator refuses it)."""
-    data = stripped_bytes(src)
+    data = memo(store, "open-data", src, stripped_bytes)
     if data is None:
         return _copy(src, dest)
     with create(dest) as f:
@@ -226,7 +226,7 @@ def _inside(folder: Path, rel: str) -> Path:
     return dest
 
 
-def stage(package, root: Path, as_of, folder: Path) -> dict[str, Published]:
+def stage(package, root: Path, as_of, folder: Path, store=None) -> dict[str, Published]:
     """Write every file of the published package, the zip included, into `folder` (created).
     Returns path inside data/ → Published. Every resource name and path is checked before
     the first file is written (UnsafeDataPath)."""
@@ -282,7 +282,7 @@ def stage(package, root: Path, as_of, folder: Path) -> dict[str, Published]:
             if dest.parent not in made:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 made.add(dest.parent)
-            files[rel] = _copy_photo(p, dest) if rel in photo_set else _copy(p, dest)
+            files[rel] = _copy_photo(p, dest, store) if rel in photo_set else _copy(p, dest)
     descriptor["resources"] = resources
     descriptor["x-as-of"] = as_of.isoformat()
     descriptor["x-report-bodies"] = (

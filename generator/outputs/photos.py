@@ -19,8 +19,10 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from .. import store as st
 from ..pages import PageDoc, SiteContext, urls
 from ..sanitize import package_path
+from ..validate import photo_checks
 from ..validate.photo_checks import PhotoError, open_photo
 
 MAX_SIZE = (480, 640)  # width, height: twice the 240 CSS px a phone shows, for sharp screens
@@ -90,6 +92,32 @@ def stripped_bytes(path: Path) -> bytes | None:
     return buf.getvalue()
 
 
+USES_STORE = True  # write_all hands this module the build's store (outputs/__init__.py)
+
+
+def memo(store: st.Store | None, kind: str, src: Path, make) -> bytes | None:
+    """make(src), kept in the store by the file's content: a photo is decoded and encoded once,
+    not on every build (about 0.2 s a photo for the site, 1 s at full size: minutes for a
+    county with a photo of every deputy). The key covers the bytes, Pillow's version and the
+    code that reads and encodes them (this file and validate/photo_checks.py)."""
+    if not store:
+        return make(src)
+    k = st.key(
+        "images",
+        kind,
+        Image.__version__,
+        st.file_digest(Path(__file__)),
+        st.file_digest(Path(photo_checks.__file__)),
+        st.file_digest(src),
+    )
+    data = store.get("images", k)
+    if data is None:
+        data = make(src)
+        if data is not None:
+            store.put("images", k, data)
+    return data
+
+
 def sources(site: SiteContext) -> list[tuple[str, Path]]:
     """(deputy id, photo file) for every deputy with a photo inside the package."""
     out = []
@@ -102,13 +130,19 @@ def sources(site: SiteContext) -> list[tuple[str, Path]]:
     return out
 
 
-def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
+def _site_copy(src: Path) -> bytes | None:
+    try:
+        return publish_bytes(src)
+    except PhotoError:
+        return None  # the validator reports it as an error; the build never gets here with it
+
+
+def write(site: SiteContext, pages: list[PageDoc], out_dir: Path, store: st.Store | None = None) -> list[str]:
     written = []
     for deputy_id, src in sources(site):
-        try:
-            data = publish_bytes(src)
-        except PhotoError:
-            continue  # the validator reports it as an error; the build never gets here with it
+        data = memo(store, "site", src, _site_copy)
+        if data is None:
+            continue
         rel = urls.photo(deputy_id)
         dest = Path(out_dir) / rel
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -326,6 +326,7 @@ def render_parallel(
     place_staged,
     html_loader=None,
     exclude: set[str] | None = None,
+    store=None,
 ) -> None:
     """Render `jobs` partitions in the pool and stitch them into `out`; meanwhile this process
     writes the output modules' files and `place_staged(folder)` puts the staged open data
@@ -339,7 +340,7 @@ def render_parallel(
     outputs_dir = work / "outputs"
     outputs_dir.mkdir()
     place_staged(outputs_dir)
-    write_all(site, docs, outputs_dir, [m for m in OUTPUT_MODULES if m not in PAGES_ONLY])
+    write_all(site, docs, outputs_dir, [m for m in OUTPUT_MODULES if m not in PAGES_ONLY], store)
     site.release_data()
     release_free_memory()
     write_all(site, docs, outputs_dir, [m for m in OUTPUT_MODULES if m in PAGES_ONLY])

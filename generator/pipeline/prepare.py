@@ -139,6 +139,7 @@ class Prepared:
     staged: Path  # holds data/ (the open-data package) and popolo.json
     loader: SpoolReader | None = None  # page bodies on disk (big sites), else None
     stats: dict = field(default_factory=dict)
+    store: Store = field(default_factory=lambda: Store(None))  # the build's store (photos are kept there)
 
 
 def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
@@ -151,7 +152,9 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
     root = Path(data_dir)
     # Staged by a worker while this process validates and computes the pages: it reads only the
     # descriptor and the raw files. Should validation fail, the pool kills it.
-    pending = pool.submit(open_data.stage, package, root.resolve(), day, staged / open_data.OUT) if pool else None
+    pending = (
+        pool.submit(open_data.stage, package, root.resolve(), day, staged / open_data.OUT, store) if pool else None
+    )
     keep: dict = {}
     if opts.validate:
         errors = incremental.validate(store, data_dir, day, package, keep, pool)
@@ -168,7 +171,7 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
     def before(mod) -> None:
         if "open_data" in getattr(mod, "NEEDS", ()) and site.open_data is None:
             site.open_data = (
-                pending.result() if pending else open_data.stage(package, root, day, staged / open_data.OUT)
+                pending.result() if pending else open_data.stage(package, root, day, staged / open_data.OUT, store)
             )
 
     modules = {name: importlib.import_module(f"generator.pages.{name}") for name in PAGE_MODULES}
@@ -200,4 +203,4 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
         loader = None
     site.bodies = None
     before(modules["opendata"])  # staged whatever the pages needed: the site publishes it
-    return Prepared(site, docs, staged, loader, stats)
+    return Prepared(site, docs, staged, loader, stats, store)

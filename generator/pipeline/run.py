@@ -43,7 +43,7 @@ def place_staged(prep: Prepared, folder: Path) -> list[str]:
 
 def write_outputs(prep: Prepared, folder: Path) -> list[str]:
     """Every file besides the pages: staged open data, then the output modules."""
-    return sorted(place_staged(prep, folder) + write_all(prep.site, prep.docs, folder))
+    return sorted(place_staged(prep, folder) + write_all(prep.site, prep.docs, folder, store=prep.store))
 
 
 def _jobs(opts: Options, n_pages: int) -> int:
@@ -75,12 +75,22 @@ def render(prep: Prepared, opts: Options, tmp: Path, work: Path, pool: Pool) -> 
     def render_pages(exclude: set[str] | None) -> None:
         if jobs > 1:
             render_parallel(
-                pool, site, docs, tmp, work, opts.config_file, jobs, lambda d: place_staged(prep, d), loader, exclude
+                pool,
+                site,
+                docs,
+                tmp,
+                work,
+                opts.config_file,
+                jobs,
+                lambda d: place_staged(prep, d),
+                loader,
+                exclude,
+                prep.store,
             )
             return
         render_partition(site, docs, [0] * len(docs), 0, tmp, opts.config_file, loader, exclude)
         place_staged(prep, tmp)
-        write_all(site, docs, tmp, [m for m in OUTPUT_MODULES if index is None or m != "search_index"])
+        write_all(site, docs, tmp, [m for m in OUTPUT_MODULES if index is None or m != "search_index"], prep.store)
 
     def html_of(d) -> str:
         return loader(d.path) if loader is not None else d.html
