@@ -67,8 +67,8 @@ new-report: $(RUN_STAMP)
 	$(PY) -m generator new-report "$(ID)" --data $(DATA) $(if $(DATE),--date $(DATE),) $(if $(MANDATE),--mandate $(MANDATE),)
 
 import-report: $(RUN_STAMP)
-	@test -n "$(FILE)" -a -n "$(ID)" || { echo "用法 usage: make import-report FILE=报告.docx ID=报告编号 [YES=1]"; exit 2; }
-	$(PY) -m generator import-report "$(FILE)" --id "$(ID)" --data $(DATA) $(AS_OF_ARG) $(if $(YES),--yes,)
+	@test -n "$(FILE)" -a -n "$(ID)$(DEPUTY)" || { echo "用法 usage: make import-report FILE=报告.docx DEPUTY=代表编号 [DATE=YYYY-MM-DD] [MANDATE=代表资格编号]  或 or  make import-report FILE=报告.docx ID=报告编号 [YES=1]"; exit 2; }
+	$(PY) -m generator import-report "$(FILE)" $(if $(DEPUTY),--deputy "$(DEPUTY)",--id "$(ID)") --data $(DATA) $(AS_OF_ARG) $(if $(DATE),--date $(DATE),) $(if $(MANDATE),--mandate $(MANDATE),) $(if $(YES),--yes,)
 
 export: $(RUN_STAMP)
 	@test -n "$(FILE)" || { echo "用法 usage: make export FILE=全部数据.xlsx"; exit 2; }

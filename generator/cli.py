@@ -96,7 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("import-report", help="把 Word 报告（.docx）导入为报告正文 / a Word report as a report's body")
     w.add_argument("file", help="the .docx file")
-    w.add_argument("--id", required=True, help="报告编号（reports.csv 的 id）/ the report's id in reports.csv")
+    which = w.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--id", help="报告编号（reports.csv 的 id）：替换该报告的正文 / the report whose body to replace"
+    )
+    which.add_argument("--deputy", help="代表编号：新建该代表的报告草稿 / make a new draft report for this deputy")
+    w.add_argument("--date", type=_date, default=None, help="with --deputy: the report date (default: today)")
+    w.add_argument("--mandate", default=None, help="with --deputy: mandate id when the deputy has several")
     w.add_argument("--data", default="data")
     w.add_argument("--as-of", type=_date, default=None, help="today for due/overdue checks (default: the real date)")
     w.add_argument("--yes", action="store_true", help="替换已有正文 / replace a body that already holds text")

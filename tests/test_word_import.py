@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shlex
 import shutil
 import zipfile
 from pathlib import Path
@@ -103,9 +104,10 @@ EXPECTED = """# 王小明代表履职情况报告
 
 
 def test_a_word_report_becomes_exact_markdown(tmp_path):
-    md, images = convert(docx.Document(str(report_docx(tmp_path / "报告.docx"))))
+    # without an image prefix (no report to name them after) images are dropped and named
+    md, images, files = convert(docx.Document(str(report_docx(tmp_path / "报告.docx"))))
     assert md == EXPECTED
-    assert images == ["image1.png（Picture 1）"]
+    assert images == ["image1.png（Picture 1）"] and files == {}
 
 
 def test_heading_levels_shift_so_the_highest_is_h2(tmp_path):
@@ -114,7 +116,7 @@ def test_heading_levels_shift_so_the_highest_is_h2(tmp_path):
     d.add_heading("视察", level=3)
     d.add_paragraph("正文")
     d.save(tmp_path / "a.docx")
-    md, _ = convert(docx.Document(str(tmp_path / "a.docx")))
+    md, *_ = convert(docx.Document(str(tmp_path / "a.docx")))
     assert md == "## 闭会期间\n\n### 视察\n\n正文\n"
 
 
@@ -125,7 +127,7 @@ def test_nested_list_and_word_text_that_looks_like_markup(tmp_path):
     d.add_paragraph("# 1. *星号* _下划线_ [a](javascript:alert(1)) <script>x</script> {: onclick=x} &amp;")
     d.add_paragraph("> 引用 href=javascript:x")
     d.save(tmp_path / "a.docx")
-    md, _ = convert(docx.Document(str(tmp_path / "a.docx")))
+    md, *_ = convert(docx.Document(str(tmp_path / "a.docx")))
     assert md == (
         "- 走访\n"
         "    - 甲村\n"
@@ -163,8 +165,21 @@ def test_links_kept_only_for_web_and_mail(tmp_path):
         h.append(r)
         p._p.append(h)
     d.save(tmp_path / "a.docx")
-    md, _ = convert(docx.Document(str(tmp_path / "a.docx")))
+    md, *_ = convert(docx.Document(str(tmp_path / "a.docx")))
     assert md == "见[公告](https://www.example.gov.cn/a_b)坏链接\n"
+
+
+def with_image(report_id: str) -> str:
+    """EXPECTED with the document's picture kept where it stands (after the table)."""
+    table_end = "| 代表小组活动 | 6 |\n"
+    return EXPECTED.replace(table_end, table_end + f"\n![图1](images/{report_id}-1.png)\n")
+
+
+def assert_red_png(path: Path) -> None:
+    """The document's 8×8 red PNG, as the import keeps it."""
+    with Image.open(path) as im:
+        assert (im.format, im.size, im.mode) == ("PNG", (8, 8), "RGB")
+        assert im.getcolors() == [(64, (255, 0, 0))]
 
 
 def _rows(d: Path) -> list[dict]:
@@ -180,9 +195,10 @@ def test_command_writes_the_body_of_a_new_report_and_validates_it(data, tmp_path
     rc = main(["import-report", str(src), "--id", "r2026-d03", "--data", str(data), "--as-of", "2026-10-21"])
     out = capsys.readouterr().out
     assert rc == 0, out
-    assert (data / "reports" / "r2026-d03.md").read_text(encoding="utf-8") == EXPECTED
+    assert (data / "reports" / "r2026-d03.md").read_text(encoding="utf-8") == with_image("r2026-d03")
     assert (data / "reports.csv").read_bytes() == csv_before  # the row is new-report's, untouched
-    assert "import-report-image-dropped" in out and "image1.png（Picture 1）" in out
+    assert "import-report-image-dropped" not in out
+    assert_red_png(data / "reports" / "images" / "r2026-d03-1.png")
     assert f"已写入 wrote {data / 'reports' / 'r2026-d03.md'}" in out
     # the report alone is checked: d03 is re-elected (reports in term year 1), the draft is dated
     # in year 5 — the one finding; the body itself has none
@@ -212,7 +228,8 @@ def test_a_body_with_text_is_replaced_only_with_yes(data, tmp_path, capsys):
     assert "import-report-overwrite" in out and "未写入任何文件" in out
     assert (data / "reports" / "r05.md").read_bytes() == before
     assert main(["import-report", str(src), "--id", "r05", "--data", str(data), "--yes"]) in (0, 1)
-    assert (data / "reports" / "r05.md").read_text(encoding="utf-8") == EXPECTED
+    assert (data / "reports" / "r05.md").read_text(encoding="utf-8") == with_image("r05")
+    assert_red_png(data / "reports" / "images" / "r05-1.png")
 
 
 def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
@@ -278,8 +295,9 @@ def test_unknown_id_and_empty_document(data, tmp_path, capsys):
     capsys.readouterr()
     assert main(["import-report", str(tmp_path / "empty.docx"), "--id", "r2026-d03", "--data", str(data)]) == 1
     out = capsys.readouterr().out
-    assert "import-report-empty" in out and "import-report-image-dropped" in out
+    assert "import-report-empty" in out  # an image alone is no report
     assert (data / "reports" / "r2026-d03.md").read_bytes() == before
+    assert not (data / "reports" / "images").exists()
 
 
 @pytest.mark.parametrize("body", ["../outside.md", "reports/../../x.md", "/tmp/x.md", "reports/a/b.md", ""])
@@ -305,7 +323,32 @@ def test_make_target_passes_the_file_and_id():
         text=True,
         check=True,
     ).stdout
-    assert '-m generator import-report "报告 1.docx" --id "r05" --data data  --yes' in out
+    assert shlex.split(out.splitlines()[-1])[3:] == [
+        "import-report",
+        "报告 1.docx",
+        "--id",
+        "r05",
+        "--data",
+        "data",
+        "--yes",
+    ]
+    out = subprocess.run(
+        ["make", "-n", "--no-print-directory", "import-report", "FILE=a.docx", "DEPUTY=d03", "DATE=2026-10-20"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert shlex.split(out.splitlines()[-1])[3:] == [
+        "import-report",
+        "a.docx",
+        "--deputy",
+        "d03",
+        "--data",
+        "data",
+        "--date",
+        "2026-10-20",
+    ]
 
 
 def _chinese_numbering(d) -> str:
@@ -342,7 +385,7 @@ def test_parts_numbered_in_plain_paragraphs_become_headings(tmp_path):
     _numbered(d, "会议期间工作情况", num)  # Word numbers it 一、 (the list's first item)
     _numbered(d, "出席会议，提出建议三件，参加审议发言两次，并按时参加各次专题询问和视察活动。", num)
     d.save(tmp_path / "a.docx")
-    md, _ = convert(docx.Document(str(tmp_path / "a.docx")))
+    md, *_ = convert(docx.Document(str(tmp_path / "a.docx")))
     assert md == (
         "## 一、遵守宪法和法律法规情况\n"
         "\n"
@@ -354,3 +397,137 @@ def test_parts_numbered_in_plain_paragraphs_become_headings(tmp_path):
         "\n"
         "二、出席会议，提出建议三件，参加审议发言两次，并按时参加各次专题询问和视察活动。\n"
     )
+
+
+# -- import-report --deputy: a new draft, as new-report makes it, with the document's text ------
+
+
+def test_deputy_makes_the_draft_new_report_would_make(data, tmp_path, capsys):
+    twin = tmp_path / "twin"
+    shutil.copytree(data, twin)
+    assert main(["new-report", "d03", "--data", str(twin), "--date", "2026-10-20"]) == 0
+    capsys.readouterr()
+    src = report_docx(tmp_path / "报告.docx")
+    rc = main(["import-report", str(src), "--deputy", "d03", "--date", "2026-10-20", "--data", str(data)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    # the same reports.csv (one draft row appended) as new-report; the body is the document's
+    assert (data / "reports.csv").read_bytes() == (twin / "reports.csv").read_bytes()
+    row = _rows(data)[-1]
+    assert (row["id"], row["deputy_id"], row["state"], row["body"]) == (
+        "r2026-d03",
+        "d03",
+        "draft",
+        "reports/r2026-d03.md",
+    )
+    assert (data / "reports" / "r2026-d03.md").read_text(encoding="utf-8") == with_image("r2026-d03")
+    assert_red_png(data / "reports" / "images" / "r2026-d03-1.png")
+    assert "已为代表 d03 创建报告草稿" in out and "校验报告 r2026-d03" in out
+    assert not list(data.glob(".staff-write-*"))
+
+
+def test_numbered_paragraphs_give_the_five_parts(data, tmp_path, capsys):
+    d = docx.Document()
+    for i, head in enumerate(
+        ("一、遵守宪法情况", "二、会议期间工作情况", "三、闭会期间活动情况", "四、联系群众情况", "五、其他情况")
+    ):
+        d.add_paragraph(head)
+        d.add_paragraph(f"第{i + 1}部分的内容，本人认真履行代表职责。")
+    d.save(tmp_path / "plain.docx")
+    assert main(["import-report", str(tmp_path / "plain.docx"), "--deputy", "d03", "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    body = (data / "reports" / f"{_rows(data)[-1]['id']}.md").read_text(encoding="utf-8")
+    assert [ln for ln in body.splitlines() if ln.startswith("#")] == [
+        "## 一、遵守宪法情况",
+        "## 二、会议期间工作情况",
+        "## 三、闭会期间活动情况",
+        "## 四、联系群众情况",
+        "## 五、其他情况",
+    ]
+    assert "body-parts-missing" not in out
+
+
+@pytest.mark.parametrize(
+    "argv, code",
+    [
+        (["--deputy", "d99"], "import-report-deputy"),  # no such deputy
+        (["--deputy", "d03", "--date", "1990-01-01"], "import-report-deputy"),  # no mandate then
+        (["--deputy", "d03", "--mandate", "m99"], "import-report-deputy"),
+    ],
+)
+def test_deputy_errors_write_nothing(data, tmp_path, capsys, argv, code):
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    src = report_docx(tmp_path / "r.docx")
+    assert main(["import-report", str(src), *argv, "--data", str(data)]) == 1
+    cap = capsys.readouterr()
+    assert f"错误 error {code}:" in cap.out and "未写入任何文件" in cap.out
+    assert "Traceback" not in cap.out + cap.err
+    assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
+
+
+def test_old_word_with_deputy_is_a_message(data, tmp_path, capsys):
+    doc = tmp_path / "报告.doc"
+    doc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    before = (data / "reports.csv").read_bytes()
+    assert main(["import-report", str(doc), "--deputy", "d03", "--data", str(data)]) == 1
+    assert "另存为" in capsys.readouterr().out
+    assert (data / "reports.csv").read_bytes() == before
+
+
+def test_id_and_deputy_are_one_or_the_other(data, tmp_path, capsys):
+    src = report_docx(tmp_path / "r.docx")
+    with pytest.raises(SystemExit):
+        main(["import-report", str(src), "--id", "r05", "--deputy", "d03", "--data", str(data)])
+    with pytest.raises(SystemExit):
+        main(["import-report", str(src), "--data", str(data)])
+
+
+def test_a_photo_with_gps_is_published_without_metadata(data, tmp_path, capsys):
+    """A photo off a phone (tiny's d01.jpg: EXIF with GPS, XMP, ICC, comment) pasted into the
+    report: the package's copy and the published one carry none of it, and the page shows it."""
+    from tests.browser_support import build_site
+
+    photo = TINY / "photos" / "d01.jpg"
+    markers = (b"Exif", b"xmpmeta", b"ICC_PROFILE", b"DEMO-")
+    raw = photo.read_bytes()
+    assert all(m in raw for m in markers)
+    with Image.open(photo) as im:
+        assert im.getexif().get_ifd(0x8825), "the source has a GPS position"
+    d = docx.Document()
+    for head in (
+        "一、遵守宪法情况",
+        "二、会议期间工作情况",
+        "三、闭会期间活动情况",
+        "四、联系群众情况",
+        "五、其他情况",
+    ):
+        d.add_heading(head, level=1)
+        d.add_paragraph("本人认真履行代表职责，参加各项活动，听取群众意见并及时反映。" * 3)
+    d.add_picture(str(photo))
+    d.paragraphs[-1].runs[0]._r.xpath(".//wp:docPr")[0].set("descr", "走访[选民]")
+    d.save(tmp_path / "photo.docx")
+    assert b"Exif" in zipfile.ZipFile(tmp_path / "photo.docx").read("word/media/image1.jpg")
+    rc = main(
+        ["import-report", str(tmp_path / "photo.docx"), "--deputy", "d03", "--date", "2026-10-20", "--data", str(data)]
+    )
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    rid = _rows(data)[-1]["id"]
+    kept = data / "reports" / "images" / f"{rid}-1.jpg"
+    body = (data / "reports" / f"{rid}.md").read_text(encoding="utf-8")
+    assert body.endswith(f"\n\n![走访\\[选民\\]](images/{rid}-1.jpg)\n")
+    assert [m for m in markers if m in kept.read_bytes()] == []
+    # published: the draft's row set to published, the site built
+    rows = _rows(data)
+    rows[-1].update(state="published", venue="甲镇代表联络站")
+    with (data / "reports.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    site = build_site(data, tmp_path / "site")
+    out_img = (site / "report-images" / f"{rid}-1.jpg").read_bytes()
+    assert [m for m in markers if m in out_img] == []
+    with Image.open(io.BytesIO(out_img)) as im:
+        assert not im.getexif() and im.format == "JPEG"
+    html = (site / "reports" / rid / "index.html").read_text(encoding="utf-8")
+    assert f'<img alt="走访[选民]" src="../../report-images/{rid}-1.jpg">' in html

@@ -124,7 +124,10 @@ def _appended(path: Path, fieldnames: list[str], row: dict[str, str]) -> str:
     return text + buf.getvalue()
 
 
-def create_report(data_dir: Path, deputy_id: str, day: dt.date, mandate_id: str | None = None) -> dict:
+def plan_report(data_dir: Path, deputy_id: str, day: dt.date, mandate_id: str | None = None) -> dict:
+    """Everything a new draft needs, written nowhere yet: its reports.csv row, the body's path
+    and the new text of reports.csv (the import of a Word report fills the body instead of the
+    skeleton and writes both through the same safe_write call)."""
     ds = load_dataset(data_dir)
     m, others = choose_mandate(ds, deputy_id, day, mandate_id)
     congress = ds.congress[m.congress_id]
@@ -144,23 +147,32 @@ def create_report(data_dir: Path, deputy_id: str, day: dt.date, mandate_id: str 
         "body": body,
         "state": "draft",
     }
-    deputy = ds.deputy[deputy_id]
-    # the body and the reports.csv row together or neither; an existing body is never overwritten
-    replace_files(
-        data_dir,
-        {
-            body: skeleton(deputy.name, congress.name, ty).encode("utf-8"),
-            spec.path: _appended(data_dir / spec.path, list(spec.field_names), row).encode("utf-8"),
-        },
-        exclusive=(body,),
-    )
     return {
         "row": row,
         "others": [o.id for o in others],
         "congress": congress.name,
         "level": congress.level,
         "months": rule.months,
+        "deputy_name": ds.deputy[deputy_id].name,
+        "csv_path": spec.path,
+        "csv_text": _appended(data_dir / spec.path, list(spec.field_names), row),
     }
+
+
+def create_report(data_dir: Path, deputy_id: str, day: dt.date, mandate_id: str | None = None) -> dict:
+    info = plan_report(data_dir, deputy_id, day, mandate_id)
+    row = info["row"]
+    body = row["body"]
+    # the body and the reports.csv row together or neither; an existing body is never overwritten
+    replace_files(
+        data_dir,
+        {
+            body: skeleton(info["deputy_name"], info["congress"], int(row["term_year"])).encode("utf-8"),
+            info["csv_path"]: info["csv_text"].encode("utf-8"),
+        },
+        exclusive=(body,),
+    )
+    return info
 
 
 def command(args) -> int:

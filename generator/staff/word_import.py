@@ -1,8 +1,9 @@
-"""`python -m generator import-report FILE.docx --id REPORT_ID [--data DIR] [--yes]`.
+"""`python -m generator import-report FILE.docx (--deputy ID [--date D] [--mandate M] | --id REPORT_ID [--yes]) [--data DIR]`.
 
-A clerk writes a duty report in Word; this turns the .docx into the report's Markdown body
-(the file reports.csv names for that report, as `new-report` created it), then validates that
-report and prints what to fix, Chinese first.
+A clerk writes a duty report in Word; this turns the .docx into a report's Markdown body, then
+validates that report and prints what to fix, Chinese first. With --deputy it makes a new draft
+exactly as `new-report` does (new_report.plan_report: the reports.csv row, the body path) with
+the document's text as its body; with --id it replaces the body of that existing report.
 
 Conversion (python-docx reads the file; the XML is walked here so text inside tracked
 insertions, content controls and fields is kept and deleted text is not):
@@ -13,15 +14,19 @@ insertions, content controls and fields is kept and deleted text is not):
   (一、 (一) 甲 …) is kept as text, since Markdown lists only count in digits;
 - bold / italic runs → `**` / `*`; manual line breaks → hard breaks; http(s)/mailto links;
 - tables → Markdown tables (first row as header, merged cells left empty);
-- images, charts and text boxes are dropped, each named in a warning.
+- pictures (JPEG, PNG, WebP) are kept where they stand as `![alt](images/<id>-<n>.<ext>)`, the
+  file in reports/images/ (the report-image convention, sanitize.REPORT_IMAGES), re-encoded from
+  its pixels by outputs/photos.stripped_bytes (no EXIF/GPS, XMP, ICC, comment); charts, text
+  boxes and drawings are dropped, each named in a warning.
 
 Everything in the document is untrusted: every character Markdown would read as markup is
 escaped, and `<` / `&` as entities, so the body shows exactly the Word text and the validator's
 raw-HTML and link checks see nothing to reject; the site renders it through the same sanitizer
 as every report body (generator/sanitize.py). The file name on the command line is only read;
 the body is written to the path reports.csv holds for that report, and only when that path is
-a plain reports/<name>.md inside the data folder. The write goes through safe_write (all or
-nothing) and never replaces a body that already holds written text without --yes.
+a plain reports/<name>.md inside the data folder. The write (body, images, and for a new draft
+the reports.csv row) goes through safe_write (all or nothing) and never replaces a body that
+already holds written text without --yes.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +46,14 @@ from docx.text.run import Run
 from ..descriptor import read_package
 from ..errors import GeneratorError
 from ..model import read_rows
+from ..outputs.photos import stripped_bytes
 from ..problems import ERROR, WARNING, Problem, count, sort_problems, to_text
-from ..sanitize import package_path
+from ..sanitize import REPORT_IMAGES, package_path
 from ..validate import validate_package
 from ..validate.body_checks import BODY_PATH, PROMPT_MARK
 from ..validate.import_codes import IMPORT_CODES
 from ..validate.text_context import text_options
+from .new_report import NewReportError, plan_report
 from .safe_write import replace_files
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -168,6 +176,7 @@ class _Seg:
     italic: bool = False
     url: str | None = None
     brk: bool = False  # a manual line break
+    raw: str = ""  # Markdown written as is (an image we made: our own name and escaped alt text)
 
 
 @dataclass
@@ -274,10 +283,14 @@ def _format_number(n: int, fmt: str) -> str:
 
 
 class Converter:
-    def __init__(self, document) -> None:
+    def __init__(self, document, image_prefix: str | None = None) -> None:
         self.document = document
         self.numbering = _Numbering.of(document)
-        self.images: list[str] = []
+        self.images: list[str] = []  # names of images dropped
+        # image_prefix (the report id): images are kept as reports/images/<prefix>-<n>.<ext>
+        self.image_prefix = image_prefix
+        self.image_files: dict[str, bytes] = {}  # package path → stripped bytes
+        self._image_refs: dict[str, str | None] = {}  # Word part name → our file name (None: dropped)
 
     # -- styles ----------------------------------------------------------------------
 
@@ -395,10 +408,59 @@ class Converter:
                 out.append(_Seg("\n", brk=True))
             elif tag == f"{W}noBreakHyphen":
                 out.append(_Seg("-", bool(bold), bool(italic), url))
-            elif tag in (f"{W}drawing", f"{W}pict", f"{W}object"):
-                self.images.append(self._image_name(c))
-            elif tag == "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent":
-                self.images.append(self._image_name(c))
+            elif tag in (
+                f"{W}drawing",
+                f"{W}pict",
+                f"{W}object",
+                "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent",
+            ):
+                self._image(c, out)
+
+    def _image(self, el, out: list[_Seg]) -> None:
+        """A picture: kept as a report image when it is a JPEG, PNG or WebP (re-encoded from its
+        pixels, outputs/photos.stripped_bytes: no EXIF/GPS, XMP, ICC, comment); anything else
+        (a chart, a text box, EMF) is dropped and named in a warning."""
+        name = None
+        part = None
+        if self.image_prefix is not None:
+            for node in list(el.iter(f"{A}blip")) + list(el.iter(f"{V}imagedata")):
+                rid = node.get(f"{R_NS}embed") or node.get(f"{R_NS}id")
+                if rid:
+                    try:
+                        part = self.document.part.related_parts[rid]
+                    except (KeyError, AttributeError):
+                        part = None
+                    break
+        if part is not None:
+            key = str(part.partname)
+            if key not in self._image_refs:
+                self._image_refs[key] = self._keep_image(part)
+            name = self._image_refs[key]
+        if name is None:
+            self.images.append(self._image_name(el))
+            return
+        alt = ""
+        for pr in el.iter(f"{WP}docPr"):
+            alt = _clean_name(pr.get("descr") or "", 80)
+            break
+        alt = escape_inline(alt) if alt else f"图{len(self._image_refs)}"
+        out.append(_Seg("", raw=f"![{alt}](images/{name})"))
+
+    def _keep_image(self, part) -> str | None:
+        try:
+            blob = part.blob
+        except Exception:  # noqa: BLE001 - a damaged part: dropped with a warning
+            return None
+        with tempfile.TemporaryDirectory(prefix="word-image-") as tmp:
+            src = Path(tmp) / "image"
+            src.write_bytes(blob)
+            data = stripped_bytes(src)
+        if data is None:
+            return None
+        ext = "png" if data.startswith(b"\x89PNG") else "webp" if data[:4] == b"RIFF" else "jpg"
+        name = f"{self.image_prefix}-{len(self.image_files) + 1}.{ext}"
+        self.image_files[f"{REPORT_IMAGES}/{name}"] = data
+        return name
 
     def _image_name(self, el) -> str:
         label = ""
@@ -424,6 +486,9 @@ class Converter:
         # merge neighbours with the same formatting, so "**ab**" not "**a****b**"
         merged: list[_Seg] = []
         for s in segs:
+            if s.raw:
+                merged.append(s)
+                continue
             s = _Seg(_CONTROL.sub("", s.text), s.bold, s.italic, s.url, s.brk)
             if not s.text:
                 continue
@@ -433,6 +498,7 @@ class Converter:
             if (
                 last is not None
                 and not last.brk
+                and not last.raw
                 and not s.brk
                 and (last.bold, last.italic, last.url) == (s.bold, s.italic, s.url)
             ):
@@ -441,6 +507,9 @@ class Converter:
                 merged.append(s)
         parts: list[str] = []
         for s in merged:
+            if s.raw:
+                parts.append(s.raw)
+                continue
             if s.brk:
                 parts.append("\n")
                 continue
@@ -624,11 +693,12 @@ def _space(s: str) -> str:
     return " " if s else ""
 
 
-def convert(document) -> tuple[str, list[str]]:
-    """(Markdown body, names of the images that were dropped)."""
-    c = Converter(document)
+def convert(document, image_prefix: str | None = None) -> tuple[str, list[str], dict[str, bytes]]:
+    """(Markdown body, names of the images that were dropped, {package path: bytes} of the
+    images kept; with no image_prefix every image is dropped)."""
+    c = Converter(document, image_prefix)
     md = c.markdown()
-    return md, c.images
+    return md, c.images, c.image_files
 
 
 # -- writing into the package -----------------------------------------------------------
@@ -662,15 +732,51 @@ class Result:
     problems: list[Problem]
     body: str = ""  # the body's path inside the package, once written
     markdown: str = ""
-    images: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)  # dropped
     written: bool = False
+    report_id: str = ""
+    kept_images: list[str] = field(default_factory=list)  # package paths written
+    draft: dict | None = None  # new_report.plan_report's answer when a draft was made
 
 
-def import_report(path: Path, data_dir: Path, report_id: str, yes: bool = False) -> Result:
-    """Convert and write; nothing is written when a problem of severity error is returned."""
+_IMAGE_LINE = re.compile(r"!\[[^\]\n]*\]\(images/[^)\s]+\)")
+
+
+def _no_text(md: str) -> bool:
+    """A body with nothing but images (and spaces) holds no text to report."""
+    return not _IMAGE_LINE.sub("", md).strip()
+
+
+def _convert(path: Path, document, prefix: str) -> tuple[str, list[str], dict[str, bytes], list[Problem]] | Result:
+    try:
+        md, images, files = convert(document, prefix)
+    except Exception:  # noqa: BLE001 - XML python-docx accepted but we cannot follow: a message, not a traceback
+        return Result([_problem("import-report-unreadable", path.name)])
+    warnings = [_problem("import-report-image-dropped", path.name, detail_zh=name, detail_en=name) for name in images]
+    if _no_text(md):
+        return Result([_problem("import-report-empty", path.name), *warnings], images=images)
+    return md, images, files, warnings
+
+
+def import_report(
+    path: Path,
+    data_dir: Path,
+    report_id: str | None = None,
+    yes: bool = False,
+    *,
+    deputy_id: str | None = None,
+    day: dt.date | None = None,
+    mandate_id: str | None = None,
+) -> Result:
+    """Convert and write; nothing is written when a problem of severity error is returned.
+    With `report_id` the body of that report is replaced; with `deputy_id` a new draft is made
+    for the deputy as `new-report` makes it (row, body path), its body the document's text."""
     document, problems = open_document(path)
     if document is None:
         return Result(problems)
+    if deputy_id is not None:
+        return _import_as_draft(path, document, data_dir, deputy_id, day or dt.date.today(), mandate_id)
+    report_id = report_id or ""
     try:
         row, line, csv_path = _report_row(data_dir, report_id)
     except GeneratorError as e:
@@ -689,13 +795,11 @@ def import_report(path: Path, data_dir: Path, report_id: str, yes: bool = False)
         return Result(
             [_problem("import-report-body-path", csv_path, line, "body", detail_zh=body[:80], detail_en=body[:80])]
         )
-    try:
-        md, images = convert(document)
-    except Exception:  # noqa: BLE001 - XML python-docx accepted but we cannot follow: a message, not a traceback
-        return Result([_problem("import-report-unreadable", path.name)])
-    warnings = [_problem("import-report-image-dropped", path.name, detail_zh=name, detail_en=name) for name in images]
-    if not md.strip():
-        return Result([_problem("import-report-empty", path.name), *warnings], images=images)
+    # images are named after the body file (reports/<name>.md), which a safe report id need not be
+    converted = _convert(path, document, Path(body).stem)
+    if isinstance(converted, Result):
+        return converted
+    md, images, files, warnings = converted
     if target.is_file() and not yes:
         try:
             old = target.read_text(encoding="utf-8-sig")
@@ -707,16 +811,67 @@ def import_report(path: Path, data_dir: Path, report_id: str, yes: bool = False)
                 body=body,
                 markdown=md,
                 images=images,
+                report_id=report_id,
             )
-    replace_files(data_dir, {body: md.encode("utf-8")})
-    return Result(warnings, body=body, markdown=md, images=images, written=True)
+    replace_files(data_dir, {body: md.encode("utf-8"), **files})
+    return Result(
+        warnings, body=body, markdown=md, images=images, written=True, report_id=report_id, kept_images=sorted(files)
+    )
+
+
+def _import_as_draft(
+    path: Path, document, data_dir: Path, deputy_id: str, day: dt.date, mandate_id: str | None
+) -> Result:
+    try:
+        plan = plan_report(data_dir, deputy_id, day, mandate_id)
+    except NewReportError as e:
+        zh, _, en = str(e).partition(" / ")
+        return Result([_problem("import-report-deputy", "deputies.csv", detail_zh=zh, detail_en=en or zh)])
+    except GeneratorError as e:
+        return Result([_problem("import-report-no-package", "datapackage.yaml", detail_zh=str(e)[:200])])
+    row = plan["row"]
+    body = row["body"]
+    converted = _convert(path, document, row["id"])
+    if isinstance(converted, Result):
+        return converted
+    md, images, files, warnings = converted
+    # the row, the body and its images together or nothing; a body never replaces another
+    replace_files(
+        data_dir,
+        {body: md.encode("utf-8"), plan["csv_path"]: plan["csv_text"].encode("utf-8"), **files},
+        exclusive=(body,),
+    )
+    return Result(
+        warnings,
+        body=body,
+        markdown=md,
+        images=images,
+        written=True,
+        report_id=row["id"],
+        kept_images=sorted(files),
+        draft=plan,
+    )
 
 
 def command(args) -> int:
     data_dir = Path(args.data)
     as_of = getattr(args, "as_of", None) or dt.date.today()
+    deputy = getattr(args, "deputy", None)
     try:
-        result = import_report(Path(args.file), data_dir, args.id, yes=bool(getattr(args, "yes", False)))
+        result = import_report(
+            Path(args.file),
+            data_dir,
+            getattr(args, "id", None),
+            yes=bool(getattr(args, "yes", False)),
+            deputy_id=deputy,
+            day=getattr(args, "date", None) or as_of,
+            mandate_id=getattr(args, "mandate", None),
+        )
+    except FileExistsError as e:
+        print(
+            f"错误 error: 文件已存在 / file exists: {e.filename}（数据未改动 / nothing was changed）", file=sys.stderr
+        )
+        return 1
     except OSError as e:
         print(
             f"错误 error: 无法写入 / cannot write: {type(e).__name__}（数据未改动 / nothing was changed）",
@@ -730,12 +885,21 @@ def command(args) -> int:
         print("未写入任何文件 / nothing was written")
         return 1
     n = len(result.markdown.splitlines())
+    if result.draft is not None:
+        r = result.draft["row"]
+        print(
+            f"已为代表 {r['deputy_id']} 创建报告草稿 created a draft: id={r['id']} 代表资格 mandate={r['mandate_id']}"
+            f"（{result.draft['congress']}）届内第{r['term_year']}年 term year={r['term_year']} 日期 date={r['date']}"
+            f" state=draft（已在 {data_dir / result.draft['csv_path']} 添加一行 / row appended）"
+        )
     print(f"已写入 wrote {data_dir / result.body}（{n} 行 Markdown / lines）")
+    for img in result.kept_images:
+        print(f"已写入图片 wrote image {data_dir / img}（已去除位置、相机等元数据 / metadata removed）")
     # the validator on this report only: its row in reports.csv and its body
     problems = validate_package(data_dir, as_of)
-    _, line, csv_path = _report_row(data_dir, args.id)
+    _, line, csv_path = _report_row(data_dir, result.report_id)
     mine = sort_problems(p for p in problems if p.file == result.body or (p.file == csv_path and p.row == line))
-    print(f"校验报告 {args.id} / checking report {args.id}:")
+    print(f"校验报告 {result.report_id} / checking report {result.report_id}:")
     print(to_text(mine, details=True, **text_options(data_dir)))
     if count(mine, ERROR):
         print(
@@ -746,4 +910,9 @@ def command(args) -> int:
         print("正文已导入，请核对上面的警告 / the body is in: check the warnings above")
     else:
         print("正文已导入，没有发现问题 / the body is in, no problems found")
+    if result.draft is not None:
+        print(
+            "下一步 next: 核对正文、日期、方式和地点，在 make serve 的预览中查看（标有“草稿”），改 state 为 published 后运行 make validate"
+            " / check the text, date, mode and venue, look at it in make serve's preview (marked 草稿), set state=published, then run make validate"
+        )
     return 0

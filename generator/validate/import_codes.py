@@ -89,7 +89,7 @@ IMPORT_CODES: dict[str, tuple[str, str, str]] = {
         "工作簿的 XML 含有 DOCTYPE 或实体声明（Excel 从不写入），没有读取；请在 Excel 中打开并重新保存",
         "the workbook's XML declares a DOCTYPE or entities (Excel never writes them) and was not read; open it in Excel and save it again",
     ),
-    # Word reports (`python -m generator import-report FILE.docx --id …`, staff/word_import.py)
+    # Word reports (`python -m generator import-report FILE.docx --id …|--deputy …`, staff/word_import.py)
     "import-report-not-docx": (
         ERROR,
         "不是 Word 文档（.docx）；请在 Word 或 WPS 中打开后另存为 .docx",
@@ -134,7 +134,12 @@ IMPORT_CODES: dict[str, tuple[str, str, str]] = {
     ),
     "import-report-image-dropped": (
         WARNING,
-        "图片未导入（报告正文只导入文字和表格）",
-        "an image was left out (only text and tables are imported)",
+        "图片未导入（只导入 JPEG、PNG 和 WebP 图片；图表、文本框和矢量图请另存为图片后插入）",
+        "an image was left out (only JPEG, PNG and WebP pictures are imported; save charts, text boxes and drawings as pictures)",
+    ),
+    "import-report-deputy": (
+        ERROR,
+        "无法为该代表新建报告草稿",
+        "cannot create a draft report for this deputy",
     ),
 }
