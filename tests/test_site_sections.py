@@ -372,6 +372,21 @@ def test_suggestion_lists_are_paginated():
         assert len(d.html.encode()) < 70_000, d.path
 
 
+def test_a_list_with_too_many_stations_drops_that_choice(monkeypatch):
+    """A list whose stations or groups would outgrow the form (more than MAX_AREA_OPTIONS)
+    offers neither and says where to look instead; with room, every choice of the list shows."""
+    from generator.pages import deputies
+
+    site = make_site()
+    county = {d.path: d.html for d in deputies.pages(site)}["deputies/levels/county.md"]
+    assert '<select data-filter="station">' in county and "联络站、代表小组太多" not in county
+    monkeypatch.setattr(deputies, "MAX_AREA_OPTIONS", 1)  # tiny's county list has 2 stations and 2 groups
+    county = {d.path: d.html for d in deputies.pages(make_site())}["deputies/levels/county.md"]
+    assert 'data-filter="station"' not in county and 'data-filter="group"' not in county
+    assert '<select data-filter="area">' in county
+    assert "联络站、代表小组太多，未列入筛选：请到各联络站、代表小组的页面查看其代表。" in county
+
+
 # -- coverage -------------------------------------------------------------------------------
 
 

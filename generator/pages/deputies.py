@@ -30,6 +30,7 @@ from .common import (
     LEVEL_DEPUTY_ZH,
     LEVEL_RANK,
     LEVEL_ZH,
+    MAX_AREA_OPTIONS,
     STATUS_ICON,
     SUGGESTION_KIND_ZH,
     Core,
@@ -133,6 +134,13 @@ def _list_pages(
     parts = chunks(rows)
     page_urls = [page_url(base, i + 1) for i in range(len(parts))]
     options = filter_options(c, rows)
+    # A long list (a city's county deputies: a thousand stations and groups) would make every
+    # page's form bigger than the page budget: those choices go, and the note points to the
+    # station and group pages, which list their members.
+    too_many = [key for key in ("station", "group") if len(options[key]) > MAX_AREA_OPTIONS]
+    for key in too_many:
+        options[key] = []
+    note = "联络站、代表小组太多，未列入筛选：请到各联络站、代表小组的页面查看其代表。" if too_many else ""
     for i, part in enumerate(parts):
         here = page_urls[i]
         title = heading if i == 0 else f"{heading}（第 {i + 1} 页）"
@@ -146,6 +154,7 @@ def _list_pages(
             all_total=len(rows),
             # choices from the whole list: a filter covers every page (the facet file)
             options=options,
+            note=note,
             facets=urls.facets(base) if len(parts) > 1 else "",
             pages=page_urls,
             current=i + 1,
