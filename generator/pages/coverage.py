@@ -305,8 +305,8 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
             meta={"kind": "coverage_index"},
             search=SearchEntry(
                 kind="page",
-                title="各级代表报告履职进度",
-                text="代表报告履职情况 报告进度 已报告 应报告 逾期 会议报告比例 覆盖",
+                title="报告履职情况",  # what people type; the page itself is 报告进度
+                text="各级代表报告履职进度 代表报告履职情况 已报告 应报告 逾期 会议报告比例 覆盖",
             ),
             source="reports.csv",
         )
