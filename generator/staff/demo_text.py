@@ -476,6 +476,7 @@ PART2_SUGG = [
 PART2_NONE = [
     "我联名提出建议{c}件，积极参与讨论，把调研中了解到的情况带到会上。",
     "我认真参加分组审议，把走访中收集的群众意见整理后提交有关部门。",
+    "本届以来我还没有领衔提出议案建议，会上主要通过审议发言反映{town}群众的意见。",
 ]
 PART3_GROUP = [
     "闭会期间，我作为{group}{role}，参加小组活动{a}次，参加了{kinds}等活动。",
@@ -560,7 +561,9 @@ def report_body(rng: random.Random, f: dict) -> str:
     if f["led"]:
         p2 += rng.choice(PART2_SUGG).format(n=f["led"], topics="、".join(f["topics"][:3]), done=f["done"])
     else:
-        p2 += rng.choice(PART2_NONE).format(c=f["cosigned"])
+        # "联名提出建议0件" reads as a form left unfilled: without co-signed ones, say what was done
+        none = PART2_NONE if f["cosigned"] else [t for t in PART2_NONE if "{c}" not in t]
+        p2 += rng.choice(none).format(c=f["cosigned"], town=f["town"])
     p2 += rng.choice(PART2_MORE).format(town=f["town"], topic=topic)
     out.append(p2 + "\n")
     out.append(f"## {HEADINGS[2]}\n")
