@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from tests.browser_support import built_tiny_site  # noqa: F401  (fixture)
+from browser_support import built_tiny_site  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["", "deputies/d01/", "reports/r01/", "deputies/", "reports/", "search/", "about/"]

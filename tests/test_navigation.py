@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from browser_support import browser, build_site, built_tiny_site, open_page, serve  # noqa: F401
 
 from generator.pages.urls import NOT_IN_MENU, SECTION_PAGES
-from tests.browser_support import browser, build_site, built_tiny_site, open_page, serve  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "fixtures" / "tiny"
