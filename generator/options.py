@@ -58,6 +58,9 @@ class Options:
     # From this many report bodies on (and with a second core), a worker turns them into HTML
     # while this process computes the other pages (starting it costs about 0.4 s, ~100 bodies).
     bodies_ahead: int = 300
+    # The staff preview (make serve): draft reports get a page each, marked 草稿, and nothing
+    # else (no list, search entry, feed, open data or sitemap). Never set for a published build.
+    preview: bool = False
 
     def __post_init__(self) -> None:
         check_date(self.as_of)

@@ -61,6 +61,9 @@ class DeputySitePlugin(SitePlugin):
         except ValueError:
             raise PluginError(f"deputy-site: as_of 不是日期 / is not a date: {self.config.as_of!r}") from None
         site_dir = Path(config.site_dir).resolve()
+        # only in a preview: mkdocs serve builds into its own mkdtemp("mkdocs_") folder, so an
+        # exported DEPUTY_SITE_PREVIEW never puts drafts (or the error page) into `mkdocs build`
+        preview = os.environ.get(PREVIEW_ENV) == "1" and Path(config.site_dir).name.startswith("mkdocs_")
         opts = from_env(
             Options(
                 data_dir=data_dir,
@@ -70,6 +73,7 @@ class DeputySitePlugin(SitePlugin):
                 jobs=1,
                 cache_dir=DEFAULT_CACHE,
                 config_file=Path(config.config_file_path).resolve(),
+                preview=preview,
             )
         )
         ws = Workspace(opts.work).__enter__()
@@ -79,9 +83,7 @@ class DeputySitePlugin(SitePlugin):
         except GeneratorError as e:
             ws.__exit__(None, None, None)
             restore()
-            # only in a preview: mkdocs serve builds into its own mkdtemp("mkdocs_") folder, so an
-            # exported DEPUTY_SITE_PREVIEW never turns `mkdocs build` into publishing this page
-            if os.environ.get(PREVIEW_ENV) == "1" and Path(config.site_dir).name.startswith("mkdocs_"):
+            if preview:
                 # the preview stays up and shows why in the browser (on_post_build); a fix reloads it
                 # printed, not logged: a logged error aborts a strict build
                 print(

@@ -22,7 +22,8 @@ from .photos import stripped_bytes
 def sources(site: SiteContext) -> list[tuple[str, Path]]:
     """(file name, package file) of every image a published report's body mentions, sorted."""
     names: set[str] = set()
-    for r in site.ds.published_reports():
+    # the preview shows drafts' pages (pages/reports.py), so their images too
+    for r in site.ds.published_reports() + site.preview_drafts():
         body = package_path(site.ds.root, r.body)
         if body is None or not body.is_file():
             continue

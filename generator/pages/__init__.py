@@ -87,6 +87,14 @@ class SiteContext:
     # Report bodies' HTML made ahead by a worker while the other pages are computed (the
     # pipeline's prepare.py): Markdown text → its HTML, or None when not made ahead.
     bodies: Callable[[str], str | None] | None = None
+    # The staff preview (Options.preview): draft reports get their own page, marked 草稿.
+    preview: bool = False
+
+    def preview_drafts(self) -> list:
+        """The draft reports the preview shows (none outside the preview), by date then id."""
+        if not self.preview:
+            return []
+        return sorted((r for r in self.ds.reports if not r.published), key=lambda r: (r.date, r.id))
 
     def body_html(self, text: str) -> str:
         """A report body's HTML, sanitize.markdown_to_safe_html(text) with its images mapped

@@ -2,6 +2,11 @@
 report index by year, level and mode, with one list page per year (split into pages of
 LIST_PAGE_ROWS rows) whose rows carry data-level and data-mode for filters.js.
 
+In the staff preview (SiteContext.preview, `make serve`) each draft gets its own page too, with
+草稿 in its title and a banner on top, so a clerk reads it before publishing. Nothing else
+knows a draft: no list, no search entry, not in the sitemap; the feeds, open data and the
+other pages count only published reports.
+
 Template contexts: core_report.html.j2 (r, d, mandate, congress, level, body, evaluation),
 core_reports_index.html.j2 (years, table), core_list_reports.html.j2 (rows, options, pages).
 """
@@ -104,6 +109,8 @@ def pages(site: SiteContext) -> Iterable[PageDoc]:
         yield from _year_pages(c, year, reports)
     for r in published:
         yield _report(site, c, r)
+    for r in site.preview_drafts():
+        yield _report(site, c, r)
 
 
 def pages_for_files(site: SiteContext, files: set[str]) -> list[PageDoc] | None:
@@ -114,6 +121,7 @@ def pages_for_files(site: SiteContext, files: set[str]) -> list[PageDoc] | None:
     cache key covers); the index and year pages read no body."""
     ds = site.ds
     published = sorted(ds.published_reports(), key=lambda r: (r.date, r.id), reverse=True)
+    published += site.preview_drafts()  # in `pages` order
     real = _real_body_path(ds.root)
     hit = []
     found: set[str] = set()
@@ -276,6 +284,14 @@ def facet_files(site: SiteContext) -> Iterator[tuple[str, dict]]:
             yield year_url(year), facets.payload("篇", n, FILTER_KEYS, rows)
 
 
+# A draft's page in the preview: fixed text (nothing from the data), Material's warning box.
+DRAFT_BANNER = (
+    '<div class="admonition warning ds-draft" role="note"><p class="admonition-title">草稿 · 未发布</p>'
+    "<p>这篇报告是草稿（reports.csv 中 state=draft），只在本地预览中显示，不会出现在网站、搜索、"
+    "订阅和开放数据中。核对无误后把 state 改为 published，再运行 make validate。</p></div>\n"
+)
+
+
 def _report(site: SiteContext, c, r: Report) -> PageDoc:
     ds = site.ds
     here = urls.report(r.id)
@@ -287,6 +303,9 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
     text = without_own_title(read_body(site, r), name)
     body = site.body_html(text)
     title = f"{name}报告履职情况（{date_zh(r.date)}）"
+    draft = not r.published  # only in the preview (pages)
+    if draft:
+        title = f"【草稿】{title}"
     html = render(
         "core_report.html.j2",
         here,
@@ -302,6 +321,23 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
         title=title,
         constituency=ds.constituency.get(mandate.constituency_id) if mandate else None,
     )
+    if draft:
+        # not in the sitemap, no search entry: the preview's own page and nothing more
+        return PageDoc(
+            path=urls.src(here),
+            title=title,
+            template="report.html",
+            html=DRAFT_BANNER + html,
+            meta={
+                "hide": ["toc"],
+                "sitemap": False,
+                "draft": True,
+                "date": r.date.isoformat(),
+                "deputy_name": name,
+            },
+            search=None,
+            source=r.body,
+        )
     return PageDoc(
         path=urls.src(here),
         title=title,

@@ -159,7 +159,15 @@ def _needs_key(site: SiteContext, mod) -> str:
 
 def _base_key(site: SiteContext) -> str:
     data_root = Path(site.ds.root).resolve()
-    base = st.key("modules", code_digest(), st.versions(), site.as_of.isoformat(), str(data_root), site.site_url)
+    base = st.key(
+        "modules",
+        code_digest(),
+        st.versions(),
+        site.as_of.isoformat(),
+        str(data_root),
+        site.site_url,
+        "preview" if site.preview else "",  # the preview's pages include the drafts'
+    )
     return st.key(base, st.tree_digest(data_root, frozenset(_bodies(data_root))))
 
 

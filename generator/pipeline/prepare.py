@@ -165,7 +165,9 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
     # (about 1 GB) that no page needs.
     ds.drop_lines()
     release_free_memory()
-    site = SiteContext(ds=ds, as_of=day, site_url=resolve_site_url(opts.site_url, opts.config_file))
+    site = SiteContext(
+        ds=ds, as_of=day, site_url=resolve_site_url(opts.site_url, opts.config_file), preview=opts.preview
+    )
     site.popolo_size = popolo.stage(site, staged).size
 
     def before(mod) -> None:
