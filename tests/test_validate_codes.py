@@ -72,12 +72,12 @@ def limit_problems(tmp_path, monkeypatch):
 
 def body_image_problems(tmp_path):
     """Images in a report body (issue 17): a missing file, a path outside the convention, a
-    file that is not an image (more cases in tests/test_report_images.py)."""
+    file that is not an image (more cases in tests/test_report_images.py); a NUL in the body."""
     root = materialize("control-character", tmp_path / "images")
     (root / "reports" / "images").mkdir()
     (root / "reports" / "images" / "notes.png").write_text("not a picture", encoding="utf-8")
     body = root / "reports" / "r02.md"
-    extra = "![a](images/nothere.jpg) ![b](photos/d01.jpg) ![c](images/notes.png)\n"
+    extra = "![a](images/nothere.jpg) ![b](photos/d01.jpg) ![c](images/notes.png)\n\n文字\x00文字\n"
     body.write_text(body.read_text(encoding="utf-8") + "\n" + extra, encoding="utf-8")
     return validate_package(root, AS_OF)
 

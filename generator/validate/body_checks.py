@@ -70,8 +70,21 @@ def find_parts(text: str) -> list[bool]:
     return [any(k in hay for k in keys) for _, _, keys in FIVE_PARTS]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # as schema_checks: not tab, LF, CR
+
+
 def scan_body(relpath: str, text: str) -> Iterator[Problem]:
-    """Raw HTML, unsafe links and attribute lists, line by line (fenced code is text)."""
+    """Raw HTML, unsafe links and attribute lists, line by line (fenced code is text); control
+    characters (NUL …) on any line, fenced or not: they corrupt what is published (issue 17)."""
+    lines: list[int] = []
+    for m in _CONTROL.finditer(text):
+        no = text.count("\n", 0, m.start()) + 1
+        if not lines or lines[-1] != no:
+            lines.append(no)
+            if len(lines) > 100:
+                break
+    for no in lines[:100]:
+        yield problem("body-control-character", relpath, no, "", line=no)
     in_fence = False
     for no, line in enumerate(text.splitlines(), 1):
         if _FENCE.match(line):

@@ -659,6 +659,17 @@ _ENTRIES: list[Code] = [
         "put the Markdown file under reports/, or correct the body path",
     ),
     Code(
+        "body-control-character",
+        _E,
+        "body",
+        "报告正文含有控制字符",
+        "Control character in a report body",
+        "正文第 {line} 行含有不可见的控制字符（如 NUL），发布后可能损坏页面和数据文件",
+        "line {line} of the body contains an invisible control character (such as NUL) that would corrupt the page and the data files",
+        "删除该字符；多半是从其他系统或文档复制时带入的，重新输入这一行即可",
+        "delete it; it usually comes from copying out of another system or document: type the line again",
+    ),
+    Code(
         "body-image-path",
         _E,
         "body",
