@@ -258,3 +258,21 @@ def test_import_of_a_bomb_prints_a_problem_and_writes_nothing(tmp_path):
     assert "import-cell-too-long" in text and "Traceback" not in text
     assert "32,767" in text
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_csv_import_stops_at_the_row_limit_and_locates_long_cells(tmp_path, monkeypatch):
+    rows = _rows(TINY / "deputies.csv")
+    bio = rows[0].index("biography")
+    rows[3][bio] = "很" * (MAX_CELL_CHARS + 1)  # line 4
+    path = tmp_path / "deputies.csv"
+    _write(path, rows)
+    problems: list = []
+    read_sources(path, PKG, problems, [])
+    assert [(p.file, p.row, p.field, p.code) for p in problems] == [
+        ("deputies.csv:4", 0, "biography", "import-cell-too-long")
+    ]
+    monkeypatch.setattr(xlsx_import, "MAX_TABLE_ROWS", 5)
+    problems = []
+    assert read_sources(path, PKG, problems, []) == []
+    # the header and five records are read; the sixth record (line 7) is past the limit
+    assert [(p.file, p.row, p.field, p.code) for p in problems] == [("deputies.csv", 7, "", "import-too-many-rows")]
