@@ -16,8 +16,10 @@ insertions, content controls and fields is kept and deleted text is not):
 - tables → Markdown tables (first row as header, merged cells left empty);
 - pictures (JPEG, PNG, WebP) are kept where they stand as `![alt](images/<id>-<n>.<ext>)`, the
   file in reports/images/ (the report-image convention, sanitize.REPORT_IMAGES), re-encoded from
-  its pixels by outputs/photos.stripped_bytes (no EXIF/GPS, XMP, ICC, comment); charts, text
-  boxes and drawings are dropped, each named in a warning.
+  its pixels by outputs/photos.stripped_bytes (no EXIF/GPS, XMP, ICC, comment); charts and
+  drawings are dropped, each named in a warning;
+- the text of a text box or frame (a caption: LibreOffice's Insert ▸ Caption makes one) follows
+  the paragraph holding it, read once although the file holds it twice (DrawingML and VML).
 
 Everything in the document is untrusted: every character Markdown would read as markup is
 escaped, and `<` / `&` as entities, so the body shows exactly the Word text and the validator's
@@ -291,6 +293,7 @@ class Converter:
         self.image_prefix = image_prefix
         self.image_files: dict[str, bytes] = {}  # package path → stripped bytes
         self._image_refs: dict[str, str | None] = {}  # Word part name → our file name (None: dropped)
+        self._boxes: list = []  # text boxes met in the paragraph (or table) being read
 
     # -- styles ----------------------------------------------------------------------
 
@@ -414,16 +417,46 @@ class Converter:
                 f"{W}object",
                 "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent",
             ):
-                self._image(c, out)
+                box = self._text_box(c)
+                if box is None:
+                    self._image(c, out)
+                    continue
+                if not any(b is box for b in self._boxes):  # a paragraph may be read twice
+                    self._boxes.append(box)
+                # a picture beside the box in the same shape (a group): kept as a picture
+                outside = [
+                    n for n in self._picture_nodes(c) if not any(a.tag == f"{W}txbxContent" for a in n.iterancestors())
+                ]
+                if outside:
+                    self._image(c, out, outside)
 
-    def _image(self, el, out: list[_Seg]) -> None:
+    @staticmethod
+    def _picture_nodes(el) -> list:
+        return list(el.iter(f"{A}blip")) + list(el.iter(f"{V}imagedata"))
+
+    @staticmethod
+    def _text_box(el):
+        """The text a text box or frame holds (w:txbxContent), read once: Word and LibreOffice
+        write it twice (the DrawingML choice first, then the VML fallback). A LibreOffice
+        picture with a caption (Insert ▸ Caption) arrives as such a frame holding the caption."""
+        for box in el.iter(f"{W}txbxContent"):
+            return box if box.find(f"{W}p") is not None or box.find(f"{W}tbl") is not None else None
+        return None
+
+    def _emit_boxes(self, boxes: list, out: list) -> None:
+        # a text box's text (a caption, a note) follows the paragraph or table that holds it
+        for box in boxes:
+            self._blocks(box, out)
+
+    def _image(self, el, out: list[_Seg], nodes: list | None = None) -> None:
         """A picture: kept as a report image when it is a JPEG, PNG or WebP (re-encoded from its
         pixels, outputs/photos.stripped_bytes: no EXIF/GPS, XMP, ICC, comment); anything else
-        (a chart, a text box, EMF) is dropped and named in a warning."""
+        (a chart, a shape without text, EMF) is dropped and named in a warning. `nodes`: the
+        picture references to use (those outside a text box the shape also holds)."""
         name = None
         part = None
         if self.image_prefix is not None:
-            for node in list(el.iter(f"{A}blip")) + list(el.iter(f"{V}imagedata")):
+            for node in self._picture_nodes(el) if nodes is None else nodes:
                 rid = node.get(f"{R_NS}embed") or node.get(f"{R_NS}id")
                 if rid:
                     try:
@@ -552,14 +585,22 @@ class Converter:
     def _blocks(self, container, out: list) -> None:
         for el in container:
             tag = el.tag if isinstance(el.tag, str) else ""
-            if tag == f"{W}p":
-                self._paragraph(el, out)
-            elif tag == f"{W}tbl":
-                rows = self._table(el)
-                if rows:
-                    out.append(("table", rows))
-            elif tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}ins", f"{W}moveTo"):
-                self._blocks(el, out)
+            if tag not in (f"{W}p", f"{W}tbl"):
+                if tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}ins", f"{W}moveTo"):
+                    self._blocks(el, out)
+                continue
+            outer, self._boxes = self._boxes, []
+            try:
+                if tag == f"{W}p":
+                    self._paragraph(el, out)
+                else:
+                    rows = self._table(el)
+                    if rows:
+                        out.append(("table", rows))
+                boxes = self._boxes
+            finally:
+                self._boxes = outer
+            self._emit_boxes(boxes, out)
 
     def _paragraph(self, p_el, out: list) -> None:
         paragraph = Paragraph(p_el, self.document._body)
