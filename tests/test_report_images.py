@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import shutil
+import zipfile
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -142,3 +143,17 @@ def test_published_image_has_no_metadata_and_drafts_stay_out(image_site):
         assert im.format == "JPEG"
         assert im.size == ImageOps.exif_transpose(orig).size  # upright, full size
     assert sorted(p.name for p in (site / "report-images").iterdir()) == ["visit.jpg"]
+
+
+def test_open_data_carries_the_images_of_published_bodies(image_site):
+    """The open data's reports/<id>.md keep images/<file>, which resolves to reports/images/<file>
+    there too; stripped like the photos; a draft's image stays out."""
+    root, site = image_site
+    folder = site / "data" / "reports" / "images"
+    assert sorted(p.name for p in folder.iterdir()) == ["visit.jpg"]
+    out = (folder / "visit.jpg").read_bytes()
+    assert [m for m in MARKERS if m in out] == []
+    with zipfile.ZipFile(site / "data" / "datapackage.zip") as zf:
+        names = zf.namelist()
+        assert "reports/images/visit.jpg" in names and "reports/images/draft.jpg" not in names
+        assert zf.read("reports/images/visit.jpg") == out

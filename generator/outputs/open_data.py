@@ -32,7 +32,15 @@ from pathlib import Path
 
 from ..errors import GeneratorError
 from ..pages import Published, urls
-from ..sanitize import CSV_GUARD_START, csv_cell, name_problem, package_path, relpath_problem
+from ..sanitize import (
+    CSV_GUARD_START,
+    REPORT_IMAGES,
+    csv_cell,
+    name_problem,
+    package_path,
+    relpath_problem,
+    report_images_in,
+)
 from .photos import memo, stripped_bytes
 
 OUT = urls.OPEN_DATA
@@ -272,7 +280,7 @@ def stage(package, root: Path, as_of, folder: Path, store=None) -> dict[str, Pub
         res["x-rows"] = staged.rows
         resources.append(res)
     made: set[Path] = set()
-    photo_set = set(photos)
+    photo_set = set(photos) | set(_body_images(root, published_bodies))
     for rel in sorted(set(published_bodies) | photo_set):
         if not rel or not _SAFE_REL.match(rel):
             continue
@@ -294,6 +302,24 @@ def stage(package, root: Path, as_of, folder: Path, store=None) -> dict[str, Pub
     files[DESCRIPTOR] = sink.close()
     files[ZIP_NAME] = _write_zip(folder, files, as_of)
     return files
+
+
+def _body_images(root: Path, bodies: list[str]) -> list[str]:
+    """reports/images/<file> for every image a published body mentions (issue 17: the body's
+    images/<file> then resolves inside the open data too); published like the photos, without
+    metadata. Nothing is read when the package has no reports/images folder."""
+    if not (Path(root) / REPORT_IMAGES).is_dir():
+        return []
+    names: set[str] = set()
+    for rel in bodies:
+        p = package_path(root, rel) if rel and _SAFE_REL.match(rel) else None
+        if p is None or not p.is_file():
+            continue
+        try:
+            names.update(report_images_in(p.read_text(encoding="utf-8-sig")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return [f"{REPORT_IMAGES}/{n}" for n in sorted(names)]
 
 
 def _write_zip(folder: Path, files: dict[str, Published], as_of) -> Published:
