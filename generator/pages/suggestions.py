@@ -1,5 +1,6 @@
 """Motions and suggestions: an index of counts by year and status, listing pages of at most
-SECTION_PAGE_ROWS rows per year (and per year and status), and one page per motion/suggestion."""
+LIST_PAGE_ROWS rows per year (and per year and status), and one page per motion/suggestion.
+(200 rows a page made a city's year list 111 KB once the first screen's CSS was inlined.)"""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from ..model import Suggestion
 from . import PageDoc, SearchEntry, SiteContext, facets, urls
 from .common import (
     AWARD_ZH,
+    LIST_PAGE_ROWS,
     SATISFACTION_ZH,
-    SECTION_PAGE_ROWS,
     SUGGESTION_KIND_ZH,
     SUGGESTION_STATUS_ORDER,
     SUGGESTION_STATUS_ZH,
@@ -173,7 +174,7 @@ def _cells(site: SiteContext, r: dict, cols: dict[str, bool]) -> list:
 def facet_files(site: SiteContext) -> Iterator[tuple[str, dict]]:
     """(list URL, facet file) for each year's list split into pages (pages/facets.py)."""
     for year, rows in sorted(_by_year(site).items()):
-        n = len(chunks(rows, SECTION_PAGE_ROWS))
+        n = len(chunks(rows, LIST_PAGE_ROWS))
         if n > 1:
             _options, tokens = _filters(site, rows)
             cols = columns(rows)
@@ -201,7 +202,7 @@ def _by_year(site: SiteContext) -> dict[int, list[Suggestion]]:
 def _list_pages(site: SiteContext, year: int, status: str, rows: list[Suggestion]) -> list[PageDoc]:
     base = list_url(year, status)
     label = f"{year}年" + ("全部议案建议" if status == ALL else f"{zh(SUGGESTION_STATUS_ZH, status)}的议案建议")
-    parts = chunks(rows, SECTION_PAGE_ROWS)
+    parts = chunks(rows, LIST_PAGE_ROWS)
     # a year's whole list can be filtered by status, topic and township, over every page
     options, tokens = _filters(site, rows) if status == ALL else (None, None)
     out = []
@@ -230,7 +231,7 @@ def _list_pages(site: SiteContext, year: int, status: str, rows: list[Suggestion
                     index=urls.rel(here, INDEX),
                     year_all=urls.rel(here, list_url(year)) if status != ALL else None,
                     year=year,
-                    page_size=SECTION_PAGE_ROWS,
+                    page_size=LIST_PAGE_ROWS,
                     options=options,
                     part_total=len(part),
                     facets=urls.rel(here, urls.facets(base)) if options is not None and len(parts) > 1 else "",
