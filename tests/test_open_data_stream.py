@@ -212,10 +212,13 @@ def test_the_page_shows_the_sizes_of_the_published_files(data, tmp_path):
     assert f"报告正文：{len(bodies)} 个 Markdown 文件，共 {size(sum(len(expected[b]) for b in bodies))}" in html
     assert "、1 张照片。" in html
     assert (
-        f'<td><a href="deputies.csv">deputies.csv</a></td><td class="sec-num">10</td>'
-        f'<td class="sec-num">{size(len(expected["deputies.csv"]))}</td>'
+        f'<td data-label="文件"><a href="deputies.csv">deputies.csv</a></td><td class="sec-num" data-label="行数">10</td>'
+        f'<td class="sec-num" data-label="大小">{size(len(expected["deputies.csv"]))}</td>'
     ) in html
-    assert '<td><a href="contacts.csv">contacts.csv</a></td><td class="sec-num">0</td>' in html
+    assert (
+        '<td data-label="文件"><a href="contacts.csv">contacts.csv</a></td><td class="sec-num" data-label="行数">0</td>'
+        in html
+    )
     # without the Popolo export the page does not offer it
     site.popolo_size = None
     [page] = list(opendata.pages(site))
@@ -350,13 +353,13 @@ def _bounded(*args: str, timeout: float = 180) -> tuple[subprocess.CompletedProc
     return result, json.loads(lines[-1]) if lines else {}
 
 
-def _stage_no_space(package, root, as_of, folder):
+def _stage_no_space(package, root, as_of, folder, store=None):
     folder.mkdir(parents=True)
     (folder / "deputies.csv").write_bytes(b"half")
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "reports.csv"))
 
 
-def _stage_slowly(package, root, as_of, folder):
+def _stage_slowly(package, root, as_of, folder, store=None):
     folder.mkdir(parents=True)
     (folder.parent / "worker.pid").write_text(str(os.getpid()))
     time.sleep(120)
