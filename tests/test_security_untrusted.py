@@ -59,6 +59,9 @@ def _replace_id(pkg: Path, old: str, new: str) -> None:
     body = pkg / "reports" / f"{old}.md"
     if body.is_file():  # reports/r01.md became reports/<new>.md in reports.csv
         body.rename(pkg / "reports" / f"{new}.md")
+    photo = pkg / "photos" / f"{old}.jpg"
+    if photo.is_file():  # photos/d01.jpg became photos/<new>.jpg in deputies.csv
+        photo.rename(pkg / "photos" / f"{new}.jpg")
 
 
 def _tree(root: Path) -> dict[str, str]:
