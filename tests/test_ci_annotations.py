@@ -192,25 +192,34 @@ def test_the_validate_job_installs_only_the_runtime_packages():
     assert dry.stdout.strip().startswith(".venv/bin/python -m generator validate data")
 
 
-def test_the_go_live_check_runs_on_the_default_branch_once_the_site_is_live(tmp_path):
+def test_the_go_live_check_runs_on_the_default_branch_and_fails_unless_the_package_is_the_demo(tmp_path):
     import subprocess
 
     gh = yaml.safe_load((ROOT / ".github/workflows/validate.yml").read_text(encoding="utf-8"))
     step = next(s for s in gh["jobs"]["validate"]["steps"] if s.get("id") == "release")
-    assert step["if"] == "vars.DEPUTY_SITE_LIVE == 'true' && github.ref_name == github.event.repository.default_branch"
-    assert step["run"] == 'make validate DATA="$DATA" RELEASE=1 ERRORS_ONLY=1'
+    assert step["if"] == "github.ref_name == github.event.repository.default_branch"
     gl = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
-    line = gl["validate"]["script"][1]
+    gl_line = gl["validate"]["script"][1]
     calls = tmp_path / "calls"
-    fake = f'make() {{ echo "$@" >> {calls}; }}\n'
-    for live, branch, want in (("true", "main", True), ("true", "topic", False), ("", "main", False)):
-        calls.unlink(missing_ok=True)
-        env = {"PATH": "/usr/bin:/bin", "DATA": "data", "DEPUTY_SITE_LIVE": live}
-        env |= {"CI_COMMIT_BRANCH": branch, "CI_DEFAULT_BRANCH": "main"}
-        assert subprocess.run(["bash", "-e", "-c", fake + line], env=env, timeout=30).returncode == 0
-        assert calls.exists() == want
-        if want:
-            assert calls.read_text() == "validate DATA=data RELEASE=1 ERRORS_ONLY=1\n"
+    fake = f'make() {{ echo "$@" >> {calls}; return 1; }}\n'  # the check finds placeholders
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "datapackage.yaml").write_text("name: x\nx-fictional: true\n", encoding="utf-8")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "datapackage.yaml").write_text("name: x\n", encoding="utf-8")
+    # (data, branch): called?, job passes?  GitHub's `if:` keeps the step to the default branch
+    cases = [("demo", "main", True, True), ("real", "main", True, False), ("real", "topic", False, True)]
+    for data, branch, called, passes in cases:
+        for script, on_branch in ((gl_line, True), (step["run"], branch == "main")):
+            if not on_branch:
+                continue
+            calls.unlink(missing_ok=True)
+            env = {"PATH": "/usr/bin:/bin", "DATA": str(tmp_path / data)}
+            env |= {"CI_COMMIT_BRANCH": branch, "CI_DEFAULT_BRANCH": "main"}
+            rc = subprocess.run(["bash", "-e", "-c", fake + script], env=env, cwd=tmp_path, timeout=30).returncode
+            assert (rc == 0) == passes, (data, branch, script)
+            assert calls.exists() == called
+            if called:
+                assert calls.read_text() == f"validate DATA={tmp_path / data} RELEASE=1 ERRORS_ONLY=1\n"
     dry = subprocess.run(
         [
             "make",
