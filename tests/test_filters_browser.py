@@ -16,6 +16,7 @@ import pytest
 from browser_support import PHONE, assert_clean, browser, build_site, open_page, serve  # noqa: F401
 
 from generator.pages import facets
+from generator.pipeline import pages as pipeline_pages
 
 pytestmark = pytest.mark.browser
 
@@ -368,3 +369,19 @@ def test_text_in_a_facet_file_is_drawn_as_text_and_links_stay_inside(browser, de
     assert links == ["../../reports/r0001/", None, None, None]
     assert page.evaluate("window.__pwned") is None
     assert_clean(log)
+
+
+def test_a_township_filter_with_too_many_choices_is_left_out(monkeypatch):
+    """A province's year lists would carry thousands of townships in every page's form."""
+    site, docs = pipeline_pages(
+        Path(__file__).resolve().parent / "fixtures" / "tiny", dt.date(2026, 11, 20), validate=False
+    )
+    year_pages = [d for d in docs if re.fullmatch(r"reports/\d{4}\.md", d.path)]
+    assert year_pages and any('data-filter="township"' in d.html for d in year_pages)
+    monkeypatch.setattr(facets, "MAX_TOWNSHIP_OPTIONS", 0)
+    site, docs = pipeline_pages(
+        Path(__file__).resolve().parent / "fixtures" / "tiny", dt.date(2026, 11, 20), validate=False
+    )
+    year_pages = [d for d in docs if re.fullmatch(r"reports/\d{4}\.md", d.path)]
+    assert year_pages and not any('data-filter="township"' in d.html for d in year_pages)
+    assert any('data-filter="level"' in d.html for d in year_pages)  # the other filters stay

@@ -54,10 +54,18 @@ def tokens(*values: Iterable[str]) -> list[str]:
     return [" ".join(v) for v in values]
 
 
+# A township filter with more choices than this is left out (the list pages of a province hold
+# thousands of townships: 180 KB a page; the area pages list a township's deputies instead).
+MAX_TOWNSHIP_OPTIONS = 200
+
+
 def township_options(c, present: Iterable[str]) -> list[tuple[str, str]]:
     """(id, label) of the townships in `present`, in the finder's order; a name two townships
-    share (in different counties) gets its county's name after it."""
+    share (in different counties) gets its county's name after it. None at all above
+    MAX_TOWNSHIP_OPTIONS (the form would outweigh the list)."""
     keep = set(present)
+    if len(keep) > MAX_TOWNSHIP_OPTIONS:
+        return []
     towns = [a for a in c.townships() if a.id in keep]
     seen: dict[str, int] = {}
     for a in towns:
