@@ -53,7 +53,7 @@ from ..problems import ERROR, WARNING, Problem, count, sort_problems, to_text
 from ..sanitize import REPORT_IMAGES, package_path
 from ..validate import validate_package
 from ..validate.body_checks import BODY_PATH, PROMPT_MARK
-from ..validate.import_codes import IMPORT_CODES
+from ..validate.import_codes import import_problem
 from ..validate.text_context import text_options
 from .new_report import NewReportError, plan_report
 from .safe_write import replace_files
@@ -80,21 +80,6 @@ _SAFE_URL = re.compile(r"^(?:https?://[^\s/]|mailto:[^\s])", re.I)
 _SPACE = " \t\u3000\u00a0"
 
 
-def _problem(
-    code: str, file: str = "", row: int = 0, fld: str = "", detail_zh: str = "", detail_en: str = ""
-) -> Problem:
-    sev, zh, en = IMPORT_CODES[code]
-    return Problem(
-        file=file,
-        row=row,
-        field=fld,
-        code=code,
-        severity=sev,
-        message_zh=zh + (f"：{detail_zh}" if detail_zh else ""),
-        message_en=en + (f": {detail_en}" if detail_en else ""),
-    )
-
-
 def _clean_name(text: str, limit: int = 60) -> str:
     """A name taken from the document (an image's), safe to print on a terminal."""
     s = _CONTROL.sub("", str(text or "")).replace("\n", " ").strip()
@@ -108,7 +93,9 @@ def open_document(path: Path) -> tuple[object | None, list[Problem]]:
     """(python-docx Document, []) or (None, [the reason it cannot be read])."""
     name = path.name
     if not path.is_file():
-        return None, [_problem("import-report-unreadable", name, detail_zh="文件不存在", detail_en="no such file")]
+        return None, [
+            import_problem("import-report-unreadable", name, detail_zh="文件不存在", detail_en="no such file")
+        ]
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -118,34 +105,34 @@ def open_document(path: Path) -> tuple[object | None, list[Problem]]:
             encrypted = ole and "EncryptedPackage".encode("utf-16-le") in fh.read(4_000_000)
     except OSError as e:
         return None, [
-            _problem("import-report-unreadable", name, detail_zh=type(e).__name__, detail_en=type(e).__name__)
+            import_problem("import-report-unreadable", name, detail_zh=type(e).__name__, detail_en=type(e).__name__)
         ]
     if encrypted:
-        return None, [_problem("import-report-encrypted", name)]
+        return None, [import_problem("import-report-encrypted", name)]
     suffix = path.suffix.lower()
     if ole or suffix in (".doc", ".wps", ".dot", ".wpt", ".rtf") or head.startswith(b"{\\rtf"):
-        return None, [_problem("import-report-old-word", name)]
+        return None, [import_problem("import-report-old-word", name)]
     if not zipfile.is_zipfile(path):
         code = "import-report-unreadable" if suffix == ".docx" else "import-report-not-docx"
-        return None, [_problem(code, name)]
+        return None, [import_problem(code, name)]
     if size > MAX_FILE_BYTES:
-        return None, [_problem("import-report-too-large", name)]
+        return None, [import_problem("import-report-too-large", name)]
     try:
         with zipfile.ZipFile(path) as z:
             infos = {i.filename: i for i in z.infolist()}
     except (zipfile.BadZipFile, OSError, ValueError):
-        return None, [_problem("import-report-unreadable", name)]
+        return None, [import_problem("import-report-unreadable", name)]
     if "word/document.xml" not in infos:
-        return None, [_problem("import-report-not-docx", name)]
+        return None, [import_problem("import-report-not-docx", name)]
     if (
         sum(i.file_size for i in infos.values()) > MAX_UNZIPPED_BYTES
         or infos["word/document.xml"].file_size > MAX_DOCUMENT_XML_BYTES
     ):
-        return None, [_problem("import-report-too-large", name)]
+        return None, [import_problem("import-report-too-large", name)]
     try:
         return docx.Document(str(path)), []
     except Exception:  # noqa: BLE001 - a damaged file (zip, XML, parts) must be a message, never a traceback
-        return None, [_problem("import-report-unreadable", name)]
+        return None, [import_problem("import-report-unreadable", name)]
 
 
 # -- converting -------------------------------------------------------------------------
@@ -792,10 +779,12 @@ def _convert(path: Path, document, prefix: str) -> tuple[str, list[str], dict[st
     try:
         md, images, files = convert(document, prefix)
     except Exception:  # noqa: BLE001 - XML python-docx accepted but we cannot follow: a message, not a traceback
-        return Result([_problem("import-report-unreadable", path.name)])
-    warnings = [_problem("import-report-image-dropped", path.name, detail_zh=name, detail_en=name) for name in images]
+        return Result([import_problem("import-report-unreadable", path.name)])
+    warnings = [
+        import_problem("import-report-image-dropped", path.name, detail_zh=name, detail_en=name) for name in images
+    ]
     if _no_text(md):
-        return Result([_problem("import-report-empty", path.name), *warnings], images=images)
+        return Result([import_problem("import-report-empty", path.name), *warnings], images=images)
     return md, images, files, warnings
 
 
@@ -821,11 +810,11 @@ def import_report(
     try:
         row, line, csv_path = _report_row(data_dir, report_id)
     except GeneratorError as e:
-        return Result([_problem("import-report-no-package", "datapackage.yaml", detail_zh=str(e)[:200])])
+        return Result([import_problem("import-report-no-package", "datapackage.yaml", detail_zh=str(e)[:200])])
     if row is None:
         return Result(
             [
-                _problem(
+                import_problem(
                     "import-report-unknown-id", csv_path, fld="id", detail_zh=report_id[:64], detail_en=report_id[:64]
                 )
             ]
@@ -834,7 +823,11 @@ def import_report(
     target = package_path(data_dir, body) if BODY_PATH.fullmatch(body) else None
     if target is None:
         return Result(
-            [_problem("import-report-body-path", csv_path, line, "body", detail_zh=body[:80], detail_en=body[:80])]
+            [
+                import_problem(
+                    "import-report-body-path", csv_path, line, "body", detail_zh=body[:80], detail_en=body[:80]
+                )
+            ]
         )
     # images are named after the body file (reports/<name>.md), which a safe report id need not be
     converted = _convert(path, document, Path(body).stem)
@@ -848,7 +841,7 @@ def import_report(
             old = "?"
         if old != md and has_written_text(old):
             return Result(
-                [_problem("import-report-overwrite", body, detail_zh=body, detail_en=body), *warnings],
+                [import_problem("import-report-overwrite", body, detail_zh=body, detail_en=body), *warnings],
                 body=body,
                 markdown=md,
                 images=images,
@@ -867,9 +860,9 @@ def _import_as_draft(
         plan = plan_report(data_dir, deputy_id, day, mandate_id)
     except NewReportError as e:
         zh, _, en = str(e).partition(" / ")
-        return Result([_problem("import-report-deputy", "deputies.csv", detail_zh=zh, detail_en=en or zh)])
+        return Result([import_problem("import-report-deputy", "deputies.csv", detail_zh=zh, detail_en=en or zh)])
     except GeneratorError as e:
-        return Result([_problem("import-report-no-package", "datapackage.yaml", detail_zh=str(e)[:200])])
+        return Result([import_problem("import-report-no-package", "datapackage.yaml", detail_zh=str(e)[:200])])
     row = plan["row"]
     body = row["body"]
     converted = _convert(path, document, row["id"])

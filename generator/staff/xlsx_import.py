@@ -43,7 +43,7 @@ from ..dictionary import enum_labels, table_zh
 from ..problems import ERROR, WARNING, Problem, count, sort_problems
 from ..rules import RULES_FILE
 from ..validate import validate_package  # the project's validator, same rules as `make validate`
-from ..validate.import_codes import IMPORT_CODES
+from ..validate.import_codes import import_problem
 from ..validate.schema_checks import MAX_CELL_CHARS, MAX_TABLE_ROWS
 from .safe_write import replace_files
 from .xlsx_export import single_fks
@@ -88,19 +88,6 @@ def mojibake_guess(s: str) -> str | None:
     if 3 * len(_WIDE.findall(t)) < 0.6 * sum(1 for x in b if x >= 0x80):
         return None
     return t.replace("\ufffd", "").strip() or None
-
-
-def _problem(code: str, file: str, row: int = 0, fld: str = "", detail_zh: str = "", detail_en: str = "") -> Problem:
-    sev, zh, en = IMPORT_CODES[code]
-    return Problem(
-        file=file,
-        row=row,
-        field=fld,
-        code=code,
-        severity=sev,
-        message_zh=zh + (f"：{detail_zh}" if detail_zh else ""),
-        message_en=en + (f": {detail_en}" if detail_en else ""),
-    )
 
 
 @dataclass
@@ -236,7 +223,7 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
             header, src.header_row = values, rownum
             break
     if not header:
-        problems.append(_problem("import-no-header", src.label))
+        problems.append(import_problem("import-no-header", src.label))
         return
     col_field: dict[int, FieldSpec] = {}
     for i, h in enumerate(header):
@@ -247,17 +234,21 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
         f = match_header(t, str(h))
         if f is None:
             problems.append(
-                _problem("import-unknown-column", loc, detail_zh=str(h).strip()[:60], detail_en=str(h).strip()[:60])
+                import_problem(
+                    "import-unknown-column", loc, detail_zh=str(h).strip()[:60], detail_en=str(h).strip()[:60]
+                )
             )
         elif f.name in src.columns:
-            problems.append(_problem("import-duplicate-column", loc, fld=f.name, detail_zh=f.name, detail_en=f.name))
+            problems.append(
+                import_problem("import-duplicate-column", loc, fld=f.name, detail_zh=f.name, detail_en=f.name)
+            )
         else:
             col_field[i] = f
             src.columns[f.name] = colname
     for f in t.fields:
         if f.required and f.name not in src.columns:
             problems.append(
-                _problem(
+                import_problem(
                     "import-missing-column", src.label, fld=f.name, detail_zh=f"{f.title} {f.name}", detail_en=f.name
                 )
             )
@@ -267,7 +258,7 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
         if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in values):
             continue  # blank rows between or after records are common in spreadsheets
         if letters and rownum > XLSX_MAX_ROWS:  # check_workbook stops such sheets first; CSV: read_csv_file
-            problems.append(_problem("import-too-many-rows", src.label, rownum))
+            problems.append(import_problem("import-too-many-rows", src.label, rownum))
             src.rows.clear()
             return
         row = {f.name: "" for f in t.fields}
@@ -277,14 +268,14 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
                 loc = f"{src.label}!{get_column_letter(i + 1)}{rownum}" if letters else f"{src.label}:{rownum}"
                 n = f"{len(v):,}"
                 problems.append(
-                    _problem(
+                    import_problem(
                         "import-cell-too-long", loc, fld=f.name, detail_zh=f"{n} 个字符", detail_en=f"{n} characters"
                     )
                 )
                 continue
             if isinstance(v, str) and v.strip() in _EXCEL_ERRORS:
                 loc = f"{src.label}!{get_column_letter(i + 1)}{rownum}" if letters else f"{src.label}:{rownum}"
-                problems.append(_problem("import-cell-error", loc, fld=f.name))
+                problems.append(import_problem("import-cell-error", loc, fld=f.name))
                 continue
             row[f.name] = to_schema_text(f, v, src)
             if f.name in fk_fields and len(row[f.name].split(None, 1)) == 2:
@@ -292,7 +283,7 @@ def _read_grid(src: SourceTable, grid: Iterable[tuple[int, tuple]], problems: li
             damage = _damage(f, row[f.name])
             if damage:
                 loc = f"{src.label}!{get_column_letter(i + 1)}{rownum}" if letters else f"{src.label}:{rownum}"
-                problems.append(_problem(damage[0], loc, fld=f.name, detail_zh=damage[1], detail_en=damage[2]))
+                problems.append(import_problem(damage[0], loc, fld=f.name, detail_zh=damage[1], detail_en=damage[2]))
         src.rows.append(row)
         src.origin.append(rownum)
 
@@ -390,7 +381,7 @@ def check_workbook(path: Path) -> list[Problem]:
         big = next((i for i in infos if i.file_size > XLSX_MAX_PART_BYTES), None)
         if big is not None or total > XLSX_MAX_TOTAL_BYTES:
             detail = f"{(big.file_size if big else total) / (1 << 20):,.0f} MB"
-            return [_problem("import-too-large", name, detail_zh=detail, detail_en=detail)]
+            return [import_problem("import-too-large", name, detail_zh=detail, detail_en=detail)]
         titles = _sheet_names(zf)
         for info in infos:
             part = info.filename
@@ -404,7 +395,7 @@ def check_workbook(path: Path) -> list[Problem]:
                 with zf.open(info) as fh:
                     for seg in _xml_segments(fh):
                         if _DTD.search(seg):
-                            return [_problem("import-xml-entity", label)]
+                            return [import_problem("import-xml-entity", label)]
                         pieces = seg.split(b"<")
                         longest = max(pieces, key=len)
                         if sheet:
@@ -413,25 +404,29 @@ def check_workbook(path: Path) -> list[Problem]:
                                 r = _ROW_NUM.search(m.group(1))
                                 top = max(top, int(r.group(1)) if r else rows)
                                 if rows > XLSX_MAX_ROWS or top > XLSX_MAX_ROWS:
-                                    return [_problem("import-too-many-rows", label, XLSX_MAX_ROWS + 1)]
+                                    return [import_problem("import-too-many-rows", label, XLSX_MAX_ROWS + 1)]
                         if len(longest) > _XML_RUN_LIMIT:
                             at = seg.find(longest)
                             if sheet:
                                 refs = _CELL_REF.findall(seg, 0, at)
                                 last_ref = refs[-1] if refs else last_ref
                                 where = f"{label}!{last_ref.decode()}" if last_ref else label
-                                return [_problem("import-cell-too-long", where)]
+                                return [import_problem("import-cell-too-long", where)]
                             strings += len(_SI_TAG.findall(seg, 0, at))
                             detail = f"共享文字第 {strings} 条" if strings else ""
                             detail_en = f"shared string {strings}" if strings else ""
-                            return [_problem("import-cell-too-long", label, detail_zh=detail, detail_en=detail_en)]
+                            return [
+                                import_problem("import-cell-too-long", label, detail_zh=detail, detail_en=detail_en)
+                            ]
                         if sheet:
                             refs = _CELL_REF.findall(seg)
                             last_ref = refs[-1] if refs else last_ref
                         else:
                             strings += len(_SI_TAG.findall(seg))
             except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as e:
-                return [_problem("import-unreadable", name, detail_zh=type(e).__name__, detail_en=type(e).__name__)]
+                return [
+                    import_problem("import-unreadable", name, detail_zh=type(e).__name__, detail_en=type(e).__name__)
+                ]
     return []
 
 
@@ -444,7 +439,7 @@ def read_workbook(path: Path, pkg: Package, problems: list[Problem]) -> list[Sou
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for damaged files
         problems.append(
-            _problem("import-unreadable", path.name, detail_zh=type(e).__name__, detail_en=type(e).__name__)
+            import_problem("import-unreadable", path.name, detail_zh=type(e).__name__, detail_en=type(e).__name__)
         )
         return []
     out: list[SourceTable] = []
@@ -453,7 +448,7 @@ def read_workbook(path: Path, pkg: Package, problems: list[Problem]) -> list[Sou
             t = match_table(pkg, ws.title)
             if t is None:
                 if ws.title not in (NOTES_SHEET, OPTIONS_SHEET):
-                    problems.append(_problem("import-unknown-sheet", ws.title))
+                    problems.append(import_problem("import-unknown-sheet", ws.title))
                 continue
             src = SourceTable(table=t, label=ws.title, kind="sheet")
             # The stored size (<dimension>) is only a claim: programs other than Excel write
@@ -493,18 +488,18 @@ def decode_csv(data: bytes) -> tuple[str | None, str]:
 def read_csv_file(path: Path, pkg: Package, problems: list[Problem], notes: list[str]) -> SourceTable | None:
     t = match_table(pkg, path.stem)
     if t is None:
-        problems.append(_problem("import-unknown-sheet", path.name))
+        problems.append(import_problem("import-unknown-sheet", path.name))
         return None
     try:
         data = path.read_bytes()
     except OSError as e:
         problems.append(
-            _problem("import-unreadable", path.name, detail_zh=type(e).__name__, detail_en=type(e).__name__)
+            import_problem("import-unreadable", path.name, detail_zh=type(e).__name__, detail_en=type(e).__name__)
         )
         return None
     text, enc = decode_csv(data)
     if text is None:
-        problems.append(_problem("import-encoding", path.name))
+        problems.append(import_problem("import-encoding", path.name))
         return None
     if enc == "gb18030":
         notes.append(f"{path.name}: 已从 GB18030 转换为 UTF-8 / converted from GB18030 to UTF-8")
@@ -517,10 +512,10 @@ def read_csv_file(path: Path, pkg: Package, problems: list[Problem], notes: list
         for values in reader:
             grid.append((reader.line_num, tuple(values)))
             if len(grid) > MAX_TABLE_ROWS + 1:  # the header and the limit: stop reading here
-                problems.append(_problem("import-too-many-rows", path.name, reader.line_num))
+                problems.append(import_problem("import-too-many-rows", path.name, reader.line_num))
                 return None
     except csv.Error as e:
-        problems.append(_problem("import-unreadable", path.name, detail_zh=str(e)[:80], detail_en=str(e)[:80]))
+        problems.append(import_problem("import-unreadable", path.name, detail_zh=str(e)[:80], detail_en=str(e)[:80]))
         return None
     # csv line_num is the last physical line of a record; report the first one
     fixed, prev = [], 0
@@ -541,7 +536,7 @@ def read_sources(path: Path, pkg: Package, problems: list[Problem], notes: list[
         s = read_csv_file(path, pkg, problems, notes)
         out = [s] if s else []
     else:
-        problems.append(_problem("import-file-type", path.name))
+        problems.append(import_problem("import-file-type", path.name))
         return []
     seen: dict[str, SourceTable] = {}
     empty = [s.label for s in out if not s.rows]
@@ -555,7 +550,7 @@ def read_sources(path: Path, pkg: Package, problems: list[Problem], notes: list[
             continue
         if s.table.name in seen:
             problems.append(
-                _problem(
+                import_problem(
                     "import-duplicate-table",
                     s.label,
                     detail_zh=f"{seen[s.table.name].label} / {s.label}",
@@ -677,7 +672,7 @@ def refusals(src: SourceTable, ch: TableChange) -> list[Problem]:
     out = []
     if ch.removed:
         out.append(
-            _problem(
+            import_problem(
                 "import-rows-removed",
                 src.label,
                 detail_zh=f"{ch.path} 将删除 {ch.removed} 行（共 {ch.before} 行）",
@@ -687,7 +682,7 @@ def refusals(src: SourceTable, ch: TableChange) -> list[Problem]:
     if ch.before and ch.changed > CHANGE_LIMIT * ch.before:
         pct = round(100 * ch.changed / ch.before)
         out.append(
-            _problem(
+            import_problem(
                 "import-many-changes",
                 src.label,
                 detail_zh=f"{ch.path} 将修改 {ch.changed} 行（共 {ch.before} 行，{pct}%）",
@@ -709,7 +704,7 @@ def merge_update(src: SourceTable, old: list[dict[str, str]], lines: list[int], 
         k = tuple(r.get(n, "") for n in keys)
         if k in incoming:
             problems.append(
-                _problem("import-duplicate-key", src.where(i, keys[0]), fld=keys[0], detail_zh="、".join(k)[:60])
+                import_problem("import-duplicate-key", src.where(i, keys[0]), fld=keys[0], detail_zh="、".join(k)[:60])
             )
             continue
         incoming[k] = i
@@ -847,7 +842,7 @@ def run_import(
     problems: list[Problem] = []
     notes: list[str] = []
     if find_descriptor(out_dir) is None:
-        say(format_problem(str(out_dir), _problem("import-no-descriptor", str(out_dir)), [])[0])
+        say(format_problem(str(out_dir), import_problem("import-no-descriptor", str(out_dir)), [])[0])
         return 1
     try:
         pkg = read_package(out_dir)
@@ -859,7 +854,7 @@ def run_import(
         return 1
     sources = read_sources(file, pkg, problems, notes)
     if not sources and not any(p.severity == ERROR for p in problems):
-        problems.append(_problem("import-no-tables", file.name))
+        problems.append(import_problem("import-no-tables", file.name))
     secrets = _secrets(sources)
     for n in notes:
         say(n)

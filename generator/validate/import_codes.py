@@ -8,7 +8,7 @@ the staff tools in `generator/staff/`. This module imports nothing from the proj
 
 from __future__ import annotations
 
-from ..problems import ERROR, WARNING
+from ..problems import ERROR, WARNING, Problem
 
 INFO = "info"
 
@@ -143,3 +143,20 @@ IMPORT_CODES: dict[str, tuple[str, str, str]] = {
         "cannot create a draft report for this deputy",
     ),
 }
+
+
+def import_problem(
+    code: str, file: str = "", row: int = 0, fld: str = "", detail_zh: str = "", detail_en: str = ""
+) -> Problem:
+    """A Problem of the staff import tools (Excel, Word): the catalogue's severity and message,
+    with what this case adds after it."""
+    sev, zh, en = IMPORT_CODES[code]
+    return Problem(
+        file=file,
+        row=row,
+        field=fld,
+        code=code,
+        severity=sev,
+        message_zh=zh + (f"：{detail_zh}" if detail_zh else ""),
+        message_en=en + (f": {detail_en}" if detail_en else ""),
+    )
