@@ -74,39 +74,49 @@ def _levels(site: SiteContext, st: Station) -> list[tuple[str, int]]:
     return [(label, len(ids)) for label, ids in _by_level(site, current) if label != NO_LEVEL]
 
 
-def station_poster(site: SiteContext, st: Station) -> PageDoc:
-    here = urls.station_poster(st.id)
-    page = urls.station(st.id)
+def _poster(
+    site: SiteContext, here: str, page: str, name: str, qr_label: str, meta: dict, source: str, **facts
+) -> PageDoc:
+    """The poster page `here` for the page `page` of `name` (a station or a deputy); `facts`
+    are the template's own (kind, roles, stations, levels, dense, what)."""
     target = absolute(site, page)
     html = render_section(
         "sec_poster.html",
+        title=name,
+        target=target,
+        qr=qr_svg(target, qr_label) if target else None,
+        back=urls.rel(here, page),
+        back_label=name,
+        as_of=site.as_of,
+        **facts,
+    )
+    return PageDoc(
+        path=urls.src(here),
+        title=f"{name}（海报）",
+        template="poster.html",
+        html=html,
+        # a print copy: search engines get the page itself
+        meta={"kind": "poster", **meta, "hide": ["navigation", "toc"], "sitemap": False},
+        search=None,
+        source=source,
+    )
+
+
+def station_poster(site: SiteContext, st: Station) -> PageDoc:
+    return _poster(
+        site,
+        urls.station_poster(st.id),
+        urls.station(st.id),
+        st.name,
+        f"二维码：{st.name}的网页",
+        {"station_id": st.id, "description": f"{st.name}的可打印海报：扫码见代表。"},
+        "stations.csv",
         kind="station",
-        title=st.name,
         roles=[],
         stations=[_station_facts(st)],
         levels=_levels(site, st),
         dense=False,
-        target=target,
-        qr=qr_svg(target, f"二维码：{st.name}的网页") if target else None,
         what="本站进站代表名单、活动和接待情况",
-        back=urls.rel(here, page),
-        back_label=st.name,
-        as_of=site.as_of,
-    )
-    return PageDoc(
-        path=urls.src(here),
-        title=f"{st.name}（海报）",
-        template="poster.html",
-        html=html,
-        meta={
-            "kind": "poster",
-            "station_id": st.id,
-            "hide": ["navigation", "toc"],
-            "sitemap": False,  # a print copy: search engines get the page itself
-            "description": f"{st.name}的可打印海报：扫码见代表。",
-        },
-        search=None,
-        source="stations.csv",
     )
 
 
@@ -117,44 +127,26 @@ def deputy_poster(site: SiteContext, deputy_id: str) -> PageDoc | None:
     mandates = core(site).current_mandates(deputy_id)
     if d is None or not mandates:
         return None
-    here = urls.deputy_poster(d.id)
-    page = urls.deputy(d.id)
-    target = absolute(site, page)
     members = sorted(
         (sm for sm in ds.stations_of.get(d.id, ()) if is_current(sm.start_date, sm.end_date, site.as_of)),
         key=lambda sm: (sm.start_date, sm.station_id),
     )
     stations = [_station_facts(ds.station[sm.station_id]) for sm in members if sm.station_id in ds.station]
-    html = render_section(
-        "sec_poster.html",
+    return _poster(
+        site,
+        urls.deputy_poster(d.id),
+        urls.deputy(d.id),
+        d.name,
+        f"二维码：代表{d.name}的网页",
+        {"deputy_id": d.id, "description": f"人大代表{d.name}的可打印海报：扫码见代表。"},
+        "deputies.csv",
         kind="deputy",
-        title=d.name,
         roles=[f"{ds.congress[m.congress_id].name}代表" for m in mandates],
         stations=stations,
         levels=[],
         # one seat and two stations still fit the large layout (the print rules in posters.css)
         dense=len(mandates) + 2 * len(stations) > 5,
-        target=target,
-        qr=qr_svg(target, f"二维码：代表{d.name}的网页") if target else None,
         what="代表的履职报告、议案建议和联系方式",
-        back=urls.rel(here, page),
-        back_label=d.name,
-        as_of=site.as_of,
-    )
-    return PageDoc(
-        path=urls.src(here),
-        title=f"{d.name}（海报）",
-        template="poster.html",
-        html=html,
-        meta={
-            "kind": "poster",
-            "deputy_id": d.id,
-            "hide": ["navigation", "toc"],
-            "sitemap": False,  # a print copy: search engines get the page itself
-            "description": f"人大代表{d.name}的可打印海报：扫码见代表。",
-        },
-        search=None,
-        source="deputies.csv",
     )
 
 
