@@ -1,5 +1,5 @@
 """Filters that cover the whole of a paginated list (issue 14), in headless Chromium on the
-bundled county demo (data/, built once into a temp folder): an area page's village filter,
+bundled county demo (a fresh one for the session, conftest county_demo, built once into a temp folder): an area page's village filter,
 a report year by township, a suggestion year by township, topic and status. Every expected
 row set is computed here from the CSV rows, not from the generator's indexes."""
 
@@ -21,28 +21,23 @@ from generator.pipeline import pages as pipeline_pages
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = Path("/tmp/filters/data")  # TEMP
 AXE = ROOT / "tests/node_modules/axe-core/axe.min.js"
 ROWS = "[data-filter-list] tbody tr:visible"
-
-
-def _csv(name: str) -> list[dict]:
-    with open(DEMO / name, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 class Data:
     """The demo's rows, and who represents what, straight from the CSVs."""
 
-    def __init__(self) -> None:
-        text = (DEMO / "datapackage.yaml").read_text(encoding="utf-8")
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        text = (folder / "datapackage.yaml").read_text(encoding="utf-8")
         self.as_of = dt.date.fromisoformat(re.search(r'x-data-date: "?([0-9-]{10})', text).group(1))
-        self.areas = {a["id"]: a for a in _csv("areas.csv")}
+        self.areas = {a["id"]: a for a in self.csv("areas.csv")}
         self.covers: dict[str, set[str]] = {}
-        for ca in _csv("constituency_areas.csv"):
+        for ca in self.csv("constituency_areas.csv"):
             self.covers.setdefault(ca["constituency_id"], set()).add(ca["area_id"])
-        congresses = {c["id"]: c for c in _csv("congresses.csv")}
-        self.mandates = {m["id"]: m for m in _csv("mandates.csv")}
+        congresses = {c["id"]: c for c in self.csv("congresses.csv")}
+        self.mandates = {m["id"]: m for m in self.csv("mandates.csv")}
         self.current = [
             m
             for m in self.mandates.values()
@@ -52,8 +47,12 @@ class Data:
             and not (m["end_date"] and m["end_date"] < self.as_of.isoformat())
         ]
         self.names = {a["name"]: a["id"] for a in self.areas.values()}
-        self.reports = [r for r in _csv("reports.csv") if r["state"] == "published"]
-        self.suggestions = _csv("suggestions.csv")
+        self.reports = [r for r in self.csv("reports.csv") if r["state"] == "published"]
+        self.suggestions = self.csv("suggestions.csv")
+
+    def csv(self, name: str) -> list[dict]:
+        with open(self.folder / name, encoding="utf-8-sig", newline="") as f:
+            return list(csv.DictReader(f))
 
     def up(self, area_id: str) -> list[str]:
         """The area and its ancestors."""
@@ -79,13 +78,13 @@ class Data:
 
 
 @pytest.fixture(scope="module")
-def data() -> Data:
-    return Data()
+def data(county_demo) -> Data:
+    return Data(county_demo)  # the session's fresh county demo, never the checkout's data/
 
 
 @pytest.fixture(scope="module")
-def demo_site(tmp_path_factory) -> Path:
-    return build_site(DEMO, tmp_path_factory.mktemp("filters-demo") / "site")
+def demo_site(tmp_path_factory, county_demo) -> Path:
+    return build_site(county_demo, tmp_path_factory.mktemp("filters-demo") / "site")
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +166,8 @@ def test_the_facet_file_waits_for_a_touch_and_area_filters_combine(browser, demo
     page, log = open_page(browser, demo_url + f"areas/{town}/2/")
     page.wait_for_load_state("networkidle")
     assert not [u for u in log.requests if "/filters/" in u]  # nothing fetched before a touch
-    deputies = {d["id"]: d for d in _csv("deputies.csv")}
-    levels = {c["id"]: c["level"] for c in _csv("congresses.csv")}
+    deputies = {d["id"]: d for d in data.csv("deputies.csv")}
+    levels = {c["id"]: c["level"] for c in data.csv("congresses.csv")}
     county = {m["deputy_id"] for m in data.current if levels[m["congress_id"]] == "county"} & data.representing(village)
     page.locator("select[data-filter=area]").select_option(village)
     page.locator("select[data-filter=level]").select_option("county")

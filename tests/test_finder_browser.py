@@ -91,10 +91,11 @@ def tiny(tmp_path_factory) -> Site:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Site:
-    # a copy: the build and the expectations read one and the same package
+def demo(tmp_path_factory, county_demo) -> Site:
+    # a copy of the session's fresh county demo (never the checkout's data/): the build and the
+    # expectations read one and the same package
     data = tmp_path_factory.mktemp("finder-demo") / "data"
-    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(county_demo, data, ignore=shutil.ignore_patterns(".*"))
     return Site(data, data.parent / "site")
 
 
