@@ -9,6 +9,7 @@ Files can be hard-linked out (rendered pages: no bytes copied). Imports nothing 
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import shutil
@@ -75,7 +76,9 @@ def tree_digest(folder: str | os.PathLike, skip_bytes: frozenset[str] = frozense
     return h.hexdigest()
 
 
+@functools.cache
 def versions(dists: tuple[str, ...] = OUTPUT_DISTS) -> str:
+    """The installed versions of `dists` (read once per process: a build asks several times)."""
     out = []
     for dist in dists:
         try:
@@ -171,6 +174,15 @@ class Store:
                 raise
             shutil.copyfile(src, dest)  # another filesystem, or no hard links there
         return True
+
+    def drop(self, ns: str, k: str) -> None:
+        """Remove entry `k` of `ns`, if there."""
+        if self.root is None:
+            return
+        try:
+            os.unlink(self._file(ns, k))
+        except OSError:
+            pass
 
     def keep(self, ns: str, used: set[str]) -> None:
         """Remove every entry of `ns` not in `used`."""

@@ -4,6 +4,7 @@ the site is byte for byte the one a clean build writes."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -91,6 +92,22 @@ def test_edit_one_report_then_rebuild_equals_clean_build(data, tmp_path):
     # the store keeps the pages of the last build only (one per generated page)
     assert len(st.Store(store).keys("pages")) == n
     assert len(st.Store(store).keys("modules")) == len(PAGE_MODULES)
+    # outputs that read only the tables were linked from the store, not written again: each
+    # deputy's feed is the store's file (one inode), and the edited body changed none of them
+    feeds = sorted((tmp_path / "site" / "deputies").glob("*/feed.xml"))
+    assert [f.parent.name for f in feeds] == _ids(data / "deputies.csv")
+    stored = {os.stat(f).st_ino for f in (store / "outputs").rglob("*") if f.is_file()}
+    assert all(os.stat(f).st_ino in stored for f in feeds)
+    assert list((tmp_path / "site" / "finder").rglob("*.json"))  # (the tiny lists fit one page: no facet files)
+    for f in [*(tmp_path / "site" / "finder").rglob("*.json"), *(tmp_path / "site" / "filters").rglob("*.json")]:
+        assert os.stat(f).st_ino in stored, f
+    # the site-wide feed shows the bodies' summaries: written by every build
+    assert os.stat(tmp_path / "site" / "feed.xml").st_ino not in stored
+
+
+def _ids(table: Path) -> list[str]:
+    with open(table, encoding="utf-8-sig", newline="") as f:
+        return sorted(row["id"] for row in csv.DictReader(f))
 
 
 def _edit_then_compare(data: Path, tmp_path: Path, edit):
@@ -115,6 +132,14 @@ def test_edit_a_csv_cell_then_rebuild_equals_clean_build(data, tmp_path):
     assert result.prepared.stats == {"computed": PAGE_MODULES, "reused": [], "updated": {}}
     assert "王明华增" in (tmp_path / "site" / "deputies" / "d01" / "index.html").read_text(encoding="utf-8")
     assert 0 < result.render_stats["reused"] < len(result.prepared.docs)
+    # the deputy's feed (a table output) was written again with the new name, and the store
+    # holds one generation of each table output: its files in the site, and their lists
+    assert "王明华增" in (tmp_path / "site" / "deputies" / "d01" / "feed.xml").read_text(encoding="utf-8")
+    in_site = {os.stat(f).st_ino for f in (tmp_path / "site").rglob("*") if f.is_file() and not f.name == "index.html"}
+    entries = [f for f in (tmp_path / "store" / "outputs").rglob("*") if f.is_file()]
+    lists = [f for f in entries if f.read_bytes().startswith(b'{"key"')]
+    assert len(lists) == 4  # deputy_feeds, filters, finder, and the staged Popolo export
+    assert {os.stat(f).st_ino for f in entries if f not in lists} <= in_site
 
 
 @pytest.mark.slow
@@ -139,7 +164,13 @@ def test_the_previous_site_is_replaced_and_nothing_is_left_beside_it(data, tmp_p
     # the old site went into the build's work folder and was deleted with it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site", "store"]
     # images: the fixture's photo, made once (site and open-data copies)
-    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["images", "modules", "pages", "validated"]
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == [
+        "images",
+        "modules",
+        "outputs",
+        "pages",
+        "validated",
+    ]
 
 
 @pytest.mark.slow

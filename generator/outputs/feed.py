@@ -242,12 +242,5 @@ def feed_bytes(site: SiteContext) -> bytes:
 
 
 def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
-    out = Path(out_dir)
-    (out / FEED).write_bytes(feed_bytes(site))
-    written = [FEED]
-    for d in site.ds.deputies:
-        rel = urls.deputy_feed(d.id)
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)  # the page's folder, usually there already
-        (out / rel).write_bytes(deputy_feed_bytes(site, d))
-        written.append(rel)
-    return sorted(written)
+    (Path(out_dir) / FEED).write_bytes(feed_bytes(site))
+    return [FEED]

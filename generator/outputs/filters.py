@@ -9,6 +9,8 @@ from pathlib import Path
 from ..pages import PageDoc, SiteContext, deputies, reports, suggestions, urls
 from ..sanitize import json_for_html
 
+TABLES_ONLY = True  # reads the tables only: linked from the store while they are unchanged (outputs/__init__.py)
+
 
 def files(site: SiteContext) -> dict[str, str]:
     """Site path → JSON text of every facet file."""

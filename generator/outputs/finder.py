@@ -12,6 +12,8 @@ from pathlib import Path
 from ..pages import PageDoc, SiteContext
 from ..search.finder import write_finder
 
+TABLES_ONLY = True  # reads the tables only: linked from the store while they are unchanged (outputs/__init__.py)
+
 
 def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:
     return sorted(write_finder(site, Path(out_dir)))

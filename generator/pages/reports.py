@@ -39,6 +39,9 @@ from .common import (
 MODES = ("oral", "meeting", "written")
 
 
+IMAGES_META = "report_images"  # meta key: names of the reports/images/ files a report page shows
+
+
 def year_url(year: int) -> str:
     return f"reports/{year}/"
 
@@ -321,6 +324,9 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
         title=title,
         constituency=ds.constituency.get(mandate.constituency_id) if mandate else None,
     )
+    # the package images this page shows, published beside it (outputs/report_images.py)
+    shown = sanitize.report_images_in(text)
+    images = {IMAGES_META: shown} if shown else {}
     if draft:
         # not in the sitemap, no search entry: the preview's own page and nothing more
         return PageDoc(
@@ -334,6 +340,7 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
                 "draft": True,
                 "date": r.date.isoformat(),
                 "deputy_name": name,
+                **images,
             },
             search=None,
             source=r.body,
@@ -349,6 +356,7 @@ def _report(site: SiteContext, c, r: Report) -> PageDoc:
             "deputy_id": r.deputy_id,
             "date": r.date.isoformat(),
             "deputy_name": name,
+            **images,
         },
         search=SearchEntry(
             kind="report",

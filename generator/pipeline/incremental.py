@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -157,6 +158,26 @@ def _needs_key(site: SiteContext, mod) -> str:
     return json.dumps([files, site.popolo_size])
 
 
+# (weak reference to a dataset, digest of its package): one walk per build, and the dataset
+# can still be let go (SiteContext.release_data)
+_DIGEST: tuple[weakref.ref, str] | None = None
+
+
+def _data_digest(site: SiteContext) -> str:
+    """Digest of the package's files, report bodies by name only (their bytes are inputs of
+    the pages that read them), computed once per loaded dataset."""
+    global _DIGEST
+    if _DIGEST is not None and _DIGEST[0]() is site.ds:
+        return _DIGEST[1]
+    data_root = Path(site.ds.root).resolve()
+    digest = st.tree_digest(data_root, frozenset(_bodies(data_root)))
+    try:
+        _DIGEST = (weakref.ref(site.ds), digest)
+    except TypeError:  # not a Dataset (a test's stand-in): not memoised
+        _DIGEST = None
+    return digest
+
+
 def _base_key(site: SiteContext) -> str:
     data_root = Path(site.ds.root).resolve()
     base = st.key(
@@ -168,7 +189,13 @@ def _base_key(site: SiteContext) -> str:
         site.site_url,
         "preview" if site.preview else "",  # the preview's pages include the drafts'
     )
-    return st.key(base, st.tree_digest(data_root, frozenset(_bodies(data_root))))
+    return st.key(base, _data_digest(site))
+
+
+def outputs_key(site: SiteContext) -> str:
+    """The key of what the output modules that read only the tables read (outputs/__init__.py
+    TABLES_ONLY): the data but the bodies, the code, the versions, the date and the options."""
+    return st.key(_base_key(site), "outputs")
 
 
 def stored(store: st.Store, site: SiteContext, name: str) -> bool:

@@ -327,6 +327,7 @@ def render_parallel(
     html_loader=None,
     exclude: set[str] | None = None,
     store=None,
+    key: str | None = None,
 ) -> None:
     """Render `jobs` partitions in the pool and stitch them into `out`; meanwhile this process
     writes the output modules' files and `place_staged(folder)` puts the staged open data
@@ -340,7 +341,7 @@ def render_parallel(
     outputs_dir = work / "outputs"
     outputs_dir.mkdir()
     place_staged(outputs_dir)
-    write_all(site, docs, outputs_dir, [m for m in OUTPUT_MODULES if m not in PAGES_ONLY], store)
+    write_all(site, docs, outputs_dir, [m for m in OUTPUT_MODULES if m not in PAGES_ONLY], store, key)
     site.release_data()
     release_free_memory()
     write_all(site, docs, outputs_dir, [m for m in OUTPUT_MODULES if m in PAGES_ONLY])

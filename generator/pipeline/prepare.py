@@ -17,11 +17,12 @@ from pathlib import Path
 
 import yaml
 
+from .. import store as st
 from ..descriptor import read_package
 from ..errors import GeneratorError
 from ..model import load_dataset
 from ..options import Options
-from ..outputs import open_data, popolo
+from ..outputs import from_store, open_data, popolo, to_store
 from ..pages import PAGE_MODULES, PageDoc, SiteContext, checked, urls
 from ..pages.reports import without_own_title
 from ..sanitize import markdown_to_safe_html
@@ -69,6 +70,7 @@ class _ConfigLoader(yaml.SafeLoader):
 
 
 _ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+POPOLO_FILE = Path(popolo.OUTPUT_PATH).name  # staged as staged/<this>, published at OUTPUT_PATH
 _SITE_URL = re.compile(r"^https?://[^\s/?#]+(?:/[^\s?#]*)?$")
 
 
@@ -132,6 +134,17 @@ class MadeAhead:
         return self._reader(k) if k in self._reader.index else None
 
 
+def stage_popolo(site: SiteContext, staged: Path, store: Store) -> int:
+    """popolo.stage, linked from the store while the tables are unchanged (it reads no body);
+    the export's size in bytes."""
+    k = st.key(incremental.outputs_key(site), "popolo") if store else ""
+    if not (store and from_store(store, "popolo", k, staged)):
+        popolo.stage(site, staged)
+        if store:
+            to_store(store, "popolo", k, staged, [POPOLO_FILE])
+    return (staged / POPOLO_FILE).stat().st_size
+
+
 @dataclass
 class Prepared:
     site: SiteContext
@@ -168,7 +181,7 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
     site = SiteContext(
         ds=ds, as_of=day, site_url=resolve_site_url(opts.site_url, opts.config_file), preview=opts.preview
     )
-    site.popolo_size = popolo.stage(site, staged).size
+    site.popolo_size = stage_popolo(site, staged, store)
 
     def before(mod) -> None:
         if "open_data" in getattr(mod, "NEEDS", ()) and site.open_data is None:

@@ -41,9 +41,14 @@ def place_staged(prep: Prepared, folder: Path) -> list[str]:
     return written + [popolo.OUTPUT_PATH]
 
 
+def outputs_key(prep: Prepared) -> str | None:
+    return incremental.outputs_key(prep.site) if prep.store else None
+
+
 def write_outputs(prep: Prepared, folder: Path) -> list[str]:
     """Every file besides the pages: staged open data, then the output modules."""
-    return sorted(place_staged(prep, folder) + write_all(prep.site, prep.docs, folder, store=prep.store))
+    written = write_all(prep.site, prep.docs, folder, store=prep.store, key=outputs_key(prep))
+    return sorted(place_staged(prep, folder) + written)
 
 
 def _jobs(opts: Options, n_pages: int) -> int:
@@ -72,6 +77,8 @@ def render(prep: Prepared, opts: Options, tmp: Path, work: Path, pool: Pool) -> 
             incremental.code_digest(),
         )
 
+    okey = outputs_key(prep)  # before render_parallel lets the dataset go
+
     def render_pages(exclude: set[str] | None) -> None:
         if jobs > 1:
             render_parallel(
@@ -86,11 +93,13 @@ def render(prep: Prepared, opts: Options, tmp: Path, work: Path, pool: Pool) -> 
                 loader,
                 exclude,
                 prep.store,
+                okey,
             )
             return
         render_partition(site, docs, [0] * len(docs), 0, tmp, opts.config_file, loader, exclude)
         place_staged(prep, tmp)
-        write_all(site, docs, tmp, [m for m in OUTPUT_MODULES if index is None or m != "search_index"], prep.store)
+        names = [m for m in OUTPUT_MODULES if index is None or m != "search_index"]
+        write_all(site, docs, tmp, names, prep.store, okey)
 
     def html_of(d) -> str:
         return loader(d.path) if loader is not None else d.html
