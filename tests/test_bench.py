@@ -56,6 +56,9 @@ def test_incremental_measure_on_tiny(tmp_path):
     inc = run.incremental(pkg, tmp_path / "work")
     assert inc["identical_to_clean"] is True
     assert inc["differences"] == []
+    # the median of three rebuilds, each after editing a different body
+    assert inc["median_of"] == 3 and len(inc["edit_rebuild_runs_seconds"]) == 3
+    assert inc["edit_rebuild_seconds"] == sorted(inc["edit_rebuild_runs_seconds"])[1]
 
 
 def test_naive_project_has_every_page_and_material_search(tmp_path):
