@@ -138,8 +138,9 @@ class Store:
                 pass
         return out
 
-    def put_file(self, ns: str, k: str, src: str | os.PathLike) -> None:
-        """Store the file `src` (a hard link where possible: the caller never modifies it)."""
+    def put_file(self, ns: str, k: str, src: str | os.PathLike, copy: bool = False) -> None:
+        """Store the file `src` (a hard link where possible and not `copy`: the caller never
+        modifies it)."""
         if self.root is None:
             return
         f = self._file(ns, k)
@@ -149,6 +150,8 @@ class Store:
         try:
             f.parent.mkdir(parents=True, exist_ok=True)
             try:
+                if copy:
+                    raise OSError("copy asked")
                 os.link(src, tmp)
             except OSError:
                 shutil.copyfile(src, tmp)
@@ -156,13 +159,21 @@ class Store:
         except OSError:
             pass
 
-    def link_out(self, ns: str, k: str, dest: str | os.PathLike) -> bool:
-        """Put entry `k` at `dest` (a new file: a hard link, else a copy); False when the store
-        has no such entry. Other failures (a full disk) are the caller's: they raise."""
+    def link_out(self, ns: str, k: str, dest: str | os.PathLike, copy: bool = False) -> bool:
+        """Put entry `k` at `dest` (a new file: a hard link, else or with `copy` a copy); False
+        when the store has no such entry. Other failures (a full disk) are the caller's: they raise."""
         if self.root is None:
             return False
         src = self._file(ns, k)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
+        if copy:
+            try:
+                shutil.copyfile(src, dest)
+            except FileNotFoundError:
+                if os.path.exists(dest):
+                    raise
+                return False
+            return True
         try:
             os.link(src, dest)
         except FileNotFoundError:

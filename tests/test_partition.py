@@ -165,6 +165,8 @@ def test_pool_and_spooled_builds_match_the_single_build(single, tmp_path, monkey
     assert (result.prepared.loader is not None) == (spool == "on")
     if spool == "on":
         assert {d.html for d in result.prepared.docs} == {""}  # bodies waited on disk
+        # and so did the search texts (the index, equal to the single build's, read them back)
+        assert {d.search.text for d in result.prepared.docs if d.search} == {""}
     assert_same(tmp_path / "site", single)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no spool, job files or parts left
 

@@ -72,9 +72,9 @@ def _latest(store: st.Store, name: str) -> dict | None:
         return None
 
 
-def from_store(store: st.Store, name: str, k: str, out: Path) -> list[str] | None:
-    """The module's files linked into `out` from the store, or None (nothing linked) when the
-    store has no complete entry for key `k`."""
+def from_store(store: st.Store, name: str, k: str, out: Path, copy: bool = False) -> list[str] | None:
+    """The module's files linked (or with `copy` copied) into `out` from the store, or None
+    (nothing left there) when the store has no complete entry for key `k`."""
     entry = _latest(store, name)
     if entry is None or entry.get("key") != k:
         return None
@@ -82,7 +82,7 @@ def from_store(store: st.Store, name: str, k: str, out: Path) -> list[str] | Non
     for rel in entry["files"]:
         if not isinstance(rel, str) or rel.startswith("/") or ".." in rel.split("/"):
             break
-        if not store.link_out(NS, st.key(k, rel), out / rel):
+        if not store.link_out(NS, st.key(k, rel), out / rel, copy):
             break
         done.append(rel)
     else:
@@ -92,12 +92,12 @@ def from_store(store: st.Store, name: str, k: str, out: Path) -> list[str] | Non
     return None
 
 
-def to_store(store: st.Store, name: str, k: str, out: Path, files: list[str]) -> None:
-    """Store the module's files under key `k`, then drop those of its previous key: the store
-    holds one generation per module."""
+def to_store(store: st.Store, name: str, k: str, out: Path, files: list[str], copy: bool = False) -> None:
+    """Store the module's files under key `k` (hard links, or with `copy` copies), then drop
+    those of its previous key: the store holds one generation per module."""
     old = _latest(store, name)
     for rel in files:
-        store.put_file(NS, st.key(k, rel), out / rel)
+        store.put_file(NS, st.key(k, rel), out / rel, copy)
     store.put(NS, st.key("latest", name), json.dumps({"key": k, "files": sorted(files)}).encode())
     if old is not None and old.get("key") != k:
         for rel in old["files"]:

@@ -89,6 +89,9 @@ class SiteContext:
     bodies: Callable[[str], str | None] | None = None
     # The staff preview (Options.preview): draft reports get their own page, marked 草稿.
     preview: bool = False
+    # Big builds spool the pages' search texts to disk with their bodies (SearchEntry.text is
+    # then ""): page path → its search text, for the search index.
+    search_texts: Callable[[str], str] | None = None
 
     def preview_drafts(self) -> list:
         """The draft reports the preview shows (none outside the preview), by date then id."""

@@ -139,7 +139,7 @@ class Spool:
         # in the build's work folder, next to the site (not in /tmp, which may be memory)
         self.path = Path(folder) / name
         self._f = open(self.path, "wb")
-        self.index: dict[str, tuple[int, int]] = {}
+        self.index: dict[str, tuple[int, ...]] = {}  # key → (offset, size[, search text size])
         self._pos = 0
 
     def add(self, key: str, text: str) -> None:
@@ -149,8 +149,15 @@ class Spool:
         self._pos += len(data)
 
     def put(self, doc: PageDoc) -> PageDoc:
-        self.add(doc.path, doc.html)
-        return dataclasses.replace(doc, html="")
+        """Spool the page's body and its search text (the reader's `search_text`): at province
+        scale the search texts are about half a gigabyte the parent would hold while rendering."""
+        s = doc.search
+        html, text = doc.html.encode("utf-8"), (s.text if s is not None else "").encode("utf-8")
+        self._f.write(html)
+        self._f.write(text)
+        self.index[doc.path] = (self._pos, len(html), len(text))
+        self._pos += len(html) + len(text)
+        return dataclasses.replace(doc, html="", search=None if s is None else dataclasses.replace(s, text=""))
 
     def close_writing(self) -> None:
         self._f.close()
@@ -169,15 +176,24 @@ class SpoolReader:
     """`reader(path)` reads one page body back from a spool file. Picklable (path and index,
     no open file), so a render process gets one for its own pages (`subset`)."""
 
-    def __init__(self, path: Path | str, index: dict[str, tuple[int, int]]) -> None:
+    def __init__(self, path: Path | str, index: dict[str, tuple[int, ...]]) -> None:
         self.path, self.index = str(path), index
         self._fd: int | None = None
 
     def __call__(self, path: str) -> str:
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDONLY)
-        off, size = self.index[path]
+        off, size = self.index[path][:2]
         return os.pread(self._fd, size, off).decode("utf-8")
+
+    def search_text(self, path: str) -> str:
+        """The search text `Spool.put` kept after the page's body ("" if none)."""
+        entry = self.index.get(path)
+        if entry is None or len(entry) < 3 or not entry[2]:
+            return ""
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        return os.pread(self._fd, entry[2], entry[0] + entry[1]).decode("utf-8")
 
     def subset(self, paths: Iterable[str]) -> SpoolReader:
         return SpoolReader(self.path, {p: self.index[p] for p in paths if p in self.index})

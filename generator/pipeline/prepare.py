@@ -135,13 +135,14 @@ class MadeAhead:
 
 
 def stage_popolo(site: SiteContext, staged: Path, store: Store) -> int:
-    """popolo.stage, linked from the store while the tables are unchanged (it reads no body);
-    the export's size in bytes."""
+    """popolo.stage, copied from the store while the tables are unchanged (it reads no body);
+    the export's size in bytes. A copy, as every open-data file: the published data/ shares no
+    bytes with the store (a file of the site written through changes nothing a build reuses)."""
     k = st.key(incremental.outputs_key(site), "popolo") if store else ""
-    if not (store and from_store(store, "popolo", k, staged)):
+    if not (store and from_store(store, "popolo", k, staged, copy=True)):
         popolo.stage(site, staged)
         if store:
-            to_store(store, "popolo", k, staged, [POPOLO_FILE])
+            to_store(store, "popolo", k, staged, [POPOLO_FILE], copy=True)
     return (staged / POPOLO_FILE).stat().st_size
 
 
@@ -211,6 +212,7 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
         sp.close_writing()
         docs = [d for name in modules for d in parts[name]]
         loader = sp.reader()
+        site.search_texts = loader.search_text
     else:
         docs, stats = incremental.module_docs(
             store, site, modules, lambda name: [checked(d) for d in modules[name].pages(site)], before, last

@@ -71,7 +71,7 @@ def render(prep: Prepared, opts: Options, tmp: Path, work: Path, pool: Pool) -> 
     if jobs == 1 and pool.workers > 1:
         index = pool.submit(
             write_index,
-            search_index.docs_from_pages(docs),
+            search_index.docs_from_pages(docs, site.search_texts),
             work / "search-index",
             Store(opts.cache_dir),
             incremental.code_digest(),
