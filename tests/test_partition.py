@@ -23,7 +23,7 @@ from site_tree import tree
 
 from generator import cli, workers
 from generator.options import Options
-from generator.pages import SiteContext, reports
+from generator.pages import SiteContext, posters, reports
 from generator.pipeline import build, pages, parallel, prepare
 from generator.pipeline.publish import Workspace
 from generator.pipeline.run import place_staged
@@ -162,6 +162,7 @@ def test_pool_and_spooled_builds_match_the_single_build(single, tmp_path, monkey
     assert result.jobs == jobs
     assert submitted.count("render_job") == (jobs if jobs > 1 else 0)
     assert submitted.count("make_bodies") == (1 if ahead == 1 else 0)  # the report bodies made by a worker
+    assert submitted.count("make_qr_codes") == (1 if ahead == 1 else 0)  # and the posters' QR codes
     assert (result.prepared.loader is not None) == (spool == "on")
     if spool == "on":
         assert {d.html for d in result.prepared.docs} == {""}  # bodies waited on disk
@@ -336,7 +337,7 @@ def test_report_bodies_made_ahead_are_the_sanitizer_s_html_looked_up_by_text(tmp
     assert len(index) == len(texts) >= 5
     done = Future()
     done.set_result(index)
-    site = SiteContext(ds=None, as_of=AS_OF, bodies=prepare_module.MadeAhead(done, tmp_path))  # type: ignore[arg-type]
+    site = SiteContext(ds=None, as_of=AS_OF, bodies=prepare_module.MadeAhead(done, tmp_path / "bodies.spool"))  # type: ignore[arg-type]
     for text in texts:
         assert site.bodies(text) == markdown_to_safe_html(text)
         assert site.body_html(text) == markdown_to_safe_html(text)
@@ -344,10 +345,22 @@ def test_report_bodies_made_ahead_are_the_sanitizer_s_html_looked_up_by_text(tmp
     assert site.body_html("# 不在任何文件里") == "<h2>不在任何文件里</h2>"
 
 
+def test_qr_codes_made_ahead_are_the_posters_own_looked_up_by_address(tmp_path):
+    targets = ["https://example.org/deputies/d01/", "https://example.org/stations/s01/"]
+    index = prepare_module.make_qr_codes(targets, str(tmp_path))
+    done = Future()
+    done.set_result(index)
+    made = prepare_module.MadeAhead(done, tmp_path / "qr.spool", str)
+    for t in targets:
+        assert made(t) == posters.qr_drawing(t)
+        assert posters.qr_svg(t, "二维码", made(t)) == posters.qr_svg(t, "二维码")
+    assert made("https://example.org/other/") is None  # not made ahead: the poster encodes it
+
+
 def test_a_failed_bodies_worker_leaves_each_page_to_render_its_own_body(tmp_path):
     failed = Future()
     failed.set_exception(workers.WorkerDied("killed"))
-    site = SiteContext(ds=None, as_of=AS_OF, bodies=prepare_module.MadeAhead(failed, tmp_path))  # type: ignore[arg-type]
+    site = SiteContext(ds=None, as_of=AS_OF, bodies=prepare_module.MadeAhead(failed, tmp_path / "bodies.spool"))  # type: ignore[arg-type]
     assert site.bodies("正文") is None
     assert site.body_html("**正文**") == "<p><strong>正文</strong></p>"
 

@@ -87,6 +87,8 @@ class SiteContext:
     # Report bodies' HTML made ahead by a worker while the other pages are computed (the
     # pipeline's prepare.py): Markdown text → its HTML, or None when not made ahead.
     bodies: Callable[[str], str | None] | None = None
+    # The posters' QR codes made ahead the same way: target address → posters.qr_drawing(it).
+    qr_codes: Callable[[str], str | None] | None = None
     # The staff preview (Options.preview): draft reports get their own page, marked 草稿.
     preview: bool = False
     # Big builds spool the pages' search texts to disk with their bodies (SearchEntry.text is
@@ -114,7 +116,7 @@ class SiteContext:
         build's last step, which reads only the pages: at province scale the dataset is
         ≈1.4 GB of objects (generator/pipeline/parallel.py)."""
         self.ds = None  # type: ignore[assignment]
-        self.core = self.bodies = None
+        self.core = self.bodies = self.qr_codes = None
         for name, v in vars(type(self)).items():
             if isinstance(v, cached_property):
                 self.__dict__.pop(name, None)

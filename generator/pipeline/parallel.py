@@ -253,9 +253,10 @@ class StitchError(GeneratorError):
     pass
 
 
-def stitch(parts: list[Path], out: Path, *, move: bool = True) -> int:
+def stitch(parts: list[Path], out: Path, *, move: bool = True, count: bool = True) -> int:
     """Merge partition folders into `out` (which must be absent or empty). A file produced by
-    two partitions is an error, found before anything is written. Returns the number of files.
+    two partitions is an error, found before anything is written. Returns the number of files
+    (without `count`, of the files moved one by one only: the build does not need it).
 
     With `move`, a folder only one partition has is moved whole (one rename: a province's
     320,000 page folders are mostly such), so the parts are left nearly empty."""
@@ -275,19 +276,23 @@ def stitch(parts: list[Path], out: Path, *, move: bool = True) -> int:
             shutil.copy2(part / rel, dst)
         return len(owner)
     moves: list[tuple[Path | None, Path]] = []  # (None, folder): create the folder
-    count = _merge_plan([Path(p) for p in parts], out, "", moves)
+    n = _merge_plan([Path(p) for p in parts], out, "", moves, count)
     for src, dst in moves:
         if src is None:
             dst.mkdir()
         else:
             os.replace(src, dst)
-    return count
+    return n
 
 
-def _merge_plan(roots: list[Path], dst: Path, rel: str, moves: list[tuple[Path | None, Path]]) -> int:
+def _merge_plan(
+    roots: list[Path], dst: Path, rel: str, moves: list[tuple[Path | None, Path]], count_files: bool = True
+) -> int:
     """Plan the moves that merge the folders `roots` into `dst` (writing nothing); returns the
-    number of files. An entry only one root has moves whole; folders several roots have are
-    merged one level down (created first); a file several roots have is an error."""
+    number of files (0 for a folder moved whole unless `count_files`: counting walks every file
+    of the site, some 20 s at province scale). An entry only one root has moves whole; folders
+    several roots have are merged one level down (created first); a file several roots have is
+    an error."""
     entries: dict[str, list[os.DirEntry]] = {}
     for root in roots:
         with os.scandir(root) as it:
@@ -299,14 +304,14 @@ def _merge_plan(roots: list[Path], dst: Path, rel: str, moves: list[tuple[Path |
         if len(found) == 1:
             e = found[0]
             moves.append((Path(e.path), dst / name))
-            count += _count_files(e) if e.is_dir(follow_symlinks=False) else 1
+            count += (_count_files(e) if count_files else 0) if e.is_dir(follow_symlinks=False) else 1
             continue
         if not all(e.is_dir(follow_symlinks=False) for e in found):
             where = [str(Path(e.path).parent) for e in found]
             raise StitchError(f"{rel}{name} is produced by both {where[0]} and {where[1]}")
         sub = dst / name
         moves.append((None, sub))
-        count += _merge_plan([Path(e.path) for e in found], sub, f"{rel}{name}/", moves)
+        count += _merge_plan([Path(e.path) for e in found], sub, f"{rel}{name}/", moves, count_files)
     return count
 
 
@@ -364,7 +369,7 @@ def render_parallel(
     failed = [msg for msg in (f.result() for f in futures) if msg]
     if failed:
         raise SiteBuildError("; ".join(failed))
-    stitch([work / f"part-{k}" for k in range(jobs)] + [outputs_dir], out)
+    stitch([work / f"part-{k}" for k in range(jobs)] + [outputs_dir], out, count=False)
 
 
 def _write_job(site, docs, parts, k, work: Path, config_file: Path, html_loader, exclude) -> str:

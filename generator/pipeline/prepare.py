@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from ..model import load_dataset
 from ..options import Options
 from ..outputs import from_store, open_data, popolo, to_store
 from ..pages import PAGE_MODULES, PageDoc, SiteContext, checked, urls
+from ..pages.posters import qr_drawing, qr_targets
 from ..pages.reports import without_own_title
 from ..sanitize import markdown_to_safe_html
 from ..store import Store
@@ -117,20 +119,30 @@ def make_bodies(root: str, folder: str) -> dict[str, tuple[int, int]]:
     return spool.index
 
 
-class MadeAhead:
-    """`site.bodies`: a body's HTML from what the worker made; waits for it on first use."""
+def make_qr_codes(targets: list[str], folder: str) -> dict[str, tuple[int, int]]:
+    """In a worker: posters.qr_drawing of every target, into a spool file in `folder`."""
+    spool = Spool(Path(folder), "qr.spool")
+    for t in targets:
+        spool.add(t, qr_drawing(t))
+    spool.close_writing()
+    return spool.index
 
-    def __init__(self, pending, folder: Path) -> None:
-        self._pending, self._path, self._reader = pending, folder / "bodies.spool", None
+
+class MadeAhead:
+    """`site.bodies` and `site.qr_codes`: what a worker made into the spool file `path`, by
+    `key(value)`; waits for the worker on first use, None for what it did not make."""
+
+    def __init__(self, pending, path: Path, key: Callable[[str], str] = text_key) -> None:
+        self._pending, self._path, self._key, self._reader = pending, path, key, None
 
     def __call__(self, text: str) -> str | None:
         if self._reader is None:
             try:
                 index = self._pending.result()
-            except Exception:  # noqa: BLE001 - the worker failed or died: each page renders its body itself
+            except Exception:  # noqa: BLE001 - the worker failed or died: each page makes its own
                 index = {}
             self._reader = SpoolReader(self._path, index)
-        k = text_key(text)
+        k = self._key(text)
         return self._reader(k) if k in self._reader.index else None
 
 
@@ -200,8 +212,14 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
         and len(ds.reports) >= opts.bodies_ahead
         and (spool or not incremental.stored(store, site, "reports"))
     ):
-        site.bodies = MadeAhead(pool.submit(make_bodies, str(root.resolve()), str(work)), work)
+        site.bodies = MadeAhead(pool.submit(make_bodies, str(root.resolve()), str(work)), work / "bodies.spool")
         last = ("reports",)
+    # Likewise the posters' QR codes (about 0.8 ms each: 100 s at province scale); posters last.
+    if pool is not None and (spool or not incremental.stored(store, site, "posters")):
+        targets = qr_targets(site)
+        if len(targets) >= opts.bodies_ahead:
+            site.qr_codes = MadeAhead(pool.submit(make_qr_codes, targets, str(work)), work / "qr.spool", str)
+            last += ("posters",)
     stats: dict = {}
     if spool:  # bodies to disk as they are made (peak memory: one module)
         sp = Spool(work)
@@ -218,6 +236,6 @@ def prepare(opts: Options, work: Path, pool: Pool | None = None) -> Prepared:
             store, site, modules, lambda name: [checked(d) for d in modules[name].pages(site)], before, last
         )
         loader = None
-    site.bodies = None
+    site.bodies = site.qr_codes = None
     before(modules["opendata"])  # staged whatever the pages needed: the site publishes it
     return Prepared(site, docs, staged, loader, stats, store)
