@@ -256,6 +256,31 @@ def test_stitch_merges_every_file(tmp_path, move):
     assert left == ({} if move else want)
 
 
+def test_stitch_joins_a_folder_several_parts_have_into_the_first_s_and_finds_clashes_below_it(tmp_path):
+    # a deputy's page folder from a render partition, its feed from the outputs: one folder
+    files = {
+        "p1": ["deputies/d1/index.html", "deputies/d2/index.html", "deputies/index.html"],
+        "p2": ["deputies/d3/index.html", "deputies/d3/x/y.html"],
+        "out": ["deputies/d1/feed.xml", "deputies/d2/feed.xml", "deputies/d3/feed.xml", "deputies/d3/x/z.html"],
+    }
+    for part, rels in files.items():
+        for rel in rels:
+            (tmp_path / part / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / part / rel).write_text(f"{part}:{rel}")
+    parts = [tmp_path / p for p in files]
+    assert parallel.stitch(parts, tmp_path / "site") == 9
+    assert tree(tmp_path / "site") == {rel: f"{p}:{rel}".encode() for p, rels in files.items() for rel in rels}
+    assert not any(f.is_file() for p in parts for f in p.rglob("*"))
+    # a clash two levels under a folder that moves whole is found before anything moves
+    for part in ("q1", "q2"):
+        (tmp_path / part / "deputies" / "d1").mkdir(parents=True)
+        (tmp_path / part / "deputies" / "d1" / "feed.xml").write_text(part)
+    with pytest.raises(parallel.StitchError, match="deputies/d1/feed.xml is produced by both"):
+        parallel.stitch([tmp_path / "q1", tmp_path / "q2"], tmp_path / "site2")
+    assert list((tmp_path / "site2").iterdir()) == []
+    assert (tmp_path / "q1" / "deputies" / "d1" / "feed.xml").is_file()
+
+
 def test_partition_argument():
     assert parallel.parse_partition("1/4") == (0, 4)
     assert parallel.parse_partition("4/4") == (3, 4)

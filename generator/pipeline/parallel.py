@@ -275,43 +275,49 @@ def stitch(parts: list[Path], out: Path, *, move: bool = True, count: bool = Tru
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(part / rel, dst)
         return len(owner)
-    moves: list[tuple[Path | None, Path]] = []  # (None, folder): create the folder
+    moves: list[tuple[Path, Path]] = []
     n = _merge_plan([Path(p) for p in parts], out, "", moves, count)
     for src, dst in moves:
-        if src is None:
-            dst.mkdir()
-        else:
-            os.replace(src, dst)
+        os.replace(src, dst)
     return n
 
 
 def _merge_plan(
-    roots: list[Path], dst: Path, rel: str, moves: list[tuple[Path | None, Path]], count_files: bool = True
+    roots: list[Path],
+    dst: Path,
+    rel: str,
+    moves: list[tuple[Path, Path]],
+    count_files: bool = True,
+    placed: Path | None = None,
 ) -> int:
     """Plan the moves that merge the folders `roots` into `dst` (writing nothing); returns the
     number of files (0 for a folder moved whole unless `count_files`: counting walks every file
-    of the site, some 20 s at province scale). An entry only one root has moves whole; folders
-    several roots have are merged one level down (created first); a file several roots have is
-    an error."""
-    entries: dict[str, list[os.DirEntry]] = {}
-    for root in roots:
+    of the site, some 20 s at province scale). `placed` is a folder whose entries will already
+    be in `dst` (moved there whole): they stay, the others join them. An entry only one root
+    has moves whole; of a folder several roots have, the first moves whole and the others'
+    entries join it (a deputy's page folder and its feed: one rename each, no new folder); a
+    file several roots have is an error."""
+    entries: dict[str, list[tuple[bool, os.DirEntry]]] = {}
+    for root in ([placed] if placed is not None else []) + roots:
         with os.scandir(root) as it:
             for e in it:
-                entries.setdefault(e.name, []).append(e)
+                entries.setdefault(e.name, []).append((root is placed, e))
     count = 0
     for name in sorted(entries):
-        found = entries[name]
+        found = [e for _, e in entries[name]]
         if len(found) == 1:
             e = found[0]
-            moves.append((Path(e.path), dst / name))
+            if not entries[name][0][0]:
+                moves.append((Path(e.path), dst / name))
             count += (_count_files(e) if count_files else 0) if e.is_dir(follow_symlinks=False) else 1
             continue
         if not all(e.is_dir(follow_symlinks=False) for e in found):
             where = [str(Path(e.path).parent) for e in found]
             raise StitchError(f"{rel}{name} is produced by both {where[0]} and {where[1]}")
-        sub = dst / name
-        moves.append((None, sub))
-        count += _merge_plan([Path(e.path) for e in found], sub, f"{rel}{name}/", moves, count_files)
+        base, others = Path(found[0].path), [Path(e.path) for e in found[1:]]
+        if not entries[name][0][0]:  # not in `placed`: the first root's folder moves whole
+            moves.append((base, dst / name))
+        count += _merge_plan(others, dst / name, f"{rel}{name}/", moves, count_files, base)
     return count
 
 

@@ -31,6 +31,7 @@ fetched only once someone types or picks, never with the page):
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..model import LEVELS, Area, Dataset
@@ -69,6 +70,14 @@ def _descendants(ds: Dataset, area_id: str) -> list[Area]:
 
 def build_finder(site: SiteContext) -> tuple[dict, dict[str, dict]]:
     """(index, {file name: shard}) for the whole dataset."""
+    where: dict[str, tuple[str, int]] = {}
+    shards = dict(_shards(site, where))
+    return {"areas": _index_rows(site.ds, where)}, shards
+
+
+def _shards(site: SiteContext, where: dict[str, tuple[str, int]]) -> Iterator[tuple[str, dict]]:
+    """(file name, shard) of each unit, one at a time (a province has thousands: written as
+    they come, they are never all held at once); fills `where` (area id → (file, place row))."""
     ds, as_of = site.ds, site.as_of
     statuses = site.statuses
     # running mandates per constituency
@@ -97,8 +106,6 @@ def build_finder(site: SiteContext) -> tuple[dict, dict[str, dict]]:
             continue
         u = _unit_of(ds, a)
         units[u.id] = u
-    shards: dict[str, dict] = {}
-    where: dict[str, tuple[str, int]] = {}  # area id → (unit file, place row in it)
     unit_list = sorted(units.values(), key=lambda u: ([x.name for x in ds.area_path(u.id)], u.id))
     for n, u in enumerate(unit_list):
         fname = f"u{n}"
@@ -169,15 +176,17 @@ def build_finder(site: SiteContext) -> tuple[dict, dict[str, dict]]:
             [ref(part_m[mid]), names] for mid, names in sorted(part.items(), key=lambda kv: sort_key(part_m[kv[0]]))
         ]
         label = " / ".join(a.name for a in ds.area_path(u.id))
-        shards[fname] = {
-            "name": u.name,
-            "path": label,
-            "stations": stations,
-            "deputies": entries,
-            "places": place_rows,
-            "part": part_rows,
-        }
-    return {"areas": _index_rows(ds, where)}, shards
+        yield (
+            fname,
+            {
+                "name": u.name,
+                "path": label,
+                "stations": stations,
+                "deputies": entries,
+                "places": place_rows,
+                "part": part_rows,
+            },
+        )
 
 
 def _index_rows(ds: Dataset, where: dict[str, tuple[str, int]]) -> list[list]:
@@ -199,15 +208,15 @@ def _index_rows(ds: Dataset, where: dict[str, tuple[str, int]]) -> list[list]:
 
 
 def write_finder(site: SiteContext, out_dir: Path, prefix: str = "finder") -> list[str]:
-    index, shards = build_finder(site)
     root = out_dir / prefix
     root.mkdir(parents=True, exist_ok=True)
     written = []
-    (root / "index.json").write_bytes(_json(index))
-    written.append(f"{prefix}/index.json")
-    for name, shard in shards.items():
+    where: dict[str, tuple[str, int]] = {}
+    for name, shard in _shards(site, where):
         (root / f"{name}.json").write_bytes(_json(shard))
         written.append(f"{prefix}/{name}.json")
+    (root / "index.json").write_bytes(_json({"areas": _index_rows(site.ds, where)}))
+    written.append(f"{prefix}/index.json")
     return sorted(written)
 
 
