@@ -192,7 +192,8 @@
       return m.size ? chars(q).map(function (ch) { return m.get(ch) || ch; }).join("") : q;
     }
     /* Alternatives of each query segment: synonyms from the data package's search_synonyms
-       table (in the manifest), names whose pinyin (full or initials) is a Latin segment. */
+       table (in the manifest), names whose pinyin (full or initials) is a Latin segment (in
+       place of the letters). */
     function expand(man, segs) {
       var syn = man.syn || {};
       segs.forEach(function (s) {
@@ -206,10 +207,10 @@
       if (!latin.length) return Promise.resolve(segs);
       return Promise.all(latin.map(function (s) {
         return extra(man, "py/" + s.seg.slice(0, 2) + ".json").then(function (tab) {
-          var typed = s.alts[0];
           (tab[s.seg] || []).slice(0, MAX_PINYIN).forEach(function (name) { addAlt(s, normalize(name), 1, "pinyin"); });
-          // names first: the letters typed are looked up only if shards are left (budget)
-          if (s.alts.length > 1) { s.alts.shift(); s.alts.push(typed); s.terms = s.alts[0].terms; s.ordered = s.alts[0].ordered; }
+          // the letters are a pinyin key: they mean the names, and their own bigrams (lo, on,
+          // ng …) would cost a shard each for pages that hardly ever write pinyin
+          if (s.alts.length > 1) { s.alts.shift(); s.terms = s.alts[0].terms; s.ordered = s.alts[0].ordered; }
         });
       })).then(function () { return segs; });
     }
