@@ -6,7 +6,7 @@
 // network, where each round costs a latency), so round n is the n-th dependent step after Enter.
 // typed: texts the page prefetches (engine.prefetch, answered) before Enter, e.g. [""] for the
 // manifest fetched when the page opens, ["", "lo"] for two letters typed a while before Enter;
-// what they fetch is counted as round 0.
+// what they fetch is counted as round 0. eager: the page's server multiplexes (engine.setEager).
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -50,6 +50,7 @@ function loader(log) {
   for (const q of input.queries) {
     const log = [];
     const engine = api.createEngine(loader(log)); // fresh engine = a first-time visitor
+    engine.setEager(!!input.eager);
     clock.typing = true;
     for (const t of input.typed || []) await engine.prefetch(t);
     clock.typing = false;

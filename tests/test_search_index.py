@@ -510,6 +510,17 @@ def test_after_enter_a_query_waits_for_at_most_two_rounds(tmp_path):
     # without the two letters typed before Enter, pinyin needs its file first: three rounds
     (r,) = run_queries(idx, ["tangpu"], limit=3, typed=[""])
     assert sorted({f["round"] for f in r["files"]} - {0}) == [1, 2, 3]
+    # while 廖学欣 is typed, its bigrams' shards are fetched; what only a misspelt name needs
+    # (single characters, pyc.json) too when the server multiplexes (HTTP/2), else after Enter
+    typed = ["", "廖", "廖学", "廖学欣"]
+    grams = {f"s/{shard_of(t, 8)}.bin" for t in ["廖", "廖学", "学欣"]}  # 廖: a one-character query
+    singles = {f"s/{shard_of(c, 8)}.bin" for c in "廖学欣"}
+    lazy, eager = (run_queries(idx, ["廖学欣"], limit=3, typed=typed, eager=e)[0] for e in (False, True))
+    assert {f["path"] for f in lazy["files"] if f["round"] == 0} == {"manifest.json"} | grams
+    assert {f["path"] for f in eager["files"] if f["round"] == 0} == {"manifest.json", "pyc.json"} | grams | singles
+    assert {f["path"] for f in lazy["files"] if f["round"] > 0} >= {"pyc.json"} | (singles - grams)
+    assert {f["path"].split("/")[0] for f in eager["files"] if f["round"] > 0} == {"t"}  # only the results
+    assert lazy["urls"][:1] == eager["urls"][:1] == ["deputies/d3/"]
 
 
 def test_facts_are_labelled_in_the_metadata_and_indexed(tmp_path):

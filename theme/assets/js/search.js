@@ -149,7 +149,7 @@
      to the index folder (".../search/idx/"). */
   function createEngine(loader) {
     var manifest = null, shards = new Map(), texts = new Map(), extras = new Map();
-    var session = null, latest = null, folds = new WeakMap();
+    var session = null, latest = null, folds = new WeakMap(), eager = false;
     function getManifest() {
       if (!manifest) manifest = loader.json("manifest.json");
       return manifest;
@@ -282,12 +282,20 @@
        letters are typed, and the shards of the words of Han text typed so far (its bigrams
        only grow as more is typed). Not what only a misspelt name needs (single characters,
        name pairs, pyc.json): 王学 on the way to 王学学 would fetch them for nothing, and over
-       HTTP/1.1 a seventh request waits for one of six connections, a round trip more. Only
-       for the latest text. */
+       HTTP/1.1 a seventh request waits for one of six connections, a round trip more; except
+       when the server multiplexes (HTTP/2: setEager), where the whole first round is fetched
+       as the text grows. Only for the latest text. */
     function prefetch(query) {
       latest = query;
       return getManifest().then(function (man) {
         if (latest !== query) return null;
+        if (eager) {
+          return plan(man, query).then(function (pl) {
+            if (latest !== query || pl.segs.some(function (s) { return /[a-z]/.test(s.seg); })) return null;
+            if (pl.rsegs.some(function (s) { return typoLen(s); })) soundsOf(man);
+            return loadShards(man, pl.need);
+          });
+        }
         var segs = parseQuery(toSimplified(man, query));
         return joinPinyin(man, segs).then(function (js) { return expand(man, js); }).then(function (xs) {
           // Latin letters typed so far name other names at every letter (l, lo, lon…): only
@@ -657,7 +665,8 @@
         return step();
       });
     }
-    return { search: search, rank: rank, manifest: getManifest, prefetch: prefetch };
+    return { search: search, rank: rank, manifest: getManifest, prefetch: prefetch,
+             setEager: function (on) { eager = !!on; } };
   }
 
   var api = { normalize: normalize, segments: segments, bigrams: bigrams, fnv1a: fnv1a,
@@ -849,8 +858,12 @@
     var q = new URLSearchParams(window.location.search).get("q");
     if (q) { input.value = q; run(q); }
     // The manifest (a few KB) is fetched as soon as the page is up, not after Enter: on a slow
-    // phone each round trip costs about two seconds.
-    else engine.manifest().catch(function () {});
+    // phone each round trip costs about two seconds. Over HTTP/2 or 3 (no limit of six
+    // connections) more is fetched while a query is typed (prefetch).
+    else engine.manifest().then(function () {
+      var e = performance.getEntriesByType("resource").filter(function (x) { return /search\/idx\/manifest\.json/.test(x.name); })[0];
+      engine.setEager(!!e && /^h[23]/.test(e.nextHopProtocol || ""));
+    }).catch(function () {});
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
