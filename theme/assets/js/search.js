@@ -711,6 +711,9 @@
     var status = app.querySelector("[data-search-status]"), list = app.querySelector("[data-search-results]");
     var moreBtn = app.querySelector("[data-search-more]");
     var seq = 0, timer = null, shown = 0, current = "", FIRST = 3, partialSoFar = false, shownBy = 0;
+    // The search runs by itself this long after the last keystroke; longer on a slow network,
+    // where a search of half a word fetches results the whole word then waits behind.
+    var liveDelay = 250;
 
     var filterBox = app.querySelector("[data-search-filter]"), kindSel = filterBox && filterBox.querySelector("select");
     var MATCH_ZH = { partial: "部分匹配", typo: "可能是" };
@@ -845,7 +848,7 @@
       // what the query will need is fetched while it is typed (not mid-composition in an IME)
       if (!ev.isComposing) engine.prefetch(input.value);
       clearTimeout(timer);
-      timer = setTimeout(function () { syncUrl(input.value.trim()); run(input.value); }, 250);
+      timer = setTimeout(function () { syncUrl(input.value.trim()); run(input.value); }, liveDelay);
     });
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
@@ -863,6 +866,7 @@
     else engine.manifest().then(function () {
       var e = performance.getEntriesByType("resource").filter(function (x) { return /search\/idx\/manifest\.json/.test(x.name); })[0];
       engine.setEager(!!e && /^h[23]/.test(e.nextHopProtocol || ""));
+      if (e && e.duration > 1000) liveDelay = 1000;
     }).catch(function () {});
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
