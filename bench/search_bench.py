@@ -60,6 +60,9 @@ QUERIES = [
     "tangpu",
     "廖学欣",
     "棠浦镇",
+    "陈刚花",
+    "肖白",
+    "cgh",
 ]
 
 
@@ -133,7 +136,7 @@ def measure(scale: str, data: Path | None, work: Path, queries: list[str], docs_
         b = (out / rel).read_bytes()
         raw += len(b)
         gz += len(gzip.compress(b, 6))
-    parts = {k: _sizes([out / r for r in written if f"/{k}/" in r]) for k in ("s", "m", "t")}
+    parts = {k: _sizes([out / r for r in written if f"/{k}/" in r]) for k in ("s", "t")}
     manifest = json.loads((idx / "manifest.json").read_text())
     res = subprocess.run(
         ["node", str(ROOT / "tests/search_node.js"), str(ROOT / "theme/assets/js/search.js"), str(idx)],
@@ -179,7 +182,6 @@ def measure(scale: str, data: Path | None, work: Path, queries: list[str], docs_
             "raw_bytes": raw,
             "gzip_bytes": gz,
             "shard": parts["s"],
-            "meta_chunk": parts["m"],
             "text_chunk": parts["t"],
         },
         "finder": {
@@ -215,7 +217,7 @@ def report(m: dict) -> str:
         *(
             f"    {label}: {m['index'][k]['files']:,} files, gzip median {m['index'][k]['gzip_median'] / 1e3:.1f} KB,"
             f" max {m['index'][k]['gzip_max'] / 1e3:.1f} KB"
-            for k, label in (("shard", "shards"), ("meta_chunk", "metadata chunks"), ("text_chunk", "excerpt chunks"))
+            for k, label in (("shard", "shards"), ("text_chunk", "result chunks (metadata and excerpt)"))
         ),
         f"  finder: {m['finder']['files']} files, index {m['finder']['index_gzip'] / 1e3:.1f} KB gzip,"
         f" largest unit {m['finder']['unit_gzip_max'] / 1e3:.1f} KB gzip",

@@ -1,7 +1,12 @@
 // Runs theme/assets/js/search.js's real query code in node against a built index.
 // usage: node tests/search_node.js SEARCH_JS INDEX_DIR < queries.json > results.json
-// stdin: {"queries": ["…"], "limit": 10, "kind": "", "allPages": false}; stdout: per query, the result urls (in order),
-// total, partial, and the files a fresh visitor would fetch with their raw and gzip sizes.
+// stdin: {"queries": ["…"], "limit": 10, "kind": "", "allPages": false, "typed": null}; stdout: per query, the
+// result urls (in order), total, partial, and the files a fresh visitor would fetch with their raw and gzip
+// sizes and their round: files requested together are answered together, one round later (as on a slow
+// network, where each round costs a latency), so round n is the n-th dependent step after Enter.
+// typed: texts the page prefetches (engine.prefetch, answered) before Enter, e.g. [""] for the
+// manifest fetched when the page opens, ["", "lo"] for two letters typed a while before Enter;
+// what they fetch is counted as round 0. eager: the page's server multiplexes (engine.setEager).
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -11,19 +16,32 @@ const api = require(path.resolve(process.argv[2]));
 const dir = process.argv[3];
 const input = JSON.parse(fs.readFileSync(0, "utf8"));
 
+const clock = { round: 0, base: 0, typing: false, pending: [] };
+// Requests made while the engine runs are answered together once it is idle (setImmediate
+// runs after every pending promise callback): one round.
+function flush() {
+  clock.round++;
+  const batch = clock.pending.splice(0);
+  batch.forEach((f) => f());
+}
+
 function loader(log) {
   function read(p) {
     const file = path.join(dir, p.split("?")[0]);
     const buf = fs.readFileSync(file);
-    log.push({ path: p.split("?")[0], raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length });
+    log.push({ path: p.split("?")[0], raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length,
+      round: clock.typing ? 0 : clock.round - clock.base });
     return buf;
   }
+  function later(p, then) {
+    return new Promise((resolve, reject) => {
+      if (!clock.pending.length) setImmediate(flush);
+      clock.pending.push(() => { try { resolve(then(read(p))); } catch (e) { reject(e); } });
+    });
+  }
   return {
-    json: (p) => Promise.resolve().then(() => JSON.parse(read(p).toString("utf8"))),
-    bin: (p) => Promise.resolve().then(() => {
-      const b = read(p);
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.length);
-    }),
+    json: (p) => later(p, (b) => JSON.parse(b.toString("utf8"))),
+    bin: (p) => later(p, (b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.length)),
   };
 }
 
@@ -32,6 +50,11 @@ function loader(log) {
   for (const q of input.queries) {
     const log = [];
     const engine = api.createEngine(loader(log)); // fresh engine = a first-time visitor
+    engine.setEager(!!input.eager);
+    clock.typing = true;
+    for (const t of input.typed || []) await engine.prefetch(t);
+    clock.typing = false;
+    clock.base = clock.round; // the next round is the first after Enter
     const t0 = process.hrtime.bigint();
     const res = await engine.search(q, { limit: input.limit || 10, kind: input.kind || "" });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;

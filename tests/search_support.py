@@ -23,11 +23,21 @@ def run_js(expr_lines: str) -> object:
 
 
 def run_queries(
-    index_dir: Path, queries: list[str], limit: int = 10, kind: str = "", all_pages: bool = False
+    index_dir: Path,
+    queries: list[str],
+    limit: int = 10,
+    kind: str = "",
+    all_pages: bool = False,
+    typed: list[str] | None = None,
+    eager: bool = False,
 ) -> list[dict]:
+    """Each query as a fresh visitor; `typed`: texts prefetched before Enter, `eager`: as over
+    HTTP/2 (search_node.js)."""
     out = subprocess.run(
         [NODE, str(NODE_RUNNER), str(SEARCH_JS), str(index_dir)],
-        input=json.dumps({"queries": queries, "limit": limit, "kind": kind, "allPages": all_pages}),
+        input=json.dumps(
+            {"queries": queries, "limit": limit, "kind": kind, "allPages": all_pages, "typed": typed, "eager": eager}
+        ),
         capture_output=True,
         text=True,
         check=True,

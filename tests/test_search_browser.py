@@ -120,3 +120,23 @@ def test_directory_filters(browser, site_url):
     page.locator("select[data-filter=area]").select_option("a-vil1")
     assert rows.all_inner_texts() == ["张建国", "赵磊"]
     assert_clean(log)
+
+
+def test_two_character_name_with_a_homophone_and_pinyin_typed_letter_by_letter(browser, site_url):
+    """刘方 (方 and 芳 are both fang) finds the deputy 刘芳, labelled 可能是; the pinyin file
+    is asked for while the letters are typed, before Enter."""
+    page, log = open_page(browser, site_url + "search/")
+    page.locator("#ds-sq").fill("刘方")
+    page.locator("#ds-sq").press("Enter")
+    page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('找到')")
+    assert result_titles(page)[0] == "刘芳"
+    assert page.locator(f"{RESULTS} .ds-result__match").first.inner_text() == "可能是"
+    page.locator("#ds-sq").fill("")
+    # typed faster than the 250 ms after which the page searches by itself: only the prefetch
+    # on each keystroke can have asked for the pinyin file when the last letter is typed
+    page.locator("#ds-sq").press_sequentially("wangminghua", delay=20)
+    assert [u for u in log.requests if "/search/idx/py/" in u][0].split("?")[0].endswith("/py/wa.json")
+    page.locator("#ds-sq").press("Enter")
+    page.wait_for_function("document.querySelector('[data-search-status]').textContent.startsWith('找到')")
+    assert result_titles(page)[0] == "王明华"
+    assert_clean(log)

@@ -112,24 +112,31 @@ def test_build_writes_manifest_shards_and_chunks(tmp_path):
     assert man["docs"] == 5 and man["shards"] == 8 and man["format"] == 1
     # ids in kind order, then url
     assert man["kinds"] == {"deputy": [0, 2], "station": [2, 3], "report": [3, 5]}
-    # each kind's text chunks start a new chunk and hold a fixed number of its docs (short texts
+    # each kind's result chunks start a new chunk and hold a fixed number of its docs (short texts
     # here: all of a kind in one chunk), so a doc's chunk follows from its id. Docs per chunk:
-    # 4,000 // the kind's average UTF-8 bytes of "places\nbody": deputies (64 + 18) / 2 = 41,
-    # the station 28, reports (69 + 47) / 2 = 58
-    assert man["text"] == {"deputy": [0, 4000 // 41], "station": [1, 4000 // 28], "report": [2, 4000 // 58]}
-    assert json.loads((idx / "m/0.json").read_text()) == [
-        # [facts, places lines] only when there are any (see test_facts_are_labelled_in_the_metadata)
-        ["deputy", "买买提·艾力", "买买提·艾力", "", "deputies/d1/", 0, 0, [], 3],
-        ["deputy", "王明华", "王明华", "", "deputies/d2/", 0, 0],
-        ["station", "甲镇人大代表联络站", "", "", "stations/s1/", 1, 0, [], 1],
-        ["report", "王明华报告履职情况", "王明华", "2024-03-01", "reports/r1/", 2, 0],
-        ["report", "刘芳报告履职情况", "刘芳", "", "reports/r2/", 2, 0],
-    ]
+    # 4,000 // the kind's average UTF-8 bytes of "places\nbody" + title + person + date + url + 32:
+    # deputies (64+17+17+12+32 + 18+9+9+12+32) / 2 = 111, the station 28+27+12+32 = 99,
+    # reports (69+27+9+10+11+32 + 47+24+6+11+32) / 2 = 139
+    assert man["text"] == {"deputy": [0, 4000 // 111], "station": [1, 4000 // 99], "report": [2, 4000 // 139]}
+    chunks = [json.loads((idx / f"t/{c}.json").read_text()) for c in range(3)]
+    assert chunks == [
+        # [kind, title, person, date, url, truncated, places + body], then [facts, places lines]
+        # only when there are any (see test_facts_are_labelled_in_the_metadata)
+        {
+            "0": ["deputy", "买买提·艾力", "买买提·艾力", "", "deputies/d1/", 0, "甲镇\n东湖村\n甲镇人大代表联络站\n维吾尔族 农民", [], 3],
+            "1": ["deputy", "王明华", "王明华", "", "deputies/d2/", 0, "合作社理事长"],
+        },
+        {"2": ["station", "甲镇人大代表联络站", "", "", "stations/s1/", 0, "甲镇\n每周三接待选民", [], 1]},
+        {
+            "3": ["report", "王明华报告履职情况", "王明华", "2024-03-01", "reports/r1/", 0, "我积极推动老旧小区加装电梯，督促医保基金监管。"],
+            "4": ["report", "刘芳报告履职情况", "刘芳", "", "reports/r2/", 0, "关于医保 基金的建议。代表 联络站"],
+        },
+    ]  # fmt: skip
     assert [w for w in written if w.startswith("search/idx/py/")] == [
         f"search/idx/py/{c}.json" for c in man["py"].split(" ")
     ]
     assert [w for w in written if not w.startswith("search/idx/py/")] == sorted(
-        ["search/idx/manifest.json", "search/idx/m/0.json", "search/idx/t2s.json", "search/idx/pyc.json"]
+        ["search/idx/manifest.json", "search/idx/pyc.json", "search/idx/t2s.json"]
         + [f"search/idx/t/{c}.json" for c in range(3)]
         + [f"search/idx/s/{i}.bin" for i in range(8)]
     )
@@ -219,10 +226,12 @@ def test_first_query_downloads_only_manifest_needed_shards_and_chunks(tmp_path):
     build(_docs(), tmp_path)
     (r,) = run_queries(tmp_path / "search/idx", ["加装电梯"])
     paths = [f["path"] for f in r["files"]]
-    needed = sorted({f"s/{shard_of(t, 8)}.bin" for t in ["加装", "装电", "电梯"]})
-    # the report (doc 3, the first of the report kind: its text chunk is the kind's first, 2)
-    # and its metadata are requested together, text first
-    assert paths == ["manifest.json", *needed, "t/2.json", "m/0.json"]
+    # one round of shards: the bigrams, and the single characters a misspelt four-character
+    # name would need (see test_one_wrong_character_finds_the_name_below_exact_matches)
+    needed = {f"s/{shard_of(t, 8)}.bin" for t in ["加装", "装电", "电梯", "加", "装", "电", "梯"]}
+    assert paths[0] == "manifest.json" and set(paths[1:-1]) == needed and len(paths) == len(needed) + 2
+    # the report (doc 3, the first of the report kind: its chunk is the kind's first, 2): one file
+    assert paths[-1] == "t/2.json"
 
 
 def _all_terms(idx: Path) -> dict:
@@ -236,7 +245,11 @@ def _reference_postings(docs: list[Doc], cap: int) -> dict:
     """The postings spelled out the slow, obvious way: term → (df, truncated, postings)."""
     lists: dict[str, list] = {}
     for i, d in enumerate(order_docs(docs)):
-        for term, (bits, tf) in doc_terms(d).items():
+        terms = doc_terms(d)
+        if d.kind == "deputy" and len(segments(d.title)) == 1 and len(segments(d.title)[0]) == 2:
+            a, b = segments(d.title)[0]  # a two-character name's pair terms
+            terms.update({t: [F_TITLE | F_START | F_END, 0] for t in [f"{a}\x01{b}", f"\x01{b}\x01{a}"]})
+        for term, (bits, tf) in terms.items():
             lists.setdefault(term, []).append((i, bits, min(tf, 255)))
     out = {}
     for term, lst in lists.items():
@@ -368,14 +381,41 @@ def test_t2s_table_is_opencc_limited_to_what_the_site_uses():
 
 
 @needs_node
-def test_traditional_queries_load_the_table_only_when_needed(tmp_path):
+def test_traditional_queries_convert_with_the_manifest_table_no_file_waited_for(tmp_path):
     build(_docs(), tmp_path)
-    manifest = json.loads((tmp_path / "search/idx/manifest.json").read_text(encoding="utf-8"))
-    assert "醫" in manifest["t2s"] and "医" not in manifest["t2s"]
-    trad, simp = run_queries(tmp_path / "search/idx", ["醫保基金", "医保基金"])
+    idx = tmp_path / "search/idx"
+    manifest = json.loads((idx / "manifest.json").read_text(encoding="utf-8"))
+    pairs = manifest["t2s"]  # traditional, simplified, traditional, simplified …
+    assert dict(zip(pairs[::2], pairs[1::2]))["醫"] == "医" and "医" not in pairs[::2]
+    assert json.loads((idx / "t2s.json").read_text(encoding="utf-8"))["醫"] == "医"  # for finder.js
+    trad, simp = run_queries(idx, ["醫保基金", "医保基金"])
     assert trad["urls"] == simp["urls"] and trad["urls"][0] == "reports/r1/"
-    assert "t2s.json" in [f["path"] for f in trad["files"]]
-    assert "t2s.json" not in [f["path"] for f in simp["files"]]
+    assert [f["path"] for f in trad["files"]] == [f["path"] for f in simp["files"]]
+
+
+@needs_node
+def test_traditional_characters_in_the_data_are_found_both_ways(tmp_path):
+    docs = [
+        Doc(
+            "deputy", "陳剛華", "deputies/d1/", person="陳剛華", text="層級：縣人大代表\n棠鋪鎮農民", places=("棠鋪鎮",)
+        ),
+        Doc("deputy", "陈刚", "deputies/d2/", person="陈刚", text="工人"),
+        Doc("report", "關於醫保基金的報告", "reports/r1/", person="陳剛華", text="醫保基金監管"),
+    ]
+    build(docs, tmp_path)
+    idx = tmp_path / "search/idx"
+    terms = _all_terms(idx)
+    assert "陈刚" in terms and "陳剛" not in terms and "医保" in terms  # indexed simplified
+    chunk = json.loads((idx / "t/0.json").read_text(encoding="utf-8"))
+    assert chunk["0"][:3] == ["deputy", "陳剛華", "陳剛華"]  # shown as the data writes it
+    res = {r["query"]: r for r in run_queries(idx, ["陈刚华", "陳剛華", "医保基金", "醫保基金", "棠铺镇"])}
+    assert res["陈刚华"]["urls"][0] == res["陳剛華"]["urls"][0] == "deputies/d1/"
+    assert res["陈刚华"]["results"][0]["match"] == res["陳剛華"]["results"][0]["match"] == "exact"
+    assert res["医保基金"]["urls"] == res["醫保基金"]["urls"] == ["reports/r1/"]
+    assert res["棠铺镇"]["urls"] == ["deputies/d1/"]
+    # the highlight lands on the traditional characters the reader sees
+    ex = res["医保基金"]["results"][0]["excerpt"]
+    assert [ex["text"][a:b] for a, b in ex["marks"]] == ["醫保基金"]
 
 
 @needs_node
@@ -408,6 +448,81 @@ def test_one_wrong_character_finds_the_name_below_exact_matches(tmp_path):
     assert r["urls"] == ["deputies/d1/", "deputies/d2/"]
 
 
+@needs_node
+def test_a_two_character_name_with_one_homophone_is_found_below_exact_matches(tmp_path):
+    docs = [
+        Doc("deputy", "王强", "deputies/d1/", person="王强"),
+        Doc("deputy", "王东", "deputies/d2/", person="王东"),  # 东 does not sound like 墙
+        Doc("deputy", "汪强", "deputies/d3/", person="汪强"),  # two characters off from 王墙
+        Doc("deputy", "肖柏", "deputies/d4/", person="肖柏"),
+        Doc("page", "说明", "about/", text="王墙是一个写错的名字"),
+    ]
+    build(docs, tmp_path)
+    idx = tmp_path / "search/idx"
+    man = json.loads((idx / "manifest.json").read_text(encoding="utf-8"))
+    assert man["pairs"] == ["汪王肖", "东强柏"]
+    res = {r["query"]: r for r in run_queries(idx, ["王墙", "肖白", "肖柏", "强王", "述职"], typed=[""])}
+    # the exact text first, then the homophone name; not 王东 (not a homophone), not 汪强
+    assert res["王墙"]["urls"] == ["about/", "deputies/d1/"]
+    assert [x["match"] for x in res["王墙"]["results"]] == ["exact", "typo"]
+    assert res["肖白"]["urls"] == ["deputies/d4/"] and res["肖白"]["partial"] is True
+    assert res["肖柏"]["urls"] == ["deputies/d4/"] and res["肖柏"]["results"][0]["match"] == "exact"
+    assert res["强王"]["urls"] == []
+    # the name-pair shards and pyc.json come in the first round, with the bigram's shard
+    first = {f["path"] for f in res["肖白"]["files"] if f["round"] == 1}
+    want = {f"s/{shard_of(t, 8)}.bin" for t in ["肖白", "肖\x01", "\x01白\x01"]} | {"pyc.json"}
+    assert first == want
+    # a two-character word whose characters begin and end no two-character name: nothing extra
+    assert not [f for f in res["述职"]["files"] if f["path"] == "pyc.json"]
+
+
+@needs_node
+def test_after_enter_a_query_waits_for_at_most_two_rounds(tmp_path):
+    """Each dependent step costs a round trip (about 2 s on Slow 3G): after Enter, one round of
+    shards (and the files deciding the query: pinyin, sounds) and one of result chunks. The
+    page has fetched the manifest when it opened (typed ""); a pinyin query's file comes once
+    two letters are typed."""
+    docs = [
+        *_docs(),
+        Doc("deputy", "廖学新", "deputies/d3/", person="廖学新", places=("棠铺镇",)),
+        Doc("deputy", "王强", "deputies/d4/", person="王强"),
+        Doc("area", "棠铺镇的人大代表", "areas/a1/", places=("棠铺镇",)),
+        Doc("synonyms", "", "", text=json.dumps([["述职", "报告履职"]])),
+    ]
+    build(docs, tmp_path)
+    idx = tmp_path / "search/idx"
+    cases = {  # query: (what was typed a while before Enter, the first result)
+        "王明华": ([""], "deputies/d2/"),
+        "王明华加装电梯": ([""], "reports/r1/"),
+        "述职": ([""], "reports/r1/"),
+        "tangpu": (["", "ta"], "areas/a1/"),
+        "lxx": (["", "lx"], "deputies/d3/"),
+        "醫保基金": ([""], "reports/r1/"),
+        "廖学欣": ([""], "deputies/d3/"),
+        "王墙": ([""], "deputies/d4/"),
+    }
+    for q, (typed, first) in cases.items():
+        (r,) = run_queries(idx, [q], limit=3, typed=typed)
+        assert r["urls"][:1] == [first], q
+        rounds = sorted({f["round"] for f in r["files"]} - {0})
+        assert rounds == [1, 2], (q, [(f["path"], f["round"]) for f in r["files"]])
+        assert {f["path"].split("/")[0] for f in r["files"] if f["round"] == 2} <= {"t", "pyc.json"}, q
+    # without the two letters typed before Enter, pinyin needs its file first: three rounds
+    (r,) = run_queries(idx, ["tangpu"], limit=3, typed=[""])
+    assert sorted({f["round"] for f in r["files"]} - {0}) == [1, 2, 3]
+    # while 廖学欣 is typed, its bigrams' shards are fetched; what only a misspelt name needs
+    # (single characters, pyc.json) too when the server multiplexes (HTTP/2), else after Enter
+    typed = ["", "廖", "廖学", "廖学欣"]
+    grams = {f"s/{shard_of(t, 8)}.bin" for t in ["廖", "廖学", "学欣"]}  # 廖: a one-character query
+    singles = {f"s/{shard_of(c, 8)}.bin" for c in "廖学欣"}
+    lazy, eager = (run_queries(idx, ["廖学欣"], limit=3, typed=typed, eager=e)[0] for e in (False, True))
+    assert {f["path"] for f in lazy["files"] if f["round"] == 0} == {"manifest.json"} | grams
+    assert {f["path"] for f in eager["files"] if f["round"] == 0} == {"manifest.json", "pyc.json"} | grams | singles
+    assert {f["path"] for f in lazy["files"] if f["round"] > 0} >= {"pyc.json"} | (singles - grams)
+    assert {f["path"].split("/")[0] for f in eager["files"] if f["round"] > 0} == {"t"}  # only the results
+    assert lazy["urls"][:1] == eager["urls"][:1] == ["deputies/d3/"]
+
+
 def test_facts_are_labelled_in_the_metadata_and_indexed(tmp_path):
     from generator.search import split_facts
 
@@ -417,11 +532,11 @@ def test_facts_are_labelled_in_the_metadata_and_indexed(tmp_path):
     d = Doc("suggestion", "关于加装电梯的建议", "suggestions/s1/", person="王明华", text=text, places=("甲镇",))
     build([d], tmp_path)
     idx = tmp_path / "search/idx"
-    assert json.loads((idx / "m/0.json").read_text("utf-8"))[0][7:] == [
+    assert json.loads((idx / "t/0.json").read_text("utf-8"))["0"][6:] == [
+        "甲镇\n不是标签：x\n正文",
         [["领衔代表", "王明华"], ["办理状态", "已办结"]],
         1,
     ]
-    assert json.loads((idx / "t/0.json").read_text("utf-8")) == {"0": "甲镇\n不是标签：x\n正文"}
     assert "办结" in read_shard((idx / f"s/{shard_of('办结', 8)}.bin").read_bytes())
 
 

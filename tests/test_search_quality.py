@@ -128,7 +128,9 @@ def check(case: dict, r: dict, demo: Demo) -> list[str]:
     return errs
 
 
-CATS = ("name", "place", "station", "group", "topic", "page", "together", "traditional", "synonym", "pinyin", "typo")
+CATS = (
+    "name", "place", "station", "group", "topic", "page", "together", "traditional", "synonym", "pinyin", "typo", "typo2"
+)  # fmt: skip
 
 
 def test_query_set_is_big_enough():

@@ -53,8 +53,7 @@ MIN_SHARDS = 8
 POSTING_CAP = 2_000  # postings kept for a very common term (highest impact first)
 PRUNE_EVERY = 4_096  # documents between two prunings of long posting lists while collecting
 PRUNE_AT = 4 * POSTING_CAP  # a list longer than this is pruned to POSTING_CAP (see _collect)
-META_CHUNK = 32  # docs per metadata chunk
-TEXT_CHUNK_TARGET = 4_000  # raw UTF-8 bytes per excerpt-text chunk
+TEXT_CHUNK_TARGET = 4_000  # raw UTF-8 bytes per result chunk (metadata and excerpt text)
 TEXT_CAP = 3_000  # characters of body text kept per page for excerpts and phrase checks
 
 
@@ -105,7 +104,9 @@ def fnv1a(term: str) -> int:
 
 
 def shard_of(term: str, n_shards: int) -> int:
-    return fnv1a(term) % n_shards
+    """A term's shard: by its hash, or for a name-pair term by its part up to the last PAIR."""
+    cut = term.rfind(PAIR)
+    return fnv1a(term[: cut + 1] if cut >= 0 else term) % n_shards
 
 
 def _varint(out: bytearray, n: int) -> None:
@@ -305,7 +306,7 @@ def _prune(postings: array) -> array:
     return array("q", map(operator.or_, map(operator.lshift, docs, repeat(16)), bts))
 
 
-def _collect(docs: Sequence[Doc]) -> tuple[dict[str, array], dict[str, int]]:
+def _collect(docs: Sequence[Doc], extra: dict[int, list[str]] | None = None) -> tuple[dict[str, array], dict[str, int]]:
     """term → postings, each doc << 16 | bt in one 64-bit number, docs visited in id order;
     and term → postings pruned on the way (they still count in the term's df).
 
@@ -315,7 +316,8 @@ def _collect(docs: Sequence[Doc]) -> tuple[dict[str, array], dict[str, int]]:
     PRUNE_AT is cut to the POSTING_CAP postings _cap would keep of it: a posting cut there has
     POSTING_CAP better ones (by impact, then doc id) that stay ahead of it, so the final _cap
     is the same as without pruning. Common bigrams then cost a few KB, not 8 bytes for each of
-    their hundreds of thousands of pages (a province index held ~1 GB of postings)."""
+    their hundreds of thousands of pages (a province index held ~1 GB of postings).
+    `extra`: doc index → more title terms (see pair_terms)."""
     post: dict[str, array] = {}
     dropped: dict[str, int] = {}
     get = post.get
@@ -330,7 +332,10 @@ def _collect(docs: Sequence[Doc]) -> tuple[dict[str, array], dict[str, int]]:
                 dropped[t] = dropped.get(t, 0) + len(a) - len(kept)
         body = body_bigrams(d.text)
         hi = i << 16
-        for t, bits in _short_terms(d).items():
+        short = _short_terms(d)
+        for t in extra.get(i, ()) if extra else ():
+            short[t] = F_TITLE | F_START | F_END
+        for t, bits in short.items():
             tf = body.pop(t, 0)
             a = get(t)
             if a is None:
@@ -417,13 +422,23 @@ def build(
     docs = order_docs([d for d in docs if d.kind != SYNONYMS])
     root = out_dir / prefix
     (root / "s").mkdir(parents=True, exist_ok=True)
-    (root / "m").mkdir(parents=True, exist_ok=True)
     (root / "t").mkdir(parents=True, exist_ok=True)
     written: list[str] = []
 
+    # 0. traditional characters in the data are indexed as simplified (陳 → 陈), with the
+    # table the reader converts queries with; pages keep showing what the data writes.
+    site_chars = _site_chars(docs)
+    folded = {t: s for t, s in _t2s_all().items() if t in site_chars}
+    indexed = [_fold_doc(d, folded) for d in docs] if folded else docs
+    if folded:
+        site_chars = _site_chars(indexed)
+    extras = pinyin_files(list(_named(indexed)), store, code)
+
     # 1. postings: one encoded block per term (see _collect), then the shard count from the
     # total size, so shards stay about SHARD_TARGET bytes at any scale.
-    post, pruned = _collect(docs)
+    pairs = pair_terms(indexed)
+    post, pruned = _collect(indexed, pairs)
+    del indexed
     blocks: list[tuple[str, bytes]] = []
     total = 0
     for term in list(post):
@@ -433,7 +448,7 @@ def build(
     n_shards = max(MIN_SHARDS, math.ceil(total / SHARD_TARGET))
     by_shard: list[list[tuple[str, bytes]]] = [[] for _ in range(n_shards)]
     for term, block in blocks:
-        by_shard[fnv1a(term) % n_shards].append((term, block))
+        by_shard[shard_of(term, n_shards)].append((term, block))
     del blocks
     shard_digests: list[bytes] = []
     for s, items in enumerate(by_shard):
@@ -450,63 +465,50 @@ def build(
     for s in range(n_shards):
         digest.update(shard_digests[s])
 
-    # 3. excerpt text chunks and metadata chunks (fixed docs per chunk). A kind's text chunks
+    # 3. result chunks: per doc its metadata, labelled facts and excerpt text. A kind's chunks
     # hold a fixed number of its docs (about TEXT_CHUNK_TARGET bytes at the kind's average size),
-    # so the reader computes a doc's text chunk from its id (manifest "text") and fetches it
-    # together with the metadata: one round trip less on a slow phone.
+    # so the reader computes a doc's chunk from its id (manifest "text"): one file per result,
+    # one round trip after the shards on a slow phone.
     kinds: dict[str, tuple[int, int]] = {}
     for i, d in enumerate(docs):
         k = d.kind if d.kind in KINDS else "page"
         lo, hi = kinds.get(k, (i, i))
         kinds[k] = (min(lo, i), max(hi, i) + 1)
-    fulls: list[str] = []
-    text_of: list[tuple[int, int]] = []  # (chunk, truncated?)
-    facts_of: list[list[list[str]]] = []
+    rows: list[list] = []
+    sizes: list[int] = []
     for d in docs:
         facts, rest = split_facts(d.text)
-        facts_of.append(facts)
         body = rest[:TEXT_CAP]
-        fulls.append("\n".join([*d.places, body]) if d.places else body)
-        text_of.append((0, int(len(rest) > TEXT_CAP)))
+        full = "\n".join([*d.places, body]) if d.places else body
+        row = [d.kind, d.title, d.person, d.date, d.url, int(len(rest) > TEXT_CAP), full]
+        if facts or d.places:  # labelled facts, and how many lines of the text are places
+            row += [facts, len(d.places)]
+        rows.append(row)
+        # about the row's JSON size (kind, flags, facts' labels and punctuation: 32 bytes)
+        sizes.append(len((full + d.title + d.person + d.date + d.url).encode("utf-8")) + 32)
     text_plan: dict[str, list[int]] = {}
     first = 0
     for k, (lo, hi) in sorted(kinds.items(), key=lambda kv: kv[1]):
-        average = sum(len(fulls[i].encode("utf-8")) for i in range(lo, hi)) / (hi - lo)
+        average = sum(sizes[lo:hi]) / (hi - lo)
         per = max(1, int(TEXT_CHUNK_TARGET // max(1.0, average)))
         text_plan[k] = [first, per]
         first += math.ceil((hi - lo) / per)
-    text_chunks: list[dict[str, str]] = [{} for _ in range(first)] or [{}]
+    text_chunks: list[dict[str, list]] = [{} for _ in range(first)] or [{}]
     for k, (lo, hi) in kinds.items():
         start, per = text_plan[k]
         for i in range(lo, hi):
-            c = start + (i - lo) // per
-            text_chunks[c][str(i)] = fulls[i]
-            text_of[i] = (c, text_of[i][1])
-    del fulls
+            text_chunks[start + (i - lo) // per][str(i)] = rows[i]
+    del rows
     for c, chunk in enumerate(text_chunks):
         data = _json(chunk)
         digest.update(data)
         (root / "t" / f"{c}.json").write_bytes(data)
         written.append(f"{prefix}/t/{c}.json")
-    for c in range(max(1, math.ceil(len(docs) / META_CHUNK))):
-        rows = []
-        for i in range(c * META_CHUNK, min(len(docs), (c + 1) * META_CHUNK)):
-            d = docs[i]
-            row = [d.kind, d.title, d.person, d.date, d.url, text_of[i][0], text_of[i][1]]
-            if facts_of[i] or d.places:  # labelled facts, and how many lines of the text are places
-                row += [facts_of[i], len(d.places)]
-            rows.append(row)
-        data = _json(rows)
-        digest.update(data)
-        (root / "m" / f"{c}.json").write_bytes(data)
-        written.append(f"{prefix}/m/{c}.json")
 
     # 4. files a query loads only when it needs them (docs/search.md "Extra files")
-    extras = {}
-    t2s = t2s_table(_site_chars(docs))
-    if t2s:
+    t2s = t2s_table(site_chars)
+    if t2s:  # for find-your-deputy (finder.js); search.js reads the manifest's pairs
         extras["t2s.json"] = _json(t2s)
-    extras.update(pinyin_files(list(_named(docs)), store, code))
     for name, data in sorted(extras.items()):
         digest.update(data)
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -518,15 +520,19 @@ def build(
         "version": digest.hexdigest()[:12],
         "docs": len(docs),
         "shards": n_shards,
-        "meta_chunk": META_CHUNK,
         "cap": POSTING_CAP,
         "kinds": {k: list(v) for k, v in sorted(kinds.items(), key=lambda kv: kv[1])},
         "text": {k: text_plan[k] for k, _v in sorted(kinds.items(), key=lambda kv: kv[1])},
     }
-    if t2s:
-        manifest["t2s"] = "".join(sorted(t2s))
+    if t2s:  # pairs: traditional, simplified (a few KB, so no query waits for a file)
+        manifest["t2s"] = "".join(t + t2s[t] for t in sorted(t2s))
     if synonyms:
         manifest["syn"] = synonyms
+    if pairs:  # the first and the last characters of two-character names (see pair_terms)
+        manifest["pairs"] = [
+            "".join(sorted({t[0] for t, _u in pairs.values()})),
+            "".join(sorted({u[1] for _t, u in pairs.values()})),
+        ]
     py = sorted(n[len("py/") : -len(".json")] for n in extras if n.startswith("py/"))
     if py:
         manifest["py"] = " ".join(py)  # the prefixes that have a file
@@ -581,6 +587,37 @@ def _named(docs: Sequence[Doc]) -> Iterable[tuple[str, str]]:
             if p not in seen and _PLACE_NAME.match(p):
                 seen.add(p)
                 yield "area", p
+
+
+def _fold_doc(d: Doc, table: dict[str, str]) -> Doc:
+    """`d` with its traditional characters simplified (table: the data's own, from OpenCC)."""
+    tr = str.maketrans(table)
+    return Doc(
+        d.kind, d.title.translate(tr), d.url, d.person.translate(tr), d.date, d.text.translate(tr),
+        tuple(p.translate(tr) for p in d.places),
+    )  # fmt: skip
+
+
+# Separates the characters of a name-pair term (see pair_terms); never in a segment.
+PAIR = "\x01"
+
+
+def pair_terms(docs: Sequence[Doc]) -> dict[int, list[str]]:
+    """doc index → name-pair terms of a deputy whose name is two characters: 王强 → "王\x01强"
+    (stored in the shard of "王\x01") and "\x01强\x01王" (in the shard of "\x01强\x01"). A query of two
+    characters with one homophone (王墙) fetches those two shards in its first round and reads
+    there every two-character name that starts with 王 or ends with 墙 (search.js
+    pairCandidates); three- and four-character names are found by the bigrams left and right
+    of the wrong character instead."""
+    out: dict[int, list[str]] = {}
+    for i, d in enumerate(docs):
+        if d.kind != "deputy":
+            continue
+        segs = segments(d.title)
+        if len(segs) == 1 and len(segs[0]) == 2:
+            a, b = segs[0]
+            out[i] = [a + PAIR + b, PAIR + b + PAIR + a]
+    return out
 
 
 def _site_chars(docs: Sequence[Doc]) -> set[str]:

@@ -15,6 +15,8 @@
   // Weight of a match through a synonym or a name with one wrong character; pinyin names
   // found per Latin segment (a few, so their shards stay within MAX_SHARDS).
   var SYN_WEIGHT = 0.8, TYPO_WEIGHT = 0.3, MAX_PINYIN = 4;
+  // Separates the characters of a name-pair term (generator/search PAIR, pair_terms).
+  var PAIR = "\u0001";
   // The label of a result's matching places, by kind (the places are what generator/search
   // stores before the body: a deputy's areas, constituencies, stations and groups …).
   var PLACES_ZH = { deputy: "地区、联络站和小组", report: "地点", station: "所在地", group: "所在地",
@@ -97,11 +99,12 @@
     return { seg: s.seg, terms: alts[0].terms, ordered: alts[0].ordered, alts: alts };
   }
 
-  // Maps normalized text back to the original, so highlights land on what the reader sees.
-  function normMap(s) {
+  // Maps normalized text back to the original, so highlights land on what the reader sees;
+  // fold: traditional → simplified characters (a Map), as the index compares them.
+  function normMap(s, fold) {
     var norm = "", from = [], to = [], i = 0;
     for (var ch of String(s)) {
-      var n = ch.normalize("NFKC").toLowerCase().replace(DOTS, "");
+      var n = ((fold && fold.get(ch)) || ch).normalize("NFKC").toLowerCase().replace(DOTS, "");
       for (var k = 0; k < n.length; k++) { from.push(i); to.push(i + ch.length); }
       norm += n; i += ch.length;
     }
@@ -110,9 +113,9 @@
 
   /* Excerpt around the first match of the longest segment; marks = [[start, end)] in the
      returned text. */
-  function excerpt(text, segs, width) {
+  function excerpt(text, segs, width, fold) {
     width = width || 90;
-    var m = normMap(text), best = -1, blen = 0;
+    var m = normMap(text, fold), best = -1, blen = 0;
     segs.slice().sort(function (a, b) { return b.length - a.length; }).some(function (s) {
       var at = m.norm.indexOf(s);
       if (at >= 0) { best = at; blen = s.length; return true; }
@@ -145,8 +148,8 @@
   /* loader: { json(path) → Promise<object>, bin(path) → Promise<ArrayBuffer> }, paths relative
      to the index folder (".../search/idx/"). */
   function createEngine(loader) {
-    var manifest = null, shards = new Map(), metas = new Map(), texts = new Map(), extras = new Map();
-    var session = null;
+    var manifest = null, shards = new Map(), texts = new Map(), extras = new Map();
+    var session = null, latest = null, folds = new WeakMap(), eager = false;
     function getManifest() {
       if (!manifest) manifest = loader.json("manifest.json");
       return manifest;
@@ -156,15 +159,11 @@
       if (!shards.has(i)) shards.set(i, loader.bin("s/" + i + ".bin" + v(man)).then(parseShard));
       return shards.get(i);
     }
-    function metaChunk(man, c) {
-      if (!metas.has(c)) metas.set(c, loader.json("m/" + c + ".json" + v(man)));
-      return metas.get(c);
-    }
     function textChunk(man, c) {
       if (!texts.has(c)) texts.set(c, loader.json("t/" + c + ".json" + v(man)));
       return texts.get(c);
     }
-    // Files loaded only when a query needs them: t2s.json, py/<letter>.json.
+    // Files loaded only when a query needs them: py/<two letters>.json, pyc.json.
     function extra(man, path) {
       if (!extras.has(path)) {
         extras.set(path, loader.json(path + v(man)).catch(function () { return {}; }));
@@ -176,19 +175,25 @@
       return "page";
     }
 
-    /* Traditional → simplified (OpenCC's table, docs/search.md). The manifest lists the
-       traditional characters whose simplified form the site uses; t2s.json, their
-       conversions, is fetched only when the query has one of them. */
-    function toSimplified(man, q) {
-      var flagged = man.t2s || "";
-      if (!flagged || !chars(q).some(function (ch) { return flagged.indexOf(ch) >= 0; })) return Promise.resolve(q);
-      return extra(man, "t2s.json").then(function (map) {
-        return chars(q).map(function (ch) { return map[ch] || ch; }).join("");
-      });
+    /* Traditional → simplified (OpenCC's table, docs/search.md): the manifest's t2s holds
+       pairs (traditional, simplified) for the characters whose simplified form the index uses;
+       the index itself has the data's traditional characters simplified, so a query and a
+       page's text are compared in simplified form (fold), and results show what pages write. */
+    function foldMap(man) {
+      if (!folds.has(man)) {
+        var m = new Map(), c = chars(man.t2s || "");
+        for (var i = 0; i + 1 < c.length; i += 2) m.set(c[i], c[i + 1]);
+        folds.set(man, m);
+      }
+      return folds.get(man);
     }
-
+    function toSimplified(man, q) {
+      var m = foldMap(man);
+      return m.size ? chars(q).map(function (ch) { return m.get(ch) || ch; }).join("") : q;
+    }
     /* Alternatives of each query segment: synonyms from the data package's search_synonyms
-       table (in the manifest), names whose pinyin (full or initials) is a Latin segment. */
+       table (in the manifest), names whose pinyin (full or initials) is a Latin segment (in
+       place of the letters). */
     function expand(man, segs) {
       var syn = man.syn || {};
       segs.forEach(function (s) {
@@ -202,10 +207,10 @@
       if (!latin.length) return Promise.resolve(segs);
       return Promise.all(latin.map(function (s) {
         return extra(man, "py/" + s.seg.slice(0, 2) + ".json").then(function (tab) {
-          var typed = s.alts[0];
           (tab[s.seg] || []).slice(0, MAX_PINYIN).forEach(function (name) { addAlt(s, normalize(name), 1, "pinyin"); });
-          // names first: the letters typed are looked up only if shards are left (budget)
-          if (s.alts.length > 1) { s.alts.shift(); s.alts.push(typed); s.terms = s.alts[0].terms; s.ordered = s.alts[0].ordered; }
+          // the letters are a pinyin key: they mean the names, and their own bigrams (lo, on,
+          // ng …) would cost a shard each for pages that hardly ever write pinyin
+          if (s.alts.length > 1) { s.alts.shift(); s.terms = s.alts[0].terms; s.ordered = s.alts[0].ordered; }
         });
       })).then(function () { return segs; });
     }
@@ -222,33 +227,87 @@
       });
     }
 
-    // Rank every matching doc id; no metadata needed yet. At most MAX_SHARDS shards are
-    // fetched for the query's own terms (see budget), a few more for a misspelt name.
+    /* The query after conversion and expansion (synonyms, pinyin names: a py file if not
+       prefetched), and every file its first round needs: the budgeted terms' shards, plus,
+       for a Han segment that may be a misspelt name, the single characters' shards (3 or 4
+       characters, see typoCandidates), or for 2 characters the two name-pair shards and
+       pyc.json (see pairCandidates). Nothing else is fetched before the results' chunks. */
+    function plan(man, query) {
+      var segs = parseQuery(toSimplified(man, query));
+      if (!segs.length) return Promise.resolve({ segs: segs, rsegs: [], need: [], sounds: null });
+      return joinPinyin(man, segs).then(function (js) { segs = js; return expand(man, segs); }).then(function () {
+        var rsegs = budget(segs, man), need = new Set(shardsOf(man, rsegs)), two = false;
+        rsegs.forEach(function (s) {
+          var n = typoLen(s), c = chars(s.seg);
+          if (n >= 3) c.forEach(function (x) { need.add(fnv1a(x) % man.shards); });
+          // a name someone may have misspelt: its first or its last character is right (manifest
+          // pairs: the first and last characters of the two-character names)
+          if (n === 2 && man.pairs && (man.pairs[0].indexOf(c[0]) >= 0 || man.pairs[1].indexOf(c[1]) >= 0)) {
+            two = s.pairs = true;
+            need.add(fnv1a(c[0] + PAIR) % man.shards);
+            need.add(fnv1a(PAIR + c[1] + PAIR) % man.shards);
+          }
+        });
+        return { segs: segs, rsegs: rsegs, need: Array.from(need), sounds: two ? soundsOf(man) : null };
+      });
+    }
+    // A Han segment of 2 to 4 characters (a name someone may have misspelt): its length, else 0.
+    function typoLen(s) {
+      var n = chars(s.seg).length;
+      return n >= 2 && n <= 4 && /^\p{Script=Han}+$/u.test(s.seg) ? n : 0;
+    }
+
+    // Rank every matching doc id: one round of shards (see plan), no metadata needed yet.
     function rank(query) {
       return getManifest().then(function (man) {
-        return toSimplified(man, query).then(function (q) {
-          var segs = parseQuery(q);
+        return plan(man, query).then(function (pl) {
+          var segs = pl.segs, rsegs = pl.rsegs;
           if (!segs.length) return { segs: segs, ids: [], info: new Map(), man: man };
-          return joinPinyin(man, segs).then(function (js) { segs = js; return expand(man, segs); }).then(function () {
-            var rsegs = budget(segs, man);
-            var need = shardsOf(man, rsegs);
-            return loadShards(man, need).then(function (dirs) {
-              function entry(t) { var d = dirs.get(fnv1a(t) % man.shards); return (d && d.get(t)) || null; }
-              var res = score(man, rsegs, entry);
-              var typo = rsegs.filter(function (s) { return s.wantTypo; });
-              if (!typo.length) return finish(man, segs, res);
-              var more = new Set();
-              typo.forEach(function (s) { chars(s.seg).forEach(function (c) { more.add(fnv1a(c) % man.shards); }); });
-              return Promise.all([loadShards(man, Array.from(more)), extra(man, "pyc.json")]).then(function (got) {
-                got[0].forEach(function (d, i) { dirs.set(i, d); });
-                var r = finish(man, segs, score(man, rsegs, entry, true));
-                r.sounds = soundMap(got[1]);
-                return r;
-              });
-            });
+          return Promise.all([loadShards(man, pl.need), pl.sounds]).then(function (got) {
+            var dirs = got[0];
+            function entry(t) { var d = dirs.get(fnv1a(t) % man.shards); return (d && d.get(t)) || null; }
+            function pairs(key) { return dirs.get(fnv1a(key) % man.shards) || new Map(); }
+            var res = score(man, rsegs, entry, pairs, got[1]);
+            var r = finish(man, segs, res);
+            // the check of a name with one wrong character ranks homophones first: pyc.json is
+            // fetched (if it was not while typing) together with the results' chunks
+            if (rsegs.some(function (s) { return s.wantTypo; })) r.sounds = soundsOf(man);
+            return r;
           });
         });
       });
+    }
+
+    /* While the query is typed (before Enter): the manifest, a pinyin file once two Latin
+       letters are typed, and the shards of the words of Han text typed so far (its bigrams
+       only grow as more is typed). Not what only a misspelt name needs (single characters,
+       name pairs, pyc.json): 王学 on the way to 王学学 would fetch them for nothing, and over
+       HTTP/1.1 a seventh request waits for one of six connections, a round trip more; except
+       when the server multiplexes (HTTP/2: setEager), where the whole first round is fetched
+       as the text grows. Only for the latest text. */
+    function prefetch(query) {
+      latest = query;
+      return getManifest().then(function (man) {
+        if (latest !== query) return null;
+        if (eager) {
+          return plan(man, query).then(function (pl) {
+            if (latest !== query || pl.segs.some(function (s) { return /[a-z]/.test(s.seg); })) return null;
+            if (pl.rsegs.some(function (s) { return typoLen(s); })) soundsOf(man);
+            return loadShards(man, pl.need);
+          });
+        }
+        var segs = parseQuery(toSimplified(man, query));
+        return joinPinyin(man, segs).then(function (js) { return expand(man, js); }).then(function (xs) {
+          // Latin letters typed so far name other names at every letter (l, lo, lon…): only
+          // their pinyin file is fetched (by expand), their shards after Enter
+          if (latest !== query || xs.some(function (s) { return /[a-z]/.test(s.seg); })) return null;
+          return loadShards(man, shardsOf(man, budget(xs, man)));
+        });
+      }).catch(function () { return null; });
+    }
+    function soundsOf(man) {
+      if (!extras.has("sounds")) extras.set("sounds", extra(man, "pyc.json").then(soundMap));
+      return extras.get("sounds");
     }
     // pyc.json {syllable: characters} → character → its syllables
     function soundMap(by) {
@@ -259,7 +318,7 @@
       return m;
     }
     function finish(man, segs, res) {
-      return { segs: segs, ids: res.ids, info: res.info, man: man };
+      return { segs: segs, ids: res.ids, info: res.info, man: man, sounds: null };
     }
     function shardsOf(man, segs) {
       var set = new Set();
@@ -390,10 +449,29 @@
       return out;
     }
 
+    /* A two-character name typed with one homophone (王墙 for 王强): the shard of "王" + PAIR
+       lists every two-character name starting with 王 (a term 王 PAIR 强), the shard of
+       PAIR + "墙" + PAIR every one ending with 墙; the names whose other character sounds like
+       the one typed (pyc.json, fetched in the same round) are the candidates. */
+    function pairCandidates(N, s, pairs, sounds) {
+      var c = chars(s.seg), out = new Map();
+      [[c[0] + PAIR, c[1]], [PAIR + c[1] + PAIR, c[0]]].forEach(function (k) {
+        pairs(k[0]).forEach(function (e, term) {
+          var other = term.slice(k[0].length);
+          if (term.indexOf(k[0]) !== 0 || other === k[1] || !sameSound(sounds, other, k[1])) return;
+          var L = decodePostings(e), sc = Math.log(1 + N / e.df) * 20 * TYPO_WEIGHT;
+          for (var j = 0; j < L.docs.length; j++) {
+            if (!out.has(L.docs[j])) out.set(L.docs[j], { sc: sc, full: false, typo: true });
+          }
+        });
+      });
+      return out;
+    }
+
     /* Every segment must match (AND). A segment's score for a doc is its best alternative's.
        Docs matching every segment completely come first, then near matches, then names with
        one wrong character; by score within each. */
-    function score(man, segs, entry, withTypos) {
+    function score(man, segs, entry, pairs, sounds) {
       var N = man.docs, total = null;
       for (var si = 0; si < segs.length; si++) {
         var s = segs[si], best = new Map(), anyFull = false, anyName = false;
@@ -408,10 +486,10 @@
         }
         s.alts.forEach(function (a, ai) { merge(scoreAlt(N, a, entry, relaxed), ai); });
         if (!anyFull && !relaxed) s.alts.forEach(function (a, ai) { merge(scoreAlt(N, a, entry, true), ai); });
-        var nc = chars(s.seg).length;
-        if (!anyName && (!anyFull || nc === 3) && nc >= 3 && nc <= 4 && /^\p{Script=Han}+$/u.test(s.seg)) {
+        var nc = typoLen(s);
+        if (!anyName && ((nc === 2 && s.pairs) || (nc >= 3 && (!anyFull || nc === 3)))) {
           s.wantTypo = true;
-          if (withTypos) merge(typoCandidates(N, s, entry), -1);
+          merge(nc === 2 ? pairCandidates(N, s, pairs, sounds) : typoCandidates(N, s, entry), -1);
         }
         var next = new Map();
         best.forEach(function (x, d) {
@@ -429,24 +507,18 @@
       return { ids: ids.map(function (x) { return x[0]; }), info: total };
     }
 
-    // Metadata and text of one doc id.
-    // A doc's text chunk follows from its id (manifest "text": per kind, first chunk and docs
-    // per chunk), so metadata and text are fetched at once: one round trip, not two.
+    // Metadata and text of one doc id: one result chunk, computed from the id (manifest "text":
+    // per kind, its first chunk and docs per chunk).
     function textChunkOf(man, id) {
-      var k = kindOf(man, id), t = man.text && man.text[k];
-      return t ? t[0] + Math.floor((id - man.kinds[k][0]) / t[1]) : null;
+      var k = kindOf(man, id), t = man.text[k];
+      return t[0] + Math.floor((id - man.kinds[k][0]) / t[1]);
     }
     function load(man, id) {
-      var early = textChunkOf(man, id);
-      var text0 = early === null ? null : textChunk(man, early);
-      return metaChunk(man, Math.floor(id / man.meta_chunk)).then(function (rows) {
-        var r = rows[id % man.meta_chunk];
-        return (text0 || textChunk(man, r[5])).then(function (tc) {
-          var text = tc[String(id)] || "", np = r[8] || 0, lines = text.split("\n");
-          return { id: id, kind: r[0], title: r[1], person: r[2], date: r[3], url: r[4],
-                   text: text, truncated: r[6] === 1, facts: r[7] || [],
-                   places: lines.slice(0, np), body: lines.slice(np).join("\n") };
-        });
+      return textChunk(man, textChunkOf(man, id)).then(function (tc) {
+        var r = tc[String(id)], text = r[6] || "", np = r[8] || 0, lines = text.split("\n");
+        return { id: id, kind: r[0], title: r[1], person: r[2], date: r[3], url: r[4],
+                 text: text, truncated: r[5] === 1, facts: r[7] || [],
+                 places: lines.slice(0, np), body: lines.slice(np).join("\n") };
       });
     }
 
@@ -454,10 +526,11 @@
        alternatives) → exact; else the longest pieces of it that occur, covering at least two
        thirds of it (仁洲村 + 饮水) → near; else, for a name with one wrong character, a title
        of the same length that differs in one character → typo. Returns null when it fails. */
-    function verify(doc, segs, info, sounds) {
+    function verify(man, doc, segs, info, sounds) {
+      function fold(x) { return toSimplified(man, x); }
       var facts = doc.facts.map(function (f) { return f[1]; }).join("\n");
-      var hay = [doc.title, doc.person, doc.text, facts].map(function (x) { return segments(x).join("\u0001"); }).join("\u0001");
-      var title = segments(doc.title).join("");
+      var hay = [doc.title, doc.person, doc.text, facts].map(function (x) { return segments(fold(x)).join("\u0001"); }).join("\u0001");
+      var title = segments(fold(doc.title)).join("");
       var tier = 0, pieces = 0, marks = [], typo = false;
       for (var si = 0; si < segs.length; si++) {
         var s = segs[si], ok = null;
@@ -468,11 +541,12 @@
           // the title, or a place name (the first lines of the stored text), one character off
           // (a place name's page title starts with it: 杉坪乡的人大代表)
           var n = chars(s.seg).length, names = [title, chars(title).slice(0, n).join("")]
-            .concat(segments(doc.text.split("\n").slice(0, 12).join("\n")).slice(0, 60));
+            .concat(segments(fold(doc.text.split("\n").slice(0, 12).join("\n"))).slice(0, 60));
           for (var ni = 0; ni < names.length && !ok; ni++) {
             var wrong = typoAt(names[ni], s.seg);
             if (wrong < 0) continue;
             var same = sameSound(sounds, chars(names[ni])[wrong], chars(s.seg)[wrong]);
+            if (n === 2 && !same) continue;  // one of two characters: a homophone only (王墙 for 王强)
             ok = { tier: 1, typo: true, marks: [names[ni]],
                    pieces: (same ? 0.5 : 1) + (ni > 1 ? 0.5 : 0) - piecesOf(s.seg, title).covered / (2 * n) };
           }
@@ -501,24 +575,26 @@
     /* What a result shows: the excerpt of its body around the match; when the match is only
        in its places (a deputy's village, station, group), the matching places, labelled
        (placesLabel); its facts (层级、报告状态、领衔代表、办理状态…) with the match marked. */
-    function describe(doc, hl) {
-      var body = doc.body, inBody = hl.some(function (x) { return normalize(body).indexOf(x) >= 0; });
-      doc.excerpt = excerpt(body || (doc.places.length ? "" : doc.title), hl);
+    function describe(man, doc, hl) {
+      var f = foldMap(man);
+      function fold(x) { return toSimplified(man, x); }
+      var body = doc.body, inBody = hl.some(function (x) { return normalize(fold(body)).indexOf(x) >= 0; });
+      doc.excerpt = excerpt(body || (doc.places.length ? "" : doc.title), hl, 90, f);
       if (!inBody && doc.places.length) {
-        var hit = doc.places.filter(function (p) { return hl.some(function (x) { return segments(p).join("").indexOf(x) >= 0 || normalize(p).indexOf(x) >= 0; }); });
+        var hit = doc.places.filter(function (p) { return hl.some(function (x) { return segments(fold(p)).join("").indexOf(x) >= 0 || normalize(fold(p)).indexOf(x) >= 0; }); });
         var shown = (hit.length ? hit : doc.places).slice(0, 3).join("；");
         doc.placesLabel = PLACES_ZH[doc.kind] || "相关";
-        doc.placesExcerpt = excerpt(shown, hl, 120);
-        if (!hit.length || !body) doc.excerpt = excerpt(body, hl);
+        doc.placesExcerpt = excerpt(shown, hl, 120, f);
+        if (!hit.length || !body) doc.excerpt = excerpt(body, hl, 90, f);
       }
-      doc.factMarks = doc.facts.map(function (f) { return excerpt(f[1], hl, 1000).marks; });
-      doc.titleMarks = excerpt(doc.title, hl, 1000).marks;
+      doc.factMarks = doc.facts.map(function (x) { return excerpt(x[1], hl, 1000, f).marks; });
+      doc.titleMarks = excerpt(doc.title, hl, 1000, f).marks;
     }
 
     // The position of the one character where title and seg differ, else -1.
     function typoAt(title, seg) {
       var a = chars(title), b = chars(seg), at = -1;
-      if (a.length !== b.length || a.length < 3) return -1;
+      if (a.length !== b.length || a.length < 2) return -1;
       for (var i = 0; i < a.length; i++) {
         if (a[i] === b[i]) continue;
         if (at >= 0) return -1;
@@ -543,10 +619,13 @@
     function search(query, opts) {
       opts = opts || {};
       var limit = opts.limit || 10, offset = opts.offset || 0, kind = opts.kind || "";
-      var key = query + "\u0000" + kind;
-      var st = session && session.key === key && session.returned === offset ? session : null;
+      // opts.run: the caller's search (the page's, typed or Enter); two runs of the same query
+      // (the one started as it was typed, then Enter) share its ranking, never their progress
+      var key = query + "\u0000" + kind, run = opts.run || 0;
+      var st = session && session.key === key && session.run === run && session.returned === offset ? session : null;
       if (!st) {
-        st = session = { key: key, rank: rank(query), pos: 0, buffer: [], returned: 0, dropped: 0 };
+        var ranked = session && session.key === key ? session.rank : rank(query);
+        st = session = { key: key, run: run, rank: ranked, pos: 0, buffer: [], returned: 0, dropped: 0 };
       }
       return st.rank.then(function (r) {
         var kinds = {};
@@ -566,15 +645,16 @@
           windows++;
           var batch = ids.slice(st.pos, st.pos + CHECK_FACTOR * limit);
           st.pos += batch.length;
-          return Promise.all(batch.map(function (id) { return load(r.man, id); })).then(function (docs) {
-            var ok = [];
+          // the sounds (a misspelt name's check) arrive with the first window's chunks
+          return Promise.all([Promise.all(batch.map(function (id) { return load(r.man, id); })), r.sounds]).then(function (got) {
+            var ok = [], docs = got[0];
             docs.forEach(function (doc, k) {
-              var m = verify(doc, r.segs, r.info.get(doc.id), r.sounds);
+              var m = verify(r.man, doc, r.segs, r.info.get(doc.id), got[1]);
               if (!m) { st.dropped++; return; }
               doc.match = m.tier === 0 ? "exact" : m.typo ? "typo" : "partial";
               doc.kindZh = KIND_ZH[doc.kind] || KIND_ZH.page;
               var hl = m.marks.length ? m.marks : [];
-              describe(doc, hl);
+              describe(r.man, doc, hl);
               ok.push([m.tier, m.pieces, k, doc]);
             });
             ok.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; });
@@ -585,7 +665,8 @@
         return step();
       });
     }
-    return { search: search, rank: rank, manifest: getManifest };
+    return { search: search, rank: rank, manifest: getManifest, prefetch: prefetch,
+             setEager: function (on) { eager = !!on; } };
   }
 
   var api = { normalize: normalize, segments: segments, bigrams: bigrams, fnv1a: fnv1a,
@@ -629,7 +710,10 @@
     var form = app.querySelector("form"), input = app.querySelector("input[name=q]");
     var status = app.querySelector("[data-search-status]"), list = app.querySelector("[data-search-results]");
     var moreBtn = app.querySelector("[data-search-more]");
-    var seq = 0, timer = null, shown = 0, current = "", FIRST = 3, partialSoFar = false;
+    var seq = 0, timer = null, shown = 0, current = "", FIRST = 3, partialSoFar = false, shownBy = 0;
+    // The search runs by itself this long after the last keystroke; longer on a slow network,
+    // where a search of half a word fetches results the whole word then waits behind.
+    var liveDelay = 250;
 
     var filterBox = app.querySelector("[data-search-filter]"), kindSel = filterBox && filterBox.querySelector("select");
     var MATCH_ZH = { partial: "部分匹配", typo: "可能是" };
@@ -734,17 +818,19 @@
     function run(q, append) {
       current = q.trim();
       var my = ++seq;
+      if (!append) shownBy = my;  // "more" continues the search whose results are shown
+      var tok = shownBy;
       if (!current) { list.textContent = ""; status.textContent = "请输入关键词。"; moreBtn.hidden = true; return; }
       if (!append) status.textContent = "正在搜索…";
       var kind = kindSel ? kindSel.value : "";
       // A new search shows its first FIRST results as soon as they are checked (on a slow phone
       // each batch of files costs a round trip of about two seconds), then fills the page to 10.
       var limit = append ? 10 : FIRST;
-      engine.search(current, { offset: append ? shown : 0, limit: limit, kind: kind }).then(function (res) {
+      engine.search(current, { offset: append ? shown : 0, limit: limit, kind: kind, run: tok }).then(function (res) {
         if (my !== seq) return;
         render(res, append);
         if (!append && res.more && shown < 10) {
-          return engine.search(current, { offset: shown, limit: 10 - shown, kind: kind }).then(function (rest) {
+          return engine.search(current, { offset: shown, limit: 10 - shown, kind: kind, run: tok }).then(function (rest) {
             if (my === seq) render(rest, true);
           });
         }
@@ -758,9 +844,11 @@
       window.history.replaceState(null, "", u.toString());
     }
 
-    input.addEventListener("input", function () {
+    input.addEventListener("input", function (ev) {
+      // what the query will need is fetched while it is typed (not mid-composition in an IME)
+      if (!ev.isComposing) engine.prefetch(input.value);
       clearTimeout(timer);
-      timer = setTimeout(function () { syncUrl(input.value.trim()); run(input.value); }, 250);
+      timer = setTimeout(function () { syncUrl(input.value.trim()); run(input.value); }, liveDelay);
     });
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
@@ -773,8 +861,13 @@
     var q = new URLSearchParams(window.location.search).get("q");
     if (q) { input.value = q; run(q); }
     // The manifest (a few KB) is fetched as soon as the page is up, not after Enter: on a slow
-    // phone each round trip costs about two seconds.
-    else engine.manifest().catch(function () {});
+    // phone each round trip costs about two seconds. Over HTTP/2 or 3 (no limit of six
+    // connections) more is fetched while a query is typed (prefetch).
+    else engine.manifest().then(function () {
+      var e = performance.getEntriesByType("resource").filter(function (x) { return /search\/idx\/manifest\.json/.test(x.name); })[0];
+      engine.setEager(!!e && /^h[23]/.test(e.nextHopProtocol || ""));
+      if (e && e.duration > 1000) liveDelay = 1000;
+    }).catch(function () {});
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
