@@ -2,13 +2,14 @@
 (50 KB/s down and up, 2,000 ms latency, cache disabled, gzip served), in Chromium at 360 px,
 for a few queries of each kind people type. Issue 15's budget: at most 5 s.
 
-    python -m bench.search_slow3g [SITE] [--http2] [--paste] [-v]
+    python -m bench.search_slow3g [SITE] [--http2] [--paste] [--kind WORD] [-v]
         SITE     a built site (default: builds data/ into a temp folder)
         --http2  serve it with nginx over HTTPS and HTTP/2 (as hosting services do), else
                  HTTP/1.1 from a small local gzip server (at most 6 connections: the worst case)
         --paste  the query appears at once and Enter follows (nothing can be fetched while it is
                  typed); default: typed one character every TYPE_MS, Enter TYPE_MS after the last
                  (a fast typist: a character typed through an IME takes longer)
+        --kind   only the queries whose kind contains WORD (--kind pinyin)
         -v       list the files fetched for each query
 
 The search page is opened and left to load (it fetches the manifest), then the query is typed.
@@ -155,6 +156,7 @@ def queries(data: Path) -> list[tuple[str, str, str]]:
         ("everyday word", "述职", ""),
         ("pinyin full", "".join(pinyin.readings(bare)[0]), bare),
         ("pinyin initials", "".join(s[0] for s in pinyin.readings(three)[0]), ""),
+        ("pinyin full, name", "".join(pinyin.readings(three)[0]), three),
         ("traditional", opencc.OpenCC("s2t").convert(three), three),
         ("typo, 3 characters", _homophone(three, taken), three),
         ("typo, 2 characters", _homophone(two, taken), two),
@@ -223,6 +225,9 @@ def measure(
 
 def main(argv: list[str]) -> int:
     http2, paste = "--http2" in argv, "--paste" in argv
+    kind = argv[argv.index("--kind") + 1] if "--kind" in argv else ""
+    if kind:
+        argv = argv[: argv.index("--kind")] + argv[argv.index("--kind") + 2 :]
     argv = [a for a in argv if a not in ("-v", "--http2", "--paste")]
     if argv:
         site = Path(argv[0])
@@ -232,7 +237,7 @@ def main(argv: list[str]) -> int:
         site = Path(tempfile.mkdtemp()) / "site"
         if cli(["build", "--data", str(ROOT / "data"), "--out", str(site)]) != 0:
             return 1
-    qs = queries(ROOT / "data")
+    qs = [q for q in queries(ROOT / "data") if kind in q[0]]
     rows = measure(site, qs, http2, paste)
     typing = "pasted" if paste else f"typed, {TYPE_MS} ms a character"
     print(

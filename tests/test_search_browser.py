@@ -123,8 +123,9 @@ def test_directory_filters(browser, site_url):
 
 
 def test_two_character_name_with_a_homophone_and_pinyin_typed_letter_by_letter(browser, site_url):
-    """刘方 (方 and 芳 are both fang) finds the deputy 刘芳, labelled 可能是; the pinyin file
-    is asked for while the letters are typed, before Enter."""
+    """刘方 (方 and 芳 are both fang) finds the deputy 刘芳, labelled 可能是; pinyin typed letter by
+    letter fetches nothing while typed (a key's shard per letter would be wasted) and, after
+    Enter, its key's shard (wangminghua + U+0001), then the results."""
     page, log = open_page(browser, site_url + "search/")
     page.locator("#ds-sq").fill("刘方")
     page.locator("#ds-sq").press("Enter")
@@ -132,11 +133,23 @@ def test_two_character_name_with_a_homophone_and_pinyin_typed_letter_by_letter(b
     assert result_titles(page)[0] == "刘芳"
     assert page.locator(f"{RESULTS} .ds-result__match").first.inner_text() == "可能是"
     page.locator("#ds-sq").fill("")
+    before = len(log.requests)
     # typed faster than the 250 ms after which the page searches by itself: only the prefetch
-    # on each keystroke can have asked for the pinyin file when the last letter is typed
+    # on each keystroke could fetch anything
     page.locator("#ds-sq").press_sequentially("wangminghua", delay=20)
-    assert [u for u in log.requests if "/search/idx/py/" in u][0].split("?")[0].endswith("/py/wa.json")
+    assert log.requests[before:] == []
     page.locator("#ds-sq").press("Enter")
     page.wait_for_function("document.querySelector('[data-search-status]').textContent.startsWith('找到')")
     assert result_titles(page)[0] == "王明华"
+    manifest = next(u for u in log.requests if "/search/idx/manifest.json" in u)
+    key_shard = page.evaluate(
+        "u => fetch(u).then(r => r.json()).then(m => DeputySearch.fnv1a('wangminghua\\u0001') % m.pshards)", manifest
+    )
+    shards = [
+        u.split("?")[0].rsplit("/", 2)[-2:]
+        for u in log.requests[before:]
+        if "/search/idx/s/" in u or "/search/idx/p/" in u
+    ]
+    assert shards == [["p", f"{key_shard}.bin"]]
+    assert not [u for u in log.requests if "/search/idx/py/" in u]
     assert_clean(log)

@@ -19,6 +19,7 @@ from generator.search import (
     F_START,
     F_TEXT,
     F_TITLE,
+    PAIR,
     Doc,
     build,
     doc_terms,
@@ -132,14 +133,14 @@ def test_build_writes_manifest_shards_and_chunks(tmp_path):
             "4": ["report", "刘芳报告履职情况", "刘芳", "", "reports/r2/", 0, "关于医保 基金的建议。代表 联络站"],
         },
     ]  # fmt: skip
-    assert [w for w in written if w.startswith("search/idx/py/")] == [
-        f"search/idx/py/{c}.json" for c in man["py"].split(" ")
-    ]
-    assert [w for w in written if not w.startswith("search/idx/py/")] == sorted(
+    # the pinyin keys are in the shards (test_search_pinyin.py): no files of their own
+    assert written == sorted(
         ["search/idx/manifest.json", "search/idx/pyc.json", "search/idx/t2s.json"]
         + [f"search/idx/t/{c}.json" for c in range(3)]
         + [f"search/idx/s/{i}.bin" for i in range(8)]
+        + [f"search/idx/p/{i}.bin" for i in range(8)]  # pinyin keys (few: the minimum count)
     )
+    assert man["pshards"] == 8
     shard = read_shard((idx / f"s/{shard_of('艾力', 8)}.bin").read_bytes())
     assert shard["艾力"] == (1, False, [(0, F_TITLE | F_END | F_PERSON, 0)])
     shard = read_shard((idx / f"s/{shard_of('医保', 8)}.bin").read_bytes())
@@ -235,9 +236,18 @@ def test_first_query_downloads_only_manifest_needed_shards_and_chunks(tmp_path):
 
 
 def _all_terms(idx: Path) -> dict:
-    out = {}
+    """Every term's entry (s/); the pinyin shards' copies of a key's names' terms (p/, key PAIR
+    term) are checked to equal the term's own entry."""
+    out, copies = {}, {}
     for f in sorted((idx / "s").glob("*.bin")):
         out.update(read_shard(f.read_bytes()))
+    for f in sorted((idx / "p").glob("*.bin")):
+        for term, entry in read_shard(f.read_bytes()).items():
+            key, _sep, rest = term.partition(PAIR)
+            assert key.isascii() and key.isalpha(), term
+            copies[term] = (rest, entry)
+    for rest, entry in copies.values():
+        assert rest.startswith("\x02") or out[rest] == entry, rest
     return out
 
 
@@ -479,9 +489,9 @@ def test_a_two_character_name_with_one_homophone_is_found_below_exact_matches(tm
 @needs_node
 def test_after_enter_a_query_waits_for_at_most_two_rounds(tmp_path):
     """Each dependent step costs a round trip (about 2 s on Slow 3G): after Enter, one round of
-    shards (and the files deciding the query: pinyin, sounds) and one of result chunks. The
-    page has fetched the manifest when it opened (typed ""); a pinyin query's file comes once
-    two letters are typed."""
+    shards (and the files deciding the query: sounds) and one of result chunks. The page has
+    fetched the manifest when it opened (typed ""); a pinyin query reads its key's shard in the
+    first round, whether its letters were typed a while before Enter or pasted."""
     docs = [
         *_docs(),
         Doc("deputy", "廖学新", "deputies/d3/", person="廖学新", places=("棠铺镇",)),
@@ -507,9 +517,24 @@ def test_after_enter_a_query_waits_for_at_most_two_rounds(tmp_path):
         rounds = sorted({f["round"] for f in r["files"]} - {0})
         assert rounds == [1, 2], (q, [(f["path"], f["round"]) for f in r["files"]])
         assert {f["path"].split("/")[0] for f in r["files"] if f["round"] == 2} <= {"t", "pyc.json"}, q
-    # without the two letters typed before Enter, pinyin needs its file first: three rounds
-    (r,) = run_queries(idx, ["tangpu"], limit=3, typed=[""])
-    assert sorted({f["round"] for f in r["files"]} - {0}) == [1, 2, 3]
+    shards = json.loads((idx / "manifest.json").read_text())["pshards"]
+    # pinyin pasted (nothing but the manifest before Enter), or typed letter by letter, and
+    # typed with spaces: two rounds too
+    for q, typed, first in [
+        ("tangpu", [""], "areas/a1/"),
+        ("lxx", [""], "deputies/d3/"),
+        ("liaoxuexin", ["", *("liaoxuexin"[:i] for i in range(1, 11))], "deputies/d3/"),
+        ("tang pu", [""], "areas/a1/"),
+    ]:
+        for eager in (False, True):
+            (r,) = run_queries(idx, [q], limit=3, typed=typed, eager=eager)
+            assert r["urls"][:1] == [first], (q, eager)
+            rounds = sorted({f["round"] for f in r["files"]} - {0})
+            assert rounds == [1, 2], (q, eager, [(f["path"], f["round"]) for f in r["files"]])
+            first_round = [f["path"] for f in r["files"] if f["round"] == 1]
+            key_shard = f"p/{shard_of(q.replace(' ', '') + PAIR, shards)}.bin"
+            # the key's shard alone (with spaces: also the shards of each part's own key)
+            assert first_round == [key_shard] if " " not in q else key_shard in first_round, (q, first_round)
     # while 廖学欣 is typed, its bigrams' shards are fetched; what only a misspelt name needs
     # (single characters, pyc.json) too when the server multiplexes (HTTP/2), else after Enter
     typed = ["", "廖", "廖学", "廖学欣"]

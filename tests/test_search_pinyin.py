@@ -1,5 +1,6 @@
-"""Pinyin keys for names (issue 15): generator/search/pinyin.py, the py/<two letters>.json files,
-and search.js fetching them only for Latin queries."""
+"""Pinyin keys for names (issue 15): generator/search/pinyin.py, the keys' entries in the shards
+(the names a key means, and their terms' postings, in the shard of key + PAIR), and search.js
+reading them only for Latin queries."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from search_support import needs_node, run_queries
 
 from generator import search
-from generator.search import Doc, build
+from generator.search import PAIR, Doc, build, read_shard, shard_of
 from generator.search.pinyin import keys, place_keys, tables
 from generator.store import Store
 
@@ -44,20 +45,50 @@ def test_latin_queries_find_names_and_places_by_pinyin(tmp_path):
     build(_docs(), tmp_path)
     idx = tmp_path / "search/idx"
     man = json.loads((idx / "manifest.json").read_text("utf-8"))
-    assert man["py"].split(" ") == sorted({k[:2] for k in _all_keys(idx)})
+    names = [
+        ("deputy", "廖学新"),
+        ("deputy", "刘学新"),
+        ("station", "棠铺镇人大代表联络站"),
+        ("area", "棠铺镇"),
+        ("area", "长林村"),
+        ("area", "金市镇"),
+    ]
+    expected = {k: v[:4] for table in tables(names).values() for k, v in table.items()}
+    assert _all_keys(idx, man["pshards"]) == expected
+    assert man["py"].split(" ") == sorted({k[:2] for k in expected})
+    # a key's shard repeats the entries of its names' terms: the same df, cap and postings
+    shard = read_shard((idx / f"p/{shard_of('lxx' + PAIR, man['pshards'])}.bin").read_bytes())
+    for t in ("廖学", "刘学", "学新"):
+        assert shard["lxx" + PAIR + t] == read_shard((idx / f"s/{shard_of(t, man['shards'])}.bin").read_bytes())[t]
     res = {r["query"]: r for r in run_queries(idx, ["liaoxuexin", "lxx", "tangpu", "changlincun", "廖学新"])}
     assert res["liaoxuexin"]["urls"][:2] == ["deputies/d1/", "reports/r1/"]
     assert sorted(res["lxx"]["urls"][:2]) == ["deputies/d1/", "deputies/d2/"]  # initials: both 学新
     assert sorted(res["tangpu"]["urls"][:2]) == ["areas/a1/", "stations/s1/"]
     assert res["changlincun"]["urls"] == ["deputies/d1/"]
-    # the pinyin file is fetched for Latin queries only, the one of its first two letters
-    assert [f["path"] for f in res["liaoxuexin"]["files"] if f["path"].startswith("py/")] == ["py/li.json"]
-    assert not [f for f in res["廖学新"]["files"] if f["path"].startswith("py/")]
+    # a Latin query reads its key's shard, and no other shard (not the letters' bigrams)
+    key_shard = f"p/{shard_of('liaoxuexin' + PAIR, man['pshards'])}.bin"
+    assert [f["path"] for f in res["liaoxuexin"]["files"] if f["path"][:2] in ("s/", "p/")] == [key_shard]
+    assert not [f for f in res["liaoxuexin"]["files"] + res["廖学新"]["files"] if f["path"].startswith("py/")]
+    # letters that begin a key but are none are searched as typed (the data dictionary)
+    (r,) = run_queries(idx, ["liaox"])
+    assert r["urls"] == ["data-dictionary/"] and [f["path"] for f in r["files"]][:2] == [
+        "manifest.json",
+        f"p/{shard_of('liaox' + PAIR, man['pshards'])}.bin",
+    ]
 
 
-def _all_keys(idx):
-    for f in sorted((idx / "py").glob("*.json")):
-        yield from json.loads(f.read_text("utf-8"))
+def _all_keys(idx, shards: int) -> dict[str, list[str]]:
+    """key → names, from the key terms of every pinyin shard (key PAIR U+0002 names), each in
+    its key's shard; the other shards have none."""
+    out = {}
+    assert not [t for f in (idx / "s").glob("*.bin") for t in read_shard(f.read_bytes()) if "\x02" in t]
+    for s in range(shards):
+        for term in read_shard((idx / f"p/{s}.bin").read_bytes()):
+            if PAIR + "\x02" in term and not term.startswith(PAIR):
+                key, names = term.split(PAIR + "\x02")
+                assert shard_of(key + PAIR, shards) == s
+                out[key] = names.split("\x02")
+    return out
 
 
 def _files(root) -> dict[str, bytes]:
@@ -79,12 +110,11 @@ def test_the_store_keeps_the_pinyin_files_while_the_names_stay_the_same(tmp_path
     build(edited, tmp_path / "b", store=store, code="c1")  # a report's text changed: names the same
     assert calls == [1]
     assert _files(tmp_path / "a") == _files(tmp_path / "plain")
-    assert {k: v for k, v in _files(tmp_path / "b").items() if "/py/" in k or k.endswith("pyc.json")} == {
-        k: v for k, v in _files(tmp_path / "plain").items() if "/py/" in k or k.endswith("pyc.json")
-    }
+    assert _files(tmp_path / "b")["search/idx/pyc.json"] == _files(tmp_path / "plain")["search/idx/pyc.json"]
     build([*_docs(), Doc("deputy", "唐普", "deputies/d3/", person="唐普")], tmp_path / "c", store=store, code="c1")
     assert calls == [1, 1]  # a new name: made again
-    assert json.loads((tmp_path / "c/search/idx/py/ta.json").read_text())["tangpu"] == ["棠铺镇", "唐普"]
+    man = json.loads((tmp_path / "c/search/idx/manifest.json").read_text())
+    assert _all_keys(tmp_path / "c/search/idx", man["pshards"])["tangpu"] == ["棠铺镇", "唐普"]
     build(_docs(), tmp_path / "d", store=store, code="c2")  # other generator code: made again
     assert calls == [1, 1, 1]
     assert len(store.keys("search")) == 1  # only the last build's entry is kept

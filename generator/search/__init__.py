@@ -392,7 +392,8 @@ def synonyms_of(docs: Iterable[Doc]) -> dict[str, list[str]]:
 
 
 def pinyin_files(named: list[tuple[str, str]], store: st.Store | None = None, code: str = "") -> dict[str, bytes]:
-    """py/<letters>.json and pyc.json for the names `named`. They depend on the names only, not
+    """The pinyin keys' tables (py/<letters>.json: not written, they become the pinyin shards)
+    and pyc.json for the names `named`. They depend on the names only, not
     on the pages' text, so the store keeps them between builds (keyed by the names, the
     generator's code `code` and pypinyin's version): editing a report does not pay for loading
     pypinyin's dictionaries again (about half a second of the one-report rebuild)."""
@@ -433,6 +434,12 @@ def build(
     if folded:
         site_chars = _site_chars(indexed)
     extras = pinyin_files(list(_named(indexed)), store, code)
+    # pinyin keys go into the shards (see _pinyin_blocks), not into files of their own
+    py_keys: dict[str, list[str]] = {}
+    for name in [n for n in extras if n.startswith("py/")]:
+        py_keys.update(json.loads(extras.pop(name)))
+    py_terms = {t for names in py_keys.values() for n in names[: pinyin.MAX_ALTS] for t in _alt_terms(normalize(n))}
+    py_tails: dict[str, bytes] = {}
 
     # 1. postings: one encoded block per term (see _collect), then the shard count from the
     # total size, so shards stay about SHARD_TARGET bytes at any scale.
@@ -440,30 +447,22 @@ def build(
     post, pruned = _collect(indexed, pairs)
     del indexed
     blocks: list[tuple[str, bytes]] = []
-    total = 0
     for term in list(post):
         block = _term_block(term, post.pop(term), pruned.get(term, 0))  # free each list once encoded
-        total += len(block)
         blocks.append((term, block))
-    n_shards = max(MIN_SHARDS, math.ceil(total / SHARD_TARGET))
-    by_shard: list[list[tuple[str, bytes]]] = [[] for _ in range(n_shards)]
-    for term, block in blocks:
-        by_shard[shard_of(term, n_shards)].append((term, block))
+        if term in py_terms:
+            py_tails[term] = block[len(_varint_bytes(len(term.encode("utf-8")))) + len(term.encode("utf-8")) :]
+    # the pinyin keys' entries in shards of their own (p/): the other queries' shards stay as
+    # small as without them
+    py_blocks = list(_pinyin_blocks(py_keys, py_tails))
+    del py_tails
+    n_shards, shard_digests = _write_shards(root, prefix, "s", blocks, written)
     del blocks
-    shard_digests: list[bytes] = []
-    for s, items in enumerate(by_shard):
-        out = bytearray()
-        _varint(out, len(items))
-        for _term, block in sorted(items):
-            out += block
-        data = bytes(out)
-        shard_digests.append(hashlib.sha256(data).digest())
-        (root / "s" / f"{s}.bin").write_bytes(data)
-        written.append(f"{prefix}/s/{s}.bin")
-    del by_shard
+    n_py, py_digests = _write_shards(root, prefix, "p", py_blocks, written) if py_blocks else (0, [])
+    del py_blocks
     digest = hashlib.sha256()
-    for s in range(n_shards):
-        digest.update(shard_digests[s])
+    for d in shard_digests + py_digests:
+        digest.update(d)
 
     # 3. result chunks: per doc its metadata, labelled facts and excerpt text. A kind's chunks
     # hold a fixed number of its docs (about TEXT_CHUNK_TARGET bytes at the kind's average size),
@@ -520,6 +519,7 @@ def build(
         "version": digest.hexdigest()[:12],
         "docs": len(docs),
         "shards": n_shards,
+        "pshards": n_py,
         "cap": POSTING_CAP,
         "kinds": {k: list(v) for k, v in sorted(kinds.items(), key=lambda kv: kv[1])},
         "text": {k: text_plan[k] for k, _v in sorted(kinds.items(), key=lambda kv: kv[1])},
@@ -533,9 +533,9 @@ def build(
             "".join(sorted({t[0] for t, _u in pairs.values()})),
             "".join(sorted({u[1] for _t, u in pairs.values()})),
         ]
-    py = sorted(n[len("py/") : -len(".json")] for n in extras if n.startswith("py/"))
-    if py:
-        manifest["py"] = " ".join(py)  # the prefixes that have a file
+    py = sorted({k[: pinyin.PREFIX] for k in py_keys})
+    if py:  # the first two letters of the pinyin keys: other Latin text needs no key shard
+        manifest["py"] = " ".join(py)
     (root / "manifest.json").write_bytes(_json(manifest))
     written.append(f"{prefix}/manifest.json")
     return sorted(written)
@@ -618,6 +618,54 @@ def pair_terms(docs: Sequence[Doc]) -> dict[int, list[str]]:
             a, b = segs[0]
             out[i] = [a + PAIR + b, PAIR + b + PAIR + a]
     return out
+
+
+def _write_shards(root: Path, prefix: str, sub: str, blocks: list[tuple[str, bytes]], written: list[str]):
+    """Write `blocks` (term, entry) as shards root/sub/<n>.bin, the count from their total size
+    (about SHARD_TARGET bytes each, at least MIN_SHARDS); return the count and each shard's digest."""
+    n_shards = max(MIN_SHARDS, math.ceil(sum(len(b) for _t, b in blocks) / SHARD_TARGET))
+    by_shard: list[list[tuple[str, bytes]]] = [[] for _ in range(n_shards)]
+    for term, block in blocks:
+        by_shard[shard_of(term, n_shards)].append((term, block))
+    (root / sub).mkdir(parents=True, exist_ok=True)
+    digests: list[bytes] = []
+    for s, items in enumerate(by_shard):
+        out = bytearray()
+        _varint(out, len(items))
+        for _term, block in sorted(items):
+            out += block
+        data = bytes(out)
+        digests.append(hashlib.sha256(data).digest())
+        (root / sub / f"{s}.bin").write_bytes(data)
+        written.append(f"{prefix}/{sub}/{s}.bin")
+    return n_shards, digests
+
+
+def _alt_terms(seg: str) -> list[str]:
+    """The terms search.js looks a query segment up by (altOf): its bigrams, or itself."""
+    return [seg] if len(seg) == 1 else list(dict.fromkeys(bigrams(seg)))
+
+
+def _pinyin_blocks(py_keys: dict[str, list[str]], tails: dict[str, bytes]) -> Iterable[tuple[str, bytes]]:
+    """Shard entries of the pinyin keys (p/<n>.bin), all in the shard of key + PAIR, so a Latin query
+    (liaoxuexin, lxx) needs one shard and then the results' chunks, like any other query, and
+    no file first: key PAIR U+0002 names (U+0002 between; no postings) lists the names the key
+    means (at most pinyin.MAX_ALTS, places first), and key PAIR term, for every term of those
+    names, repeats the term's own entry (its df, cap and postings: `tails`, the entry after
+    the term), which search.js scores as if it had read the term's own shard."""
+    for key, names in py_keys.items():
+        names = [normalize(n) for n in names[: pinyin.MAX_ALTS]]
+        head = key + PAIR
+        listed = head + "\x02" + "\x02".join(names)
+        yield listed, _raw_entry(listed, b"\x00\x00\x00\x00")  # df 0, not capped, no postings
+        for t in dict.fromkeys(t for n in names for t in _alt_terms(n)):
+            if t in tails:
+                yield head + t, _raw_entry(head + t, tails[t])
+
+
+def _raw_entry(term: str, tail: bytes) -> bytes:
+    tb = term.encode("utf-8")
+    return _varint_bytes(len(tb)) + tb + tail
 
 
 def _site_chars(docs: Sequence[Doc]) -> set[str]:

@@ -5,8 +5,10 @@ Each name gets its full pinyin without tones or spaces (廖学新 → liaoxuexin
 initials (lxx); a place name also without its suffix (棠铺镇 → tangpu, tp); a station gives
 its place part (棠铺镇人大代表联络站 → 棠铺镇), whose search finds the station too. Characters with several
 readings give every combination (长林村: changlincun and zhanglincun), at most MAX_COMBOS.
-The keys are written to py/<first two letters>.json, {key: [names]}; search.js fetches the
-one file of a Latin query's first two letters, and searches the names as alternatives.
+tables() groups the keys by their first two letters ({key: [names]}); the builder writes each
+key's first MAX_ALTS names, and their terms' postings, into the pinyin shards (p/<n>.bin, see
+generator/search _pinyin_blocks): search.js reads a Latin query's key there in its first round
+and searches the names as alternatives.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import re
 from collections.abc import Iterable
 from itertools import islice, product
 
-PREFIX = 2  # a file per two first letters of a key (py/li.json): ≈10 KB gzip at city scale
+PREFIX = 2  # keys are grouped by their first two letters (manifest py: which Latin text may be a key)
 MAX_COMBOS = 8  # readings combinations per name (polyphonic characters)
+MAX_ALTS = 4  # names a query searches per key (search.js MAX_PINYIN): stored in the shards
 MAX_NAMES = 12  # names kept per key (initials are ambiguous); places first, then people
 # Place suffixes people leave out (tangpu for 棠铺镇); longest first.
 PLACE_SUFFIXES = ("街道", "社区", "镇", "乡", "村", "县", "市", "区", "省")

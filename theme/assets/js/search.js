@@ -155,15 +155,17 @@
       return manifest;
     }
     function v(man) { return "?v=" + man.version; }
+    // i: a shard number, or "p" + a number for a pinyin shard (p/<n>.bin, see pyShard)
     function shard(man, i) {
-      if (!shards.has(i)) shards.set(i, loader.bin("s/" + i + ".bin" + v(man)).then(parseShard));
+      var path = typeof i === "number" ? "s/" + i : "p/" + i.slice(1);
+      if (!shards.has(i)) shards.set(i, loader.bin(path + ".bin" + v(man)).then(parseShard));
       return shards.get(i);
     }
     function textChunk(man, c) {
       if (!texts.has(c)) texts.set(c, loader.json("t/" + c + ".json" + v(man)));
       return texts.get(c);
     }
-    // Files loaded only when a query needs them: py/<two letters>.json, pyc.json.
+    // Files loaded only when a query needs them: pyc.json.
     function extra(man, path) {
       if (!extras.has(path)) {
         extras.set(path, loader.json(path + v(man)).catch(function () { return {}; }));
@@ -192,8 +194,7 @@
       return m.size ? chars(q).map(function (ch) { return m.get(ch) || ch; }).join("") : q;
     }
     /* Alternatives of each query segment: synonyms from the data package's search_synonyms
-       table (in the manifest), names whose pinyin (full or initials) is a Latin segment (in
-       place of the letters). */
+       table (in the manifest). Pinyin names come with the shards (see pinyinNames). */
     function expand(man, segs) {
       var syn = man.syn || {};
       segs.forEach(function (s) {
@@ -202,42 +203,74 @@
           syn[k].forEach(function (rep) { addAlt(s, s.seg.split(k).join(rep), SYN_WEIGHT, "synonym"); });
         });
       });
-      var prefixes = (man.py || "").split(" ");
-      var latin = segs.filter(function (s) { return /^[a-z]{2,}$/.test(s.seg) && prefixes.indexOf(s.seg.slice(0, 2)) >= 0; });
-      if (!latin.length) return Promise.resolve(segs);
-      return Promise.all(latin.map(function (s) {
-        return extra(man, "py/" + s.seg.slice(0, 2) + ".json").then(function (tab) {
-          (tab[s.seg] || []).slice(0, MAX_PINYIN).forEach(function (name) { addAlt(s, normalize(name), 1, "pinyin"); });
-          // the letters are a pinyin key: they mean the names, and their own bigrams (lo, on,
-          // ng …) would cost a shard each for pages that hardly ever write pinyin
-          if (s.alts.length > 1) { s.alts.shift(); s.terms = s.alts[0].terms; s.ordered = s.alts[0].ordered; }
-        });
-      })).then(function () { return segs; });
+      return segs;
     }
 
-    /* Pinyin typed with spaces (liao xue xin, tang pu): when every segment is Latin letters
-       and the letters together are a pinyin key, they are one segment. */
-    function joinPinyin(man, segs) {
+    /* Pinyin (full or initials: liaoxuexin, lxx). A Latin segment whose first two letters
+       begin a key (manifest py) is looked up in the pinyin shard (p/<n>.bin, manifest pshards)
+       of its letters + PAIR, which lists the names the key means (a term letters PAIR U+0002
+       names) and repeats their terms' entries (letters PAIR term): one shard, fetched with the
+       others (the other queries' shards do not carry them), and the names' postings
+       are there, so a pinyin query waits for two rounds like any other (generator/search
+       _pinyin_blocks). */
+    function pyable(man, seg) {
+      return /^[a-z]{2,}$/.test(seg) && man.pshards > 0 && (man.py || "").split(" ").indexOf(seg.slice(0, 2)) >= 0;
+    }
+    function pyShard(man, key) { return "p" + (fnv1a(key + PAIR) % man.pshards); }
+    function namesOf(man, dirs, key) {
+      var d = dirs.get(pyShard(man, key)), head = key + PAIR + "\u0002", out = null;
+      if (d) d.forEach(function (e, term) { if (term.indexOf(head) === 0) out = term.slice(head.length).split("\u0002"); });
+      return out;
+    }
+    // Pinyin typed with spaces (liao xue xin, tang pu): every segment Latin letters; when the
+    // letters together are a pinyin key, they are one segment (see pinyinNames).
+    function joinable(man, segs) {
       var joined = segs.map(function (s) { return s.seg; }).join("");
-      if (segs.length < 2 || !/^[a-z]+$/.test(joined) || (man.py || "").split(" ").indexOf(joined.slice(0, 2)) < 0) {
-        return Promise.resolve(segs);
-      }
-      return extra(man, "py/" + joined.slice(0, 2) + ".json").then(function (tab) {
-        return tab[joined] ? parseQuery(joined) : segs;
+      return segs.length >= 2 && /^[a-z]+$/.test(joined) && pyable(man, joined) ? joined : "";
+    }
+    /* After the first round: the names of each pinyin segment become its alternatives, in
+       place of the letters as typed (whose bigrams lo, on, ng … would cost a shard each for
+       pages that hardly ever write pinyin); their terms' entries (over) come from the key's
+       shard. Letters that are no key are looked up as typed: their shards are one more round
+       (rare: Latin text whose first two letters begin a key). */
+    function pinyinNames(man, pl, dirs) {
+      var over = new Map(), rest = [];
+      if (pl.joined && namesOf(man, dirs, pl.joined)) pl.segs = pl.rsegs = expand(man, parseQuery(pl.joined));
+      var list = pl.segs.concat(pl.rsegs.filter(function (s) { return pl.segs.indexOf(s) < 0; }));
+      list.forEach(function (s) {
+        if (!pyable(man, s.seg)) return;
+        var names = namesOf(man, dirs, s.seg), d = dirs.get(pyShard(man, s.seg));
+        if (!names) { rest.push(s); return; }
+        names.slice(0, MAX_PINYIN).forEach(function (name) { addAlt(s, normalize(name), 1, "pinyin"); });
+        if (s.alts.length > 1 && s.alts[0].how === "query") { s.alts.shift(); s.terms = s.alts[0].terms; s.ordered = s.alts[0].ordered; }
+        s.alts.forEach(function (a) {
+          a.terms.forEach(function (t) { var e = d.get(s.seg + PAIR + t); if (e && !over.has(t)) over.set(t, e); });
+        });
+      });
+      var need = shardsOf(man, rest).filter(function (i) { return !dirs.has(i); });
+      if (!need.length) return Promise.resolve(over);
+      return loadShards(man, need).then(function (more) {
+        more.forEach(function (d, i) { dirs.set(i, d); });
+        return over;
       });
     }
 
-    /* The query after conversion and expansion (synonyms, pinyin names: a py file if not
-       prefetched), and every file its first round needs: the budgeted terms' shards, plus,
+    /* The query after conversion and synonyms, and every file its first round needs: the
+       budgeted terms' shards (a pinyin segment's: its key's shard instead), plus,
        for a Han segment that may be a misspelt name, the single characters' shards (3 or 4
        characters, see typoCandidates), or for 2 characters the two name-pair shards and
        pyc.json (see pairCandidates). Nothing else is fetched before the results' chunks. */
     function plan(man, query) {
       var segs = parseQuery(toSimplified(man, query));
-      if (!segs.length) return Promise.resolve({ segs: segs, rsegs: [], need: [], sounds: null });
-      return joinPinyin(man, segs).then(function (js) { segs = js; return expand(man, segs); }).then(function () {
-        var rsegs = budget(segs, man), need = new Set(shardsOf(man, rsegs)), two = false;
+      if (!segs.length) return Promise.resolve({ segs: segs, rsegs: [], need: [], sounds: null, joined: "" });
+      expand(man, segs);
+      var joined = joinable(man, segs);
+      return Promise.resolve().then(function () {
+        var rsegs = budget(segs, man), two = false;
+        var need = new Set(shardsOf(man, rsegs.filter(function (s) { return !pyable(man, s.seg); })));
+        if (joined) need.add(pyShard(man, joined));
         rsegs.forEach(function (s) {
+          if (pyable(man, s.seg)) need.add(pyShard(man, s.seg));
           var n = typoLen(s), c = chars(s.seg);
           if (n >= 3) c.forEach(function (x) { need.add(fnv1a(x) % man.shards); });
           // a name someone may have misspelt: its first or its last character is right (manifest
@@ -248,7 +281,7 @@
             need.add(fnv1a(PAIR + c[1] + PAIR) % man.shards);
           }
         });
-        return { segs: segs, rsegs: rsegs, need: Array.from(need), sounds: two ? soundsOf(man) : null };
+        return { segs: segs, rsegs: rsegs, need: Array.from(need), sounds: two ? soundsOf(man) : null, joined: joined };
       });
     }
     // A Han segment of 2 to 4 characters (a name someone may have misspelt): its length, else 0.
@@ -261,11 +294,12 @@
     function rank(query) {
       return getManifest().then(function (man) {
         return plan(man, query).then(function (pl) {
-          var segs = pl.segs, rsegs = pl.rsegs;
-          if (!segs.length) return { segs: segs, ids: [], info: new Map(), man: man };
+          if (!pl.segs.length) return { segs: pl.segs, ids: [], info: new Map(), man: man };
           return Promise.all([loadShards(man, pl.need), pl.sounds]).then(function (got) {
-            var dirs = got[0];
-            function entry(t) { var d = dirs.get(fnv1a(t) % man.shards); return (d && d.get(t)) || null; }
+            return pinyinNames(man, pl, got[0]).then(function (over) { return [got[0], got[1], over]; });
+          }).then(function (got) {
+            var dirs = got[0], over = got[2], segs = pl.segs, rsegs = pl.rsegs;
+            function entry(t) { var d = dirs.get(fnv1a(t) % man.shards); return over.get(t) || (d && d.get(t)) || null; }
             function pairs(key) { return dirs.get(fnv1a(key) % man.shards) || new Map(); }
             var res = score(man, rsegs, entry, pairs, got[1]);
             var r = finish(man, segs, res);
@@ -278,8 +312,8 @@
       });
     }
 
-    /* While the query is typed (before Enter): the manifest, a pinyin file once two Latin
-       letters are typed, and the shards of the words of Han text typed so far (its bigrams
+    /* While the query is typed (before Enter): the manifest, and the shards of the words of
+       Han text typed so far (its bigrams
        only grow as more is typed). Not what only a misspelt name needs (single characters,
        name pairs, pyc.json): 王学 on the way to 王学学 would fetch them for nothing, and over
        HTTP/1.1 a seventh request waits for one of six connections, a round trip more; except
@@ -296,13 +330,11 @@
             return loadShards(man, pl.need);
           });
         }
-        var segs = parseQuery(toSimplified(man, query));
-        return joinPinyin(man, segs).then(function (js) { return expand(man, js); }).then(function (xs) {
-          // Latin letters typed so far name other names at every letter (l, lo, lon…): only
-          // their pinyin file is fetched (by expand), their shards after Enter
-          if (latest !== query || xs.some(function (s) { return /[a-z]/.test(s.seg); })) return null;
-          return loadShards(man, shardsOf(man, budget(xs, man)));
-        });
+        var xs = expand(man, parseQuery(toSimplified(man, query)));
+        // Latin letters typed so far are other pinyin keys at every letter (l, lo, lon…), a
+        // shard each: their key's shard after Enter
+        if (xs.some(function (s) { return /[a-z]/.test(s.seg); })) return null;
+        return loadShards(man, shardsOf(man, budget(xs, man)));
       }).catch(function () { return null; });
     }
     function soundsOf(man) {
