@@ -105,8 +105,9 @@ def test_a_report_edit_shows_in_the_preview_and_stopping_leaves_nothing(preview,
     assert home is not None and "人大代表履职公开" in home
 
     # the store named by DEPUTY_SITE_CACHE holds what the first build kept; nothing else was written
-    # (images: the fixture's photo, made once for the site and the open data)
-    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["images", "modules", "validated"]
+    # (images: the fixture's photo, made once for the site and the open data; outputs: those
+    # that read only the tables, and the Popolo export)
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["images", "modules", "outputs", "validated"]
     assert len(Store(tmp_path / "store").keys("images")) == 2
     assert len(Store(tmp_path / "store").keys("modules")) == len(PAGE_MODULES)  # one entry per page module
 

@@ -89,6 +89,7 @@ def facet_files(site: SiteContext) -> Iterator[tuple[str, dict]]:
 
 # Filter keys of a directory list, in the order of the rows' data-<key> attributes
 FILTER_KEYS = ("level", "area", "covers", "station", "group", "status")
+FILTER_NAMES = {"area": "区域", "station": "联络站", "group": "代表小组"}  # as the form labels them
 
 
 def _facets(rows, n_pages: int) -> dict:
@@ -137,10 +138,15 @@ def _list_pages(
     # A long list (a city's county deputies: a thousand stations and groups) would make every
     # page's form bigger than the page budget: those choices go, and the note points to the
     # station and group pages, which list their members.
+    # Likewise a province's city-level list spans some 600 townships (130 KB a page): the area
+    # pages list a place's deputies instead.
     too_many = [key for key in ("station", "group") if len(options[key]) > MAX_AREA_OPTIONS]
+    if len(options["area"]) > facets.MAX_TOWNSHIP_OPTIONS:
+        too_many.insert(0, "area")
     for key in too_many:
         options[key] = []
-    note = "联络站、代表小组太多，未列入筛选：请到各联络站、代表小组的页面查看其代表。" if too_many else ""
+    named = "、".join(FILTER_NAMES[key] for key in too_many)
+    note = f"{named}太多，未列入筛选：请到各{named}的页面查看其代表。" if too_many else ""
     for i, part in enumerate(parts):
         here = page_urls[i]
         title = heading if i == 0 else f"{heading}（第 {i + 1} 页）"
