@@ -139,6 +139,9 @@ def pages(a11y_site) -> dict[str, str]:
 def _ready(page) -> None:
     # reading-mode.js marks <html> once Material has wrapped tables and scroll regions are named
     page.wait_for_selector("html[data-ds-a11y-ready]", state="attached")
+    # and the page is at rest: axe measures colours as they are drawn, and Material fades the
+    # tabs in (opacity transitions); measured mid-fade on a busy machine a tab read 4.19:1
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
 
 
 def _open(browser, url: str, viewport: dict, *, large: bool = False):
