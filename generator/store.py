@@ -149,12 +149,13 @@ class Store:
         tmp = f.with_name(f".tmp-{os.getpid()}-{k}")
         try:
             f.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                if copy:
-                    raise OSError("copy asked")
-                os.link(src, tmp)
-            except OSError:
+            if copy:
                 shutil.copyfile(src, tmp)
+            else:
+                try:
+                    os.link(src, tmp)
+                except OSError:
+                    shutil.copyfile(src, tmp)
             os.replace(tmp, f)
         except OSError:
             pass
@@ -167,12 +168,9 @@ class Store:
         src = self._file(ns, k)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         if copy:
-            try:
-                shutil.copyfile(src, dest)
-            except FileNotFoundError:
-                if os.path.exists(dest):
-                    raise
+            if not src.is_file():
                 return False
+            shutil.copyfile(src, dest)
             return True
         try:
             os.link(src, dest)
