@@ -132,11 +132,30 @@ def _homophone(name: str, taken: set[str]) -> str:
     raise ValueError(f"no homophone for {name}")
 
 
+def _lookalike(names: list[str]) -> tuple[str, str]:
+    """(a two-character name, it with its last character replaced by a common character that
+    looks like it and does not sound like it, generator/search/shapes.py), the first such pair
+    in the data's order whose typo stands for no other two-character name."""
+    from generator.search import pinyin, shapes
+
+    common = pinyin.common_chars()
+    look, homo = shapes.lookalikes(names, common), pinyin.homophones(names)
+    two = [n for n in names if len(n) == 2]
+    for n in two:
+        for c in common:
+            if n[1] in look.get(c, "") and n[1] not in homo.get(c, "") and n[0] + c not in names:
+                like = look.get(c, "") + homo.get(c, "")
+                if not any(m != n and m[0] == n[0] and m[1] in like for m in two):
+                    return n, n[0] + c
+    raise ValueError("no two-character name with a look-alike")
+
+
 def queries(data: Path) -> list[tuple[str, str, str]]:
     """(kind, query, expected first result's title start), all taken from the data: a deputy's
     name, a village + topic typed without spaces, an everyday word (a synonym), pinyin (a
     village without its suffix; a deputy's initials), a deputy's name in traditional
-    characters, and 3- and 2-character names with one homophone typo."""
+    characters, 3- and 2-character names with one homophone typo, and a 2-character name with
+    one look-alike typo."""
     import opencc
 
     from generator.search import pinyin
@@ -150,6 +169,7 @@ def queries(data: Path) -> list[tuple[str, str, str]]:
     two = next(n for n in deputies if len(n) == 2)
     taken = set(deputies)
     bare = village[:-1]
+    look = _lookalike(deputies)
     return [
         ("name", deputies[0], deputies[0]),
         ("place+topic", village + "饮水", ""),
@@ -160,6 +180,7 @@ def queries(data: Path) -> list[tuple[str, str, str]]:
         ("traditional", opencc.OpenCC("s2t").convert(three), three),
         ("typo, 3 characters", _homophone(three, taken), three),
         ("typo, 2 characters", _homophone(two, taken), two),
+        ("typo, 2 characters, look-alike", look[1], look[0]),
     ]
 
 

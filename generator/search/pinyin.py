@@ -106,16 +106,24 @@ def common_chars() -> list[str]:
     return out
 
 
-def sounds(names: Iterable[str]) -> dict[str, str]:
-    """{syllable: characters with that reading} for the common characters and those of
-    `names`, every reading of each (pyc.json): search.js ranks a name with one wrong character
-    higher when the wrong one sounds the same (廖学欣 for 廖学新)."""
-    chars = dict.fromkeys(common_chars())
-    for n in names:
-        chars.update(dict.fromkeys(c for c in n if _HAN.match(c)))
+def homophones(names: Iterable[str]) -> dict[str, str]:
+    """{character: the characters of `names` that share one of its readings}, for the common
+    characters and those of `names` (every reading of each; a character is not its own
+    homophone): search.js ranks a name with one wrong character higher when the wrong one
+    sounds the same (廖学欣 for 廖学新), and reads a two-character name only then (王墙 for 王强)."""
     pp = _pypinyin()
-    by: dict[str, list[str]] = {}
-    for c in sorted(chars):
-        for r in pp.pinyin(c, style=pp.Style.NORMAL, heteronym=True, errors="ignore")[0] if _HAN.match(c) else ():
-            by.setdefault(r, []).append(c)
-    return {k: "".join(v) for k, v in sorted(by.items())}
+
+    def read(c: str) -> list[str]:
+        return pp.pinyin(c, style=pp.Style.NORMAL, heteronym=True, errors="ignore")[0] if _HAN.match(c) else []
+
+    own = sorted({c for n in names for c in n if _HAN.match(c)})
+    by: dict[str, set[str]] = {}
+    for c in own:
+        for r in read(c):
+            by.setdefault(r, set()).add(c)
+    out = {}
+    for c in sorted(set(common_chars()) | set(own)):
+        same = set().union(*(by.get(r, set()) for r in read(c))) - {c}
+        if same:
+            out[c] = "".join(sorted(same))
+    return out

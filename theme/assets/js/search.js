@@ -15,8 +15,9 @@
   // Weight of a match through a synonym or a name with one wrong character; pinyin names
   // found per Latin segment (a few, so their shards stay within MAX_SHARDS).
   var SYN_WEIGHT = 0.8, TYPO_WEIGHT = 0.3, MAX_PINYIN = 4;
-  // Separates the characters of a name-pair term (generator/search PAIR, pair_terms).
-  var PAIR = "\u0001";
+  // Separates the characters of a name-pair term (generator/search PAIR, pair_terms); after it,
+  // SOUND / SHAPE begin a similar-characters term (homophones / look-alikes, similar_terms).
+  var PAIR = "\u0001", SOUND = "\u0003", SHAPE = "\u0004";
   // The label of a result's matching places, by kind (the places are what generator/search
   // stores before the body: a deputy's areas, constituencies, stations and groups …).
   var PLACES_ZH = { deputy: "地区、联络站和小组", report: "地点", station: "所在地", group: "所在地",
@@ -148,7 +149,7 @@
   /* loader: { json(path) → Promise<object>, bin(path) → Promise<ArrayBuffer> }, paths relative
      to the index folder (".../search/idx/"). */
   function createEngine(loader) {
-    var manifest = null, shards = new Map(), texts = new Map(), extras = new Map();
+    var manifest = null, shards = new Map(), texts = new Map();
     var session = null, latest = null, folds = new WeakMap(), eager = false;
     function getManifest() {
       if (!manifest) manifest = loader.json("manifest.json");
@@ -165,13 +166,9 @@
       if (!texts.has(c)) texts.set(c, loader.json("t/" + c + ".json" + v(man)));
       return texts.get(c);
     }
-    // Files loaded only when a query needs them: pyc.json.
-    function extra(man, path) {
-      if (!extras.has(path)) {
-        extras.set(path, loader.json(path + v(man)).catch(function () { return {}; }));
-      }
-      return extras.get(path);
-    }
+    // The shard of one character: its unigram, the two-character names it begins or ends
+    // (name-pair terms) and the characters it may stand for (generator/search shard_of).
+    function charShard(man, ch) { return fnv1a(ch) % man.shards; }
     function kindOf(man, id) {
       for (var k in man.kinds) { var r = man.kinds[k]; if (id >= r[0] && id < r[1]) return k; }
       return "page";
@@ -256,32 +253,33 @@
     }
 
     /* The query after conversion and synonyms, and every file its first round needs: the
-       budgeted terms' shards (a pinyin segment's: its key's shard instead), plus,
-       for a Han segment that may be a misspelt name, the single characters' shards (3 or 4
-       characters, see typoCandidates), or for 2 characters the two name-pair shards and
-       pyc.json (see pairCandidates). Nothing else is fetched before the results' chunks. */
+       budgeted terms' shards (a pinyin segment's: its key's shard instead), plus, for a Han
+       segment that may be a misspelt name, its single characters' shards (3 or 4 characters,
+       see typoCandidates; 2 when a name begins or ends like it, see pairCandidates), which also
+       say what each character may stand for (similarOf). Nothing else is fetched before the
+       results' chunks. */
     function plan(man, query) {
       var segs = parseQuery(toSimplified(man, query));
-      if (!segs.length) return Promise.resolve({ segs: segs, rsegs: [], need: [], sounds: null, joined: "" });
+      if (!segs.length) return Promise.resolve({ segs: segs, rsegs: [], need: [], joined: "" });
       expand(man, segs);
       var joined = joinable(man, segs);
       return Promise.resolve().then(function () {
-        var rsegs = budget(segs, man), two = false;
+        var rsegs = budget(segs, man);
         var need = new Set(shardsOf(man, rsegs.filter(function (s) { return !pyable(man, s.seg); })));
         if (joined) need.add(pyShard(man, joined));
         rsegs.forEach(function (s) {
           if (pyable(man, s.seg)) need.add(pyShard(man, s.seg));
           var n = typoLen(s), c = chars(s.seg);
-          if (n >= 3) c.forEach(function (x) { need.add(fnv1a(x) % man.shards); });
+          if (n >= 3) c.forEach(function (x) { need.add(charShard(man, x)); });
           // a name someone may have misspelt: its first or its last character is right (manifest
           // pairs: the first and last characters of the two-character names)
           if (n === 2 && man.pairs && (man.pairs[0].indexOf(c[0]) >= 0 || man.pairs[1].indexOf(c[1]) >= 0)) {
-            two = s.pairs = true;
-            need.add(fnv1a(c[0] + PAIR) % man.shards);
-            need.add(fnv1a(PAIR + c[1] + PAIR) % man.shards);
+            s.pairs = true;
+            need.add(charShard(man, c[0]));
+            need.add(charShard(man, c[1]));
           }
         });
-        return { segs: segs, rsegs: rsegs, need: Array.from(need), sounds: two ? soundsOf(man) : null, joined: joined };
+        return { segs: segs, rsegs: rsegs, need: Array.from(need), joined: joined };
       });
     }
     // A Han segment of 2 to 4 characters (a name someone may have misspelt): its length, else 0.
@@ -295,17 +293,16 @@
       return getManifest().then(function (man) {
         return plan(man, query).then(function (pl) {
           if (!pl.segs.length) return { segs: pl.segs, ids: [], info: new Map(), man: man };
-          return Promise.all([loadShards(man, pl.need), pl.sounds]).then(function (got) {
-            return pinyinNames(man, pl, got[0]).then(function (over) { return [got[0], got[1], over]; });
+          return loadShards(man, pl.need).then(function (dirs) {
+            return pinyinNames(man, pl, dirs).then(function (over) { return [dirs, over]; });
           }).then(function (got) {
-            var dirs = got[0], over = got[2], segs = pl.segs, rsegs = pl.rsegs;
+            var dirs = got[0], over = got[1], segs = pl.segs, rsegs = pl.rsegs;
             function entry(t) { var d = dirs.get(fnv1a(t) % man.shards); return over.get(t) || (d && d.get(t)) || null; }
-            function pairs(key) { return dirs.get(fnv1a(key) % man.shards) || new Map(); }
-            var res = score(man, rsegs, entry, pairs, got[1]);
+            function pairs(ch) { return dirs.get(charShard(man, ch)) || new Map(); }
+            var similar = similarOf(man, dirs, rsegs);
+            var res = score(man, rsegs, entry, pairs, similar);
             var r = finish(man, segs, res);
-            // the check of a name with one wrong character ranks homophones first: pyc.json is
-            // fetched (if it was not while typing) together with the results' chunks
-            if (rsegs.some(function (s) { return s.wantTypo; })) r.sounds = soundsOf(man);
+            r.similar = similar;
             return r;
           });
         });
@@ -314,8 +311,8 @@
 
     /* While the query is typed (before Enter): the manifest, and the shards of the words of
        Han text typed so far (its bigrams
-       only grow as more is typed). Not what only a misspelt name needs (single characters,
-       name pairs, pyc.json): 王学 on the way to 王学学 would fetch them for nothing, and over
+       only grow as more is typed). Not what only a misspelt name needs (single characters'
+       shards): 王学 on the way to 王学学 would fetch them for nothing, and over
        HTTP/1.1 a seventh request waits for one of six connections, a round trip more; except
        when the server multiplexes (HTTP/2: setEager), where the whole first round is fetched
        as the text grows. Only for the latest text. */
@@ -326,7 +323,6 @@
         if (eager) {
           return plan(man, query).then(function (pl) {
             if (latest !== query || pl.segs.some(function (s) { return /[a-z]/.test(s.seg); })) return null;
-            if (pl.rsegs.some(function (s) { return typoLen(s); })) soundsOf(man);
             return loadShards(man, pl.need);
           });
         }
@@ -337,20 +333,30 @@
         return loadShards(man, shardsOf(man, budget(xs, man)));
       }).catch(function () { return null; });
     }
-    function soundsOf(man) {
-      if (!extras.has("sounds")) extras.set("sounds", extra(man, "pyc.json").then(soundMap));
-      return extras.get("sounds");
-    }
-    // pyc.json {syllable: characters} → character → its syllables
-    function soundMap(by) {
-      var m = new Map();
-      Object.keys(by || {}).forEach(function (syl) {
-        chars(by[syl]).forEach(function (c) { if (!m.has(c)) m.set(c, []); m.get(c).push(syl); });
+    /* What each character of a segment that may be a misspelt name may stand for, from its
+       own shard (fetched in the first round, see plan): character → {sound: its homophones,
+       shape: its look-alikes}, both among the site's names' characters (generator/search
+       similar_terms: a term ch PAIR SOUND characters, ch PAIR SHAPE characters). */
+    function similarOf(man, dirs, segs) {
+      var out = new Map();
+      segs.forEach(function (s) {
+        if (!typoLen(s)) return;
+        chars(s.seg).forEach(function (ch) {
+          var d = dirs.get(charShard(man, ch));
+          if (out.has(ch) || !d) return;
+          var x = { sound: "", shape: "" }, head = ch + PAIR;
+          d.forEach(function (e, term) {
+            if (term.indexOf(head) !== 0) return;
+            if (term[head.length] === SOUND) x.sound = term.slice(head.length + 1);
+            else if (term[head.length] === SHAPE) x.shape = term.slice(head.length + 1);
+          });
+          out.set(ch, x);
+        });
       });
-      return m;
+      return out;
     }
     function finish(man, segs, res) {
-      return { segs: segs, ids: res.ids, info: res.info, man: man, sounds: null };
+      return { segs: segs, ids: res.ids, info: res.info, man: man, similar: new Map() };
     }
     function shardsOf(man, segs) {
       var set = new Set();
@@ -481,17 +487,20 @@
       return out;
     }
 
-    /* A two-character name typed with one homophone (王墙 for 王强): the shard of "王" + PAIR
-       lists every two-character name starting with 王 (a term 王 PAIR 强), the shard of
-       PAIR + "墙" + PAIR every one ending with 墙; the names whose other character sounds like
-       the one typed (pyc.json, fetched in the same round) are the candidates. */
-    function pairCandidates(N, s, pairs, sounds) {
+    /* A two-character name typed with one wrong character (王墙 for 王强, 萧柏 for 肖柏, 肖伯 for
+       肖柏): the shard of 王 lists every two-character name starting with 王 (a term 王 PAIR 强),
+       the shard of 墙 every one ending with 墙 (PAIR 墙 PAIR 王); the names whose other character
+       sounds like the one typed, or looks like it (similarOf: both from the same shards), are
+       the candidates, look-alikes below homophones. */
+    function pairCandidates(N, s, pairs, similar) {
       var c = chars(s.seg), out = new Map();
-      [[c[0] + PAIR, c[1]], [PAIR + c[1] + PAIR, c[0]]].forEach(function (k) {
+      [[c[0], c[0] + PAIR, c[1]], [c[1], PAIR + c[1] + PAIR, c[0]]].forEach(function (k) {
         pairs(k[0]).forEach(function (e, term) {
-          var other = term.slice(k[0].length);
-          if (term.indexOf(k[0]) !== 0 || other === k[1] || !sameSound(sounds, other, k[1])) return;
-          var L = decodePostings(e), sc = Math.log(1 + N / e.df) * 20 * TYPO_WEIGHT;
+          var other = term.slice(k[1].length);  // (the shard's other terms: its unigram, similar characters)
+          if (term.indexOf(k[1]) !== 0 || chars(other).length !== 1 || other === k[2]) return;
+          var like = likeness(similar, other, k[2]);
+          if (!like) return;
+          var L = decodePostings(e), sc = Math.log(1 + N / e.df) * 20 * TYPO_WEIGHT * (like === 2 ? 1 : 0.8);
           for (var j = 0; j < L.docs.length; j++) {
             if (!out.has(L.docs[j])) out.set(L.docs[j], { sc: sc, full: false, typo: true });
           }
@@ -503,7 +512,7 @@
     /* Every segment must match (AND). A segment's score for a doc is its best alternative's.
        Docs matching every segment completely come first, then near matches, then names with
        one wrong character; by score within each. */
-    function score(man, segs, entry, pairs, sounds) {
+    function score(man, segs, entry, pairs, similar) {
       var N = man.docs, total = null;
       for (var si = 0; si < segs.length; si++) {
         var s = segs[si], best = new Map(), anyFull = false, anyName = false;
@@ -521,7 +530,7 @@
         var nc = typoLen(s);
         if (!anyName && ((nc === 2 && s.pairs) || (nc >= 3 && (!anyFull || nc === 3)))) {
           s.wantTypo = true;
-          merge(nc === 2 ? pairCandidates(N, s, pairs, sounds) : typoCandidates(N, s, entry), -1);
+          merge(nc === 2 ? pairCandidates(N, s, pairs, similar) : typoCandidates(N, s, entry), -1);
         }
         var next = new Map();
         best.forEach(function (x, d) {
@@ -558,7 +567,7 @@
        alternatives) → exact; else the longest pieces of it that occur, covering at least two
        thirds of it (仁洲村 + 饮水) → near; else, for a name with one wrong character, a title
        of the same length that differs in one character → typo. Returns null when it fails. */
-    function verify(man, doc, segs, info, sounds) {
+    function verify(man, doc, segs, info, similar) {
       function fold(x) { return toSimplified(man, x); }
       var facts = doc.facts.map(function (f) { return f[1]; }).join("\n");
       var hay = [doc.title, doc.person, doc.text, facts].map(function (x) { return segments(fold(x)).join("\u0001"); }).join("\u0001");
@@ -577,10 +586,10 @@
           for (var ni = 0; ni < names.length && !ok; ni++) {
             var wrong = typoAt(names[ni], s.seg);
             if (wrong < 0) continue;
-            var same = sameSound(sounds, chars(names[ni])[wrong], chars(s.seg)[wrong]);
-            if (n === 2 && !same) continue;  // one of two characters: a homophone only (王墙 for 王强)
+            var like = likeness(similar, chars(names[ni])[wrong], chars(s.seg)[wrong]);
+            if (n === 2 && !like) continue;  // one of two characters: a homophone or look-alike only (王墙 for 王强)
             ok = { tier: 1, typo: true, marks: [names[ni]],
-                   pieces: (same ? 0.5 : 1) + (ni > 1 ? 0.5 : 0) - piecesOf(s.seg, title).covered / (2 * n) };
+                   pieces: [1, 0.75, 0.5][like] + (ni > 1 ? 0.5 : 0) - piecesOf(s.seg, title).covered / (2 * n) };
           }
         }
         for (ai = 0; ai < s.alts.length && !ok; ai++) {
@@ -634,10 +643,11 @@
       }
       return at;
     }
-    // Homophones: the two characters share a reading (pyc.json).
-    function sameSound(sounds, a, b) {
-      var x = sounds && sounds.get(a), y = sounds && sounds.get(b);
-      return !!(x && y && x.some(function (s) { return y.indexOf(s) >= 0; }));
+    // How much a name's character `a` is like the character typed `b` (similarOf): 2 a
+    // homophone (欣/新 xin), 1 a look-alike (白/柏), else 0.
+    function likeness(similar, a, b) {
+      var x = similar && similar.get(b);
+      return !x ? 0 : x.sound.indexOf(a) >= 0 ? 2 : x.shape.indexOf(a) >= 0 ? 1 : 0;
     }
 
     /* search(query, {offset, limit, kind}) → {total, results, partial, more, exact, kinds}.
@@ -677,11 +687,10 @@
           windows++;
           var batch = ids.slice(st.pos, st.pos + CHECK_FACTOR * limit);
           st.pos += batch.length;
-          // the sounds (a misspelt name's check) arrive with the first window's chunks
-          return Promise.all([Promise.all(batch.map(function (id) { return load(r.man, id); })), r.sounds]).then(function (got) {
-            var ok = [], docs = got[0];
+          return Promise.all(batch.map(function (id) { return load(r.man, id); })).then(function (docs) {
+            var ok = [];
             docs.forEach(function (doc, k) {
-              var m = verify(r.man, doc, r.segs, r.info.get(doc.id), got[1]);
+              var m = verify(r.man, doc, r.segs, r.info.get(doc.id), r.similar);
               if (!m) { st.dropped++; return; }
               doc.match = m.tier === 0 ? "exact" : m.typo ? "typo" : "partial";
               doc.kindZh = KIND_ZH[doc.kind] || KIND_ZH.page;
