@@ -193,7 +193,7 @@ def _base_key(site: SiteContext) -> str:
 
 
 def outputs_key(site: SiteContext) -> str:
-    """The key of what the output modules that read only the tables read (outputs/__init__.py
+    """The key of what the output modules that read only the tables read (outputs/registry.py
     TABLES_ONLY): the data but the bodies, the code, the versions, the date and the options."""
     return st.key(_base_key(site), "outputs")
 
