@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 import os
 import posixpath
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as urlquote
@@ -175,6 +176,9 @@ class SitePlugin(BasePlugin[_PluginConfig]):
         if template_name != "sitemap.xml" or self.docs is None or len(self._registered) == len(self.docs):
             return context
         base = config.site_url or ""
+        if base and not base.endswith("/"):
+            base += "/"
+        base_path = urlsplit(base).path if base else ""
         date = self.site.as_of.isoformat()
         # A page whose meta says sitemap: False (the posters, print copies of station and deputy
         # pages) is left out: search engines get the pages themselves.
@@ -185,9 +189,11 @@ class SitePlugin(BasePlugin[_PluginConfig]):
                 pages.append(f)
             elif not placed:
                 placed = True
-                pages.extend(self._registered.get(d.path) or _SitemapEntry(d.url, base, date) for d in listed)
+                pages.extend(
+                    self._registered.get(d.path) or _SitemapEntry(d.url, base, base_path, date) for d in listed
+                )
         if not placed:
-            pages.extend(self._registered.get(d.path) or _SitemapEntry(d.url, base, date) for d in listed)
+            pages.extend(self._registered.get(d.path) or _SitemapEntry(d.url, base, base_path, date) for d in listed)
         context["pages"] = pages
         return context
 
@@ -256,6 +262,11 @@ class SitePlugin(BasePlugin[_PluginConfig]):
         return [{t: p} if t else p for p in paths for t in [titles[p]]]
 
 
+# A relative URL that urljoin appends to a base ending in "/" as it is (the pages' own: no
+# scheme, no leading "/", no "." or ".." segment; urlquote already escaped "?" and "#").
+_PLAIN_URL = re.compile(r"^(?:[A-Za-z0-9_%~-][A-Za-z0-9_.%~-]*/)*$")
+
+
 class _SitemapEntry:
     """What mkdocs' sitemap.xml template reads of a file and its page (`file.page.…`), for a
     generated page left out of this process's mkdocs files. URLs as mkdocs makes them
@@ -264,10 +275,13 @@ class _SitemapEntry:
     __slots__ = ("canonical_url", "abs_url", "update_date")
     is_link = False
 
-    def __init__(self, url: str, base: str, update_date: str) -> None:
+    def __init__(self, url: str, base: str, base_path: str, update_date: str) -> None:
+        """`base`: the site URL ending in "/" (or ""), `base_path` its path."""
         url = urlquote(url)
-        if base:
-            canonical = urljoin(base if base.endswith("/") else base + "/", url)
+        if base and _PLAIN_URL.match(url):  # what urljoin gives, without its parsing
+            self.canonical_url, self.abs_url = base + url, base_path + url
+        elif base:
+            canonical = urljoin(base, url)
             self.canonical_url, self.abs_url = canonical, urlsplit(canonical).path
         else:
             self.canonical_url = self.abs_url = None

@@ -97,15 +97,18 @@ class Store:
     def __bool__(self) -> bool:
         return self.root is not None
 
-    def _file(self, ns: str, k: str) -> Path:
+    def _file(self, ns: str, k: str) -> str:
+        # a str, not a Path: a build looks up thousands of entries (pages, index files), and
+        # pathlib's joins cost more than the link that follows
         assert self.root is not None
-        return self.root / ns / k[:2] / k
+        return os.path.join(self.root, ns, k[:2], k)
 
     def get(self, ns: str, k: str) -> bytes | None:
         if self.root is None:
             return None
         try:
-            return self._file(ns, k).read_bytes()
+            with open(self._file(ns, k), "rb") as f:
+                return f.read()
         except OSError:
             return None
 
@@ -114,8 +117,8 @@ class Store:
             return
         f = self._file(ns, k)
         try:
-            f.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=f.parent, prefix=".tmp-")
+            os.makedirs(os.path.dirname(f), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(f), prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, f)
@@ -144,11 +147,11 @@ class Store:
         if self.root is None:
             return
         f = self._file(ns, k)
-        if f.is_file():
+        if os.path.isfile(f):
             return
-        tmp = f.with_name(f".tmp-{os.getpid()}-{k}")
+        tmp = os.path.join(os.path.dirname(f), f".tmp-{os.getpid()}-{k}")
         try:
-            f.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(f), exist_ok=True)
             if copy:
                 shutil.copyfile(src, tmp)
             else:
@@ -168,14 +171,14 @@ class Store:
         src = self._file(ns, k)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         if copy:
-            if not src.is_file():
+            if not os.path.isfile(src):
                 return False
             shutil.copyfile(src, dest)
             return True
         try:
             os.link(src, dest)
         except FileNotFoundError:
-            if not src.is_file():
+            if not os.path.isfile(src):
                 return False
             raise
         except OSError as e:

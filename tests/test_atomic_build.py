@@ -127,15 +127,15 @@ def test_crash_in_a_page_function_keeps_site(site, store, changed_data, monkeypa
 
 def test_crash_in_an_output_module_keeps_site(site, store, changed_data, monkeypatch):
     out, hashes = site
-    from generator import outputs
+    from generator.outputs import registry
 
-    names = list(outputs.OUTPUT_MODULES)
+    names = list(registry.OUTPUT_MODULES)
     assert names, "no output modules registered"
 
     def boom(*a, **k):
         raise ValueError("output module crashed")
 
-    monkeypatch.setattr(outputs.OUTPUT_MODULES[names[-1]], "write", boom)
+    monkeypatch.setattr(registry.OUTPUT_MODULES[names[-1]], "write", boom)
     with pytest.raises(ValueError, match="output module crashed"):
         run_build(changed_data, out, store)
     assert_untouched(out, hashes)

@@ -448,3 +448,30 @@ def test_a_store_entry_that_is_not_valid_is_computed_again(tmp_path):
         again, stats = incremental.module_docs(store, site, modules, compute, lambda m: None)
         assert again == docs and stats["computed"] == ["m"], junk
     assert calls == ["m"] * 5
+
+
+def test_the_search_index_links_the_files_an_edit_left_unchanged_from_the_store(tmp_path):
+    from generator import search
+
+    docs = [
+        search.Doc(kind="report", title=f"报告{i}", url=f"reports/r{i:02d}/", text=f"第{i}篇：修路、饮水和教育。" * 20)
+        for i in range(40)
+    ]
+    store = st.Store(tmp_path / "store")
+    search.build(docs, tmp_path / "a", store=store)
+    edited = [*docs[:7], search.Doc(kind="report", title="报告7", url="reports/r07/", text="改写后的正文"), *docs[8:]]
+    search.build(edited, tmp_path / "b", store=store)
+    search.build(edited, tmp_path / "clean")  # no store: every file written
+
+    assert tree(tmp_path / "b") == tree(tmp_path / "clean")
+    stored = {os.stat(f).st_ino for f in (tmp_path / "store" / search.FILES_NS).rglob("*") if f.is_file()}
+    files = {p.relative_to(tmp_path / "b"): os.stat(p).st_ino for p in (tmp_path / "b").rglob("*") if p.is_file()}
+    # the store holds exactly the edited build's files (the first build's others are dropped)
+    assert set(files.values()) == stored
+    first = tree(tmp_path / "a")
+    edited_files = tree(tmp_path / "b")
+    same = [r for r in files if first.get(r.as_posix()) == edited_files[r.as_posix()]]
+    assert same and len(same) < len(files)  # the edit changed some files, not all
+    # a file the edit left unchanged is the first build's file (linked, one inode); a changed one is new
+    for r, ino in files.items():
+        assert (ino == os.stat(tmp_path / "a" / r).st_ino) == (r in same), r

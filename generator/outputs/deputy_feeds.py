@@ -2,7 +2,7 @@
 
 Apart from the site-wide feed because these read only the tables, never a report body: while
 the tables, the code and the as-of date stay the same, a build links them from the store
-(outputs/__init__.py TABLES_ONLY) instead of writing 1,335 files at county scale again.
+(outputs/registry.py TABLES_ONLY) instead of writing 1,335 files at county scale again.
 """
 
 from __future__ import annotations

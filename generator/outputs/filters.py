@@ -10,7 +10,7 @@ from pathlib import Path
 from ..pages import PageDoc, SiteContext, deputies, reports, suggestions, urls
 from ..sanitize import json_for_html
 
-TABLES_ONLY = True  # reads the tables only: linked from the store while they are unchanged (outputs/__init__.py)
+TABLES_ONLY = True  # reads the tables only: linked from the store while they are unchanged (outputs/registry.py)
 
 
 def files(site: SiteContext) -> Iterator[tuple[str, str]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..pages import PageDoc, SiteContext
 from ..search.finder import write_finder
 
-TABLES_ONLY = True  # reads the tables only: linked from the store while they are unchanged (outputs/__init__.py)
+TABLES_ONLY = True  # reads the tables only: linked from the store while they are unchanged (outputs/registry.py)
 
 
 def write(site: SiteContext, pages: list[PageDoc], out_dir: Path) -> list[str]:

@@ -226,10 +226,11 @@ def _source(root: Path, name: str, rel: str) -> Path:
     return p
 
 
-def _inside(folder: Path, rel: str) -> Path:
-    """`folder / rel`, refusing anything that would lie outside `folder`."""
+def _inside(folder: Path, rel: str, resolved: Path | None = None) -> Path:
+    """`folder / rel`, refusing anything that would lie outside `folder` (`resolved`: the
+    folder resolved, when the caller has it: one resolve less per file)."""
     dest = folder / rel
-    if relpath_problem(rel) is not None or not dest.resolve().is_relative_to(folder.resolve()):
+    if relpath_problem(rel) is not None or not dest.resolve().is_relative_to(resolved or folder.resolve()):
         raise UnsafeDataPath(f"open data: {rel!r} would be written outside the data folder")
     return dest
 
@@ -280,13 +281,14 @@ def stage(package, root: Path, as_of, folder: Path, store=None) -> dict[str, Pub
         res["x-rows"] = staged.rows
         resources.append(res)
     made: set[Path] = set()
+    resolved = folder.resolve()
     photo_set = set(photos) | set(_body_images(root, published_bodies))
     for rel in sorted(set(published_bodies) | photo_set):
         if not rel or not _SAFE_REL.match(rel):
             continue
         p = package_path(root, rel)  # resolves symlinks: a link to a file outside is not copied
         if p is not None and p.is_file():
-            dest = _inside(folder, rel)
+            dest = _inside(folder, rel, resolved)
             if dest.parent not in made:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 made.add(dest.parent)

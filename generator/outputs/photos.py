@@ -92,7 +92,7 @@ def stripped_bytes(path: Path) -> bytes | None:
     return buf.getvalue()
 
 
-USES_STORE = True  # write_all hands this module the build's store (outputs/__init__.py)
+USES_STORE = True  # write_all hands this module the build's store (outputs/registry.py)
 
 
 def memo(store: st.Store | None, kind: str, src: Path, make) -> bytes | None:

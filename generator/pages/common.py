@@ -182,6 +182,7 @@ def env() -> jinja2.Environment:
         AUDIENCE_ZH=AUDIENCE_ZH,
         fmt_date=fmt_date,
         fmt_date_zh=date_zh,
+        pager_numbers=pager_numbers,
         svg=lambda s: Markup(s),  # charts.py escapes every text it puts in the SVG
     )
     return e
@@ -221,13 +222,35 @@ def page_url(base: str, n: int) -> str:
     return base if n == 1 else f"{base}{n}/"
 
 
+# A pager lists every page of a listing up to this many pages; a longer one (a province's year
+# of reports has over a hundred) shows the first, the last and two either side of the current
+# page: a link per page made such pages 15 KB heavier and a phone screen of page numbers.
+PAGER_ALL = 12
+
+
+def pager_numbers(total: int, current: int) -> list[int | None]:
+    """The page numbers a pager shows, None where pages are left out (shown as …)."""
+    if total <= PAGER_ALL:
+        return list(range(1, total + 1))
+    shown = [i for i in range(1, total + 1) if i in (1, total) or abs(i - current) <= 2]
+    out: list[int | None] = []
+    for i in shown:
+        if out and i - out[-1] > 1:
+            out.append(None)
+        out.append(i)
+    return out
+
+
 def pager(here_base: str, n: int, total: int, here: str) -> list[dict]:
-    """Links to every page of a listing (small: listings have few pages)."""
-    return (
-        [{"n": i, "href": urls.rel(here, page_url(here_base, i)), "current": i == n} for i in range(1, total + 1)]
-        if total > 1
-        else []
-    )
+    """The links of a section page's pager (pager_numbers); a gap is {"gap": True}."""
+    if total <= 1:
+        return []
+    return [
+        {"gap": True}
+        if i is None
+        else {"n": i, "href": urls.rel(here, page_url(here_base, i)), "current": i == n, "gap": False}
+        for i in pager_numbers(total, n)
+    ]
 
 
 # -- derived data, computed once per site ------------------------------------------------

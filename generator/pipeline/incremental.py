@@ -193,7 +193,7 @@ def _base_key(site: SiteContext) -> str:
 
 
 def outputs_key(site: SiteContext) -> str:
-    """The key of what the output modules that read only the tables read (outputs/__init__.py
+    """The key of what the output modules that read only the tables read (outputs/registry.py
     TABLES_ONLY): the data but the bodies, the code, the versions, the date and the options."""
     return st.key(_base_key(site), "outputs")
 
@@ -319,13 +319,13 @@ def render(
     hits = {p for p, k in keys.items() if k in stored}
     render_pages(hits)
     for d in docs:
-        dest = tmp / dest_path(d)
+        dest = os.path.join(tmp, dest_path(d))  # a str: pathlib costs more than the link
         if d.path in hits:
             if not store.link_out("pages", keys[d.path], dest):
                 raise GeneratorError(
                     f"构建缓存在构建中被删除，请重新构建 / the store lost {d.path} during the build: build again"
                 )
-        elif dest.is_file():
+        elif os.path.isfile(dest):
             store.put_file("pages", keys[d.path], dest)
     store.keep("pages", set(keys.values()))
     return {"rendered": len(docs) - len(hits), "reused": len(hits)}

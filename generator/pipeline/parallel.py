@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import GeneratorError
-from ..outputs import OUTPUT_MODULES, PAGES_ONLY, write_all
+from ..outputs.registry import OUTPUT_MODULES, PAGES_ONLY, write_all
 from ..pages import PageDoc, SiteContext
 from ..site_adapter import SiteBuildError, build_site, dest_path, in_nav
 from ..workers import Pool

@@ -23,7 +23,8 @@ from ..descriptor import read_package
 from ..errors import GeneratorError
 from ..model import load_dataset
 from ..options import Options
-from ..outputs import from_store, open_data, popolo, to_store
+from ..outputs import open_data, popolo
+from ..outputs.registry import from_store, to_store
 from ..pages import PAGE_MODULES, PageDoc, SiteContext, checked, urls
 from ..pages.posters import qr_drawing, qr_targets
 from ..pages.reports import without_own_title

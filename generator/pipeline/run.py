@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ..errors import GeneratorError
 from ..options import Options, cores
-from ..outputs import OUTPUT_MODULES, open_data, popolo, search_index, write_all
+from ..outputs import open_data, popolo, search_index
+from ..outputs.registry import OUTPUT_MODULES, write_all
 from ..search import write_index
 from ..store import Store
 from ..workers import Pool, WorkerDied
