@@ -181,6 +181,9 @@ def queries(data: Path) -> list[tuple[str, str, str]]:
         ("typo, 3 characters", _homophone(three, taken), three),
         ("typo, 2 characters", _homophone(two, taken), two),
         ("typo, 2 characters, look-alike", look[1], look[0]),
+        # the queries whose index files weigh most (bench/sitestats.py measures them per scale)
+        ("common topic", "乡村振兴", ""),
+        ("common words", "报告履职情况", ""),
     ]
 
 

@@ -48,7 +48,7 @@ _DOTS = dict.fromkeys(map(ord, "\u00b7\u2022\u30fb\u2027\uff65\u2219\u22c5"), No
 _SEG = re.compile(r"[^\W_]+")
 
 # Size knobs. Shard count grows with the index so every shard stays about SHARD_TARGET bytes.
-SHARD_TARGET = 16_000  # raw bytes per posting shard
+SHARD_TARGET = 8_000  # raw bytes per posting shard
 MIN_SHARDS = 8
 POSTING_CAP = 2_000  # postings kept for a very common term (highest impact first)
 PRUNE_EVERY = 4_096  # documents between two prunings of long posting lists while collecting

@@ -254,7 +254,7 @@
 
     /* The query after conversion and synonyms, and every file its first round needs: the
        budgeted terms' shards (a pinyin segment's: its key's shard instead), plus, for a Han
-       segment that may be a misspelt name, its single characters' shards (3 or 4 characters,
+       segment that may be a misspelt name, its single characters' shards (3 characters; of 4, the first and the last,
        see typoCandidates; 2 when a name begins or ends like it, see pairCandidates), which also
        say what each character may stand for (similarOf). Nothing else is fetched before the
        results' chunks. */
@@ -270,7 +270,11 @@
         rsegs.forEach(function (s) {
           if (pyable(man, s.seg)) need.add(pyShard(man, s.seg));
           var n = typoLen(s), c = chars(s.seg);
-          if (n >= 3) c.forEach(function (x) { need.add(charShard(man, x)); });
+          // typoCandidates reads single characters' postings only at the ends (the first and the
+          // last); a 3-character name's middle one also says what it may stand for (similarOf).
+          // A 4-character segment's middle ones are left out: 3 bigrams and 4 characters were 7
+          // files, one more than a phone opens at once over HTTP/1.1 (a third round on Slow 3G).
+          if (n >= 3) c.forEach(function (x, i) { if (n === 3 || i === 0 || i === n - 1) need.add(charShard(man, x)); });
           // a name someone may have misspelt: its first or its last character is right (manifest
           // pairs: the first and last characters of the two-character names)
           if (n === 2 && man.pairs && (man.pairs[0].indexOf(c[0]) >= 0 || man.pairs[1].indexOf(c[1]) >= 0)) {
