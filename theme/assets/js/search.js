@@ -254,10 +254,10 @@
 
     /* The query after conversion and synonyms, and every file its first round needs: the
        budgeted terms' shards (a pinyin segment's: its key's shard instead), plus, for a Han
-       segment that may be a misspelt name, its single characters' shards (3 characters; of 4, the first and the last,
-       see typoCandidates; 2 when a name begins or ends like it, see pairCandidates), which also
-       say what each character may stand for (similarOf). Nothing else is fetched before the
-       results' chunks. */
+       segment that may be a misspelt name, its single characters' shards (each of 3; the first
+       and the last of 4, see typoCandidates; both of 2 when a name begins or ends like it, see
+       pairCandidates), which also say what a character may stand for (similarOf). Nothing else
+       is fetched before the results' chunks. */
     function plan(man, query) {
       var segs = parseQuery(toSimplified(man, query));
       if (!segs.length) return Promise.resolve({ segs: segs, rsegs: [], need: [], joined: "" });
