@@ -52,7 +52,8 @@
   }
 
   /* A shard: varint nterms, then per term: varint len, utf-8 term, varint df, byte truncated,
-     varint npostings, varint blocklen, block of (varint doc delta, byte bits, [varint tf]). */
+     varint npostings, varint blocklen, block: n varint doc deltas, n bits bytes, then a
+     varint tf for each posting whose bits have F_TEXT. */
   function parseShard(buf) {
     var b = new Uint8Array(buf), p = 0, dir = new Map();
     function vi() { var n = 0, s = 0, x; do { x = b[p++]; n += (x & 0x7f) * Math.pow(2, s); s += 7; } while (x & 0x80); return n; }
@@ -70,10 +71,9 @@
     var b = e.bytes, p = 0, doc = 0;
     var docs = new Int32Array(e.n), bits = new Uint8Array(e.n), tf = new Uint8Array(e.n);
     function vi() { var n = 0, s = 0, x; do { x = b[p++]; n += (x & 0x7f) * Math.pow(2, s); s += 7; } while (x & 0x80); return n; }
-    for (var i = 0; i < e.n; i++) {
-      doc += vi(); docs[i] = doc; bits[i] = b[p++];
-      tf[i] = bits[i] & F_TEXT ? vi() : 0;
-    }
+    for (var i = 0; i < e.n; i++) { doc += vi(); docs[i] = doc; }
+    bits.set(b.subarray(p, p + e.n)); p += e.n;
+    for (var j = 0; j < e.n; j++) tf[j] = bits[j] & F_TEXT ? vi() : 0;
     e.list = { docs: docs, bits: bits, tf: tf };
     return e.list;
   }
