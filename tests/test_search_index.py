@@ -128,10 +128,10 @@ def test_build_writes_manifest_shards_and_chunks(tmp_path):
     assert man["kinds"] == {"deputy": [0, 2], "station": [2, 3], "report": [3, 5]}
     # each kind's result chunks start a new chunk and hold a fixed number of its docs (short texts
     # here: all of a kind in one chunk), so a doc's chunk follows from its id. Docs per chunk:
-    # 4,000 // the kind's average UTF-8 bytes of "places\nbody" + title + person + date + url + 32:
+    # 2,000 // the kind's average UTF-8 bytes of "places\nbody" + title + person + date + url + 32:
     # deputies (64+17+17+12+32 + 18+9+9+12+32) / 2 = 111, the station 28+27+12+32 = 99,
     # reports (69+27+9+10+11+32 + 47+24+6+11+32) / 2 = 139
-    assert man["text"] == {"deputy": [0, 4000 // 111], "station": [1, 4000 // 99], "report": [2, 4000 // 139]}
+    assert man["text"] == {"deputy": [0, 2000 // 111], "station": [1, 2000 // 99], "report": [2, 2000 // 139]}
     chunks = [json.loads((idx / f"t/{c}.json").read_text()) for c in range(3)]
     assert chunks == [
         # [kind, title, person, date, url, truncated, places + body], then [facts, places lines]

@@ -53,7 +53,7 @@ MIN_SHARDS = 8
 POSTING_CAP = 2_000  # postings kept for a very common term (highest impact first)
 PRUNE_EVERY = 4_096  # documents between two prunings of long posting lists while collecting
 PRUNE_AT = 4 * POSTING_CAP  # a list longer than this is pruned to POSTING_CAP (see _collect)
-TEXT_CHUNK_TARGET = 4_000  # raw UTF-8 bytes per result chunk (metadata and excerpt text)
+TEXT_CHUNK_TARGET = 2_000  # raw UTF-8 bytes per result chunk (metadata and excerpt text)
 TEXT_CAP = 3_000  # characters of body text kept per page for excerpts and phrase checks
 
 
