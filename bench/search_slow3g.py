@@ -2,8 +2,9 @@
 (50 KB/s down and up, 2,000 ms latency, cache disabled, gzip served), in Chromium at 360 px,
 for a few queries of each kind people type. Issue 15's budget: at most 5 s.
 
-    python -m bench.search_slow3g [SITE] [--http2] [--paste] [--kind WORD] [-v]
+    python -m bench.search_slow3g [SITE] [--data PKG] [--http2] [--paste] [--kind WORD] [-v]
         SITE     a built site (default: builds data/ into a temp folder)
+        --data   the package SITE was built from, whose names the queries take (default data/)
         --http2  serve it with nginx over HTTPS and HTTP/2 (as hosting services do), else
                  HTTP/1.1 from a small local gzip server (at most 6 connections: the worst case)
         --paste  the query appears at once and Enter follows (nothing can be fetched while it is
@@ -249,9 +250,12 @@ def measure(
 
 def main(argv: list[str]) -> int:
     http2, paste = "--http2" in argv, "--paste" in argv
-    kind = argv[argv.index("--kind") + 1] if "--kind" in argv else ""
-    if kind:
-        argv = argv[: argv.index("--kind")] + argv[argv.index("--kind") + 2 :]
+    opts = {}
+    for name in ("--kind", "--data"):
+        if name in argv:
+            i = argv.index(name)
+            opts[name], argv = argv[i + 1], argv[:i] + argv[i + 2 :]
+    kind, data = opts.get("--kind", ""), Path(opts.get("--data", ROOT / "data"))
     argv = [a for a in argv if a not in ("-v", "--http2", "--paste")]
     if argv:
         site = Path(argv[0])
@@ -259,9 +263,9 @@ def main(argv: list[str]) -> int:
         from generator.cli import main as cli  # only when no site is given
 
         site = Path(tempfile.mkdtemp()) / "site"
-        if cli(["build", "--data", str(ROOT / "data"), "--out", str(site)]) != 0:
+        if cli(["build", "--data", str(data), "--out", str(site)]) != 0:
             return 1
-    qs = [q for q in queries(ROOT / "data") if kind in q[0]]
+    qs = [q for q in queries(data) if kind in q[0]]
     rows = measure(site, qs, http2, paste)
     typing = "pasted" if paste else f"typed, {TYPE_MS} ms a character"
     print(
