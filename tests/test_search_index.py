@@ -119,6 +119,25 @@ def test_a_posting_block_is_written_column_by_column():
     )
 
 
+@needs_node
+def test_the_reader_refuses_an_index_of_another_format(tmp_path):
+    """A manifest the reader cannot decode (a cached one across a site update that changed the
+    layout) fails the search, which the page reports as unavailable, instead of misreading
+    shards into wrong results."""
+    import subprocess
+
+    from generator.search import FORMAT_VERSION
+
+    build(_docs(), tmp_path)
+    idx = tmp_path / "search/idx"
+    assert run_queries(idx, ["王明华"])[0]["urls"][0] == "deputies/d2/"
+    man = json.loads((idx / "manifest.json").read_text())
+    (idx / "manifest.json").write_text(json.dumps({**man, "format": FORMAT_VERSION - 1}))
+    with pytest.raises(subprocess.CalledProcessError) as e:
+        run_queries(idx, ["王明华"])
+    assert f"search index format {FORMAT_VERSION - 1}" in e.value.stderr
+
+
 def test_build_writes_manifest_shards_and_chunks(tmp_path):
     written = build(_docs(), tmp_path)
     idx = tmp_path / "search/idx"

@@ -12,6 +12,9 @@
   // Bounds on what one search downloads (docs/search.md): posting shards per query, and
   // candidates whose metadata and text are fetched for the phrase check per results page.
   var MAX_SHARDS = 10, CHECK_FACTOR = 2, MAX_WINDOWS = 3;
+  // The index layout this reader decodes (generator/search FORMAT_VERSION): a manifest of
+  // another format (a cached one, across a site update) fails the search instead of misreading.
+  var FORMAT = 2;
   // Weight of a match through a synonym or a name with one wrong character; pinyin names
   // found per Latin segment (a few, so their shards stay within MAX_SHARDS).
   var SYN_WEIGHT = 0.8, TYPO_WEIGHT = 0.3, MAX_PINYIN = 4;
@@ -152,7 +155,10 @@
     var manifest = null, shards = new Map(), texts = new Map();
     var session = null, latest = null, folds = new WeakMap(), eager = false;
     function getManifest() {
-      if (!manifest) manifest = loader.json("manifest.json");
+      if (!manifest) manifest = loader.json("manifest.json").then(function (m) {
+        if (m.format !== FORMAT) { manifest = null; throw new Error("search index format " + m.format); }
+        return m;
+      });
       return manifest;
     }
     function v(man) { return "?v=" + man.version; }
