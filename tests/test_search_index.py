@@ -179,6 +179,32 @@ def test_build_writes_manifest_shards_and_chunks(tmp_path):
     assert shard["医保"] == (2, False, [(3, F_TEXT, 1), (4, F_TEXT, 1)])
 
 
+def test_big_entries_get_shards_of_their_own_on_average(tmp_path):
+    """A query reads a common term's long list whole, and whatever else hashed into its shard:
+    the shard count grows with the big entries too (BIG_SPREAD per entry of >= BIG_ENTRY
+    bytes), not only with the total bytes, which a few long lists barely move."""
+    from array import array
+
+    import generator.search as s
+
+    def block(term: str, n_docs: int) -> tuple[str, bytes]:  # postings: doc << 16 | bits << 8 | tf
+        return term, s._term_block(term, array("Q", [(d << 16) | (F_TEXT << 8) | 1 for d in range(n_docs)]))
+
+    common = [block(f"常{i}", 1_500) for i in range(10)]  # 1,500 x (delta, bits, tf): 4.5 KB each
+    rare = [block(f"罕{i}", 1) for i in range(200)]
+    assert all(len(b) >= s.BIG_ENTRY for _t, b in common) and all(len(b) < s.BIG_ENTRY for _t, b in rare)
+    total = sum(len(b) for _t, b in common + rare)
+    assert total / s.SHARD_TARGET < s.MIN_SHARDS  # the bytes alone would give the minimum
+
+    n, digests = s._write_shards(tmp_path, "idx", "s", common + rare, written := [], s._Files(None))
+    assert n == s.BIG_SPREAD * len(common) == len(digests) == len(written)
+    held = {i: set(read_shard((tmp_path / f"s/{i}.bin").read_bytes())) for i in range(n)}
+    assert held == {i: {t for t, _b in common + rare if shard_of(t, n) == i} for i in range(n)}
+
+    n, _d = s._write_shards(tmp_path / "rare", "idx", "s", rare, [], s._Files(None))
+    assert n == s.MIN_SHARDS
+
+
 def test_build_is_deterministic(tmp_path):
     build(_docs(), tmp_path / "a")
     build(list(reversed(_docs())), tmp_path / "b")
