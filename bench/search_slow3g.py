@@ -20,6 +20,7 @@ Both servers gzip text files, as any real server does.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import gzip
 import http.server
@@ -189,7 +190,7 @@ def queries(data: Path) -> list[tuple[str, str, str]]:
 
 
 def measure(
-    site: Path, qs: list[tuple[str, str, str]], http2: bool = False, paste: bool = False
+    site: Path, qs: list[tuple[str, str, str]], http2: bool = False, paste: bool = False, verbose: bool = False
 ) -> list[tuple[str, str, float, int, str]]:
     server, url = serve_nginx(site) if http2 else serve(site)
     out = []
@@ -230,7 +231,7 @@ def measure(
                 page.press("#search-app input[name=q]", "Enter")
                 page.wait_for_function("() => window.__t1", timeout=120_000)
                 seconds = page.evaluate("() => (window.__t1 - window.__t0) / 1000")
-                if "-v" in sys.argv:
+                if verbose:
                     print(kind, q, [u.split("/idx/")[-1] for u, _n in sizes[before:]], file=sys.stderr)
                 first = page.evaluate(
                     "() => (document.querySelector('[data-search-results] li h3') || {}).textContent || ''"
@@ -249,24 +250,27 @@ def measure(
 
 
 def main(argv: list[str]) -> int:
-    http2, paste = "--http2" in argv, "--paste" in argv
-    opts = {}
-    for name in ("--kind", "--data"):
-        if name in argv:
-            i = argv.index(name)
-            opts[name], argv = argv[i + 1], argv[:i] + argv[i + 2 :]
-    kind, data = opts.get("--kind", ""), Path(opts.get("--data", ROOT / "data"))
-    argv = [a for a in argv if a not in ("-v", "--http2", "--paste")]
-    if argv:
-        site = Path(argv[0])
-    else:
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.search_slow3g", description="Search on a slow phone (see the module's docstring)."
+    )
+    ap.add_argument("site", nargs="?", type=Path, help="a built site (default: builds --data into a temp folder)")
+    ap.add_argument("--data", type=Path, default=ROOT / "data", help="the package SITE was built from")
+    ap.add_argument("--http2", action="store_true", help="nginx over HTTPS and HTTP/2")
+    ap.add_argument("--paste", action="store_true", help="the query appears at once, then Enter")
+    ap.add_argument("--kind", default="", help="only the queries whose kind contains KIND")
+    ap.add_argument("-v", dest="verbose", action="store_true", help="list the files fetched for each query")
+    args = ap.parse_args(argv)
+    http2, paste, kind, data, site = args.http2, args.paste, args.kind, args.data, args.site
+    if site is None:
         from generator.cli import main as cli  # only when no site is given
 
         site = Path(tempfile.mkdtemp()) / "site"
         if cli(["build", "--data", str(data), "--out", str(site)]) != 0:
             return 1
+    elif not (site / "search" / "index.html").is_file():
+        ap.error(f"{site} is not a built site (no search/index.html)")
     qs = [q for q in queries(data) if kind in q[0]]
-    rows = measure(site, qs, http2, paste)
+    rows = measure(site, qs, http2, paste, args.verbose)
     typing = "pasted" if paste else f"typed, {TYPE_MS} ms a character"
     print(
         f"Server: {'nginx, HTTPS, HTTP/2' if http2 else 'HTTP/1.1 (6 connections)'}; {os.cpu_count()} cores; {typing}"
