@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import gzip
 import json
+import re
 from pathlib import Path
 
 from generator.model import load_dataset
@@ -148,6 +149,17 @@ def test_write_finder_files_and_their_size(tmp_path):
     assert written == ["finder/index.json", "finder/u0.json", "finder/u1.json"]
     index = json.loads((tmp_path / "finder/index.json").read_text(encoding="utf-8"))
     assert [r[3] for r in index["areas"] if r[3]] == ["u0", "u1", "u1"]
+    # the version the reader asks unit files by: the same files, the same version; one name
+    # changed in one unit, another (so a kept old index never reads new unit files)
+    assert re.fullmatch(r"[0-9a-f]{12}", index["version"])
+    write_finder(_site(), tmp_path / "again")
+    again = json.loads((tmp_path / "again/finder/index.json").read_text(encoding="utf-8"))
+    assert again["version"] == index["version"]
+    site = _site()
+    next(d for d in site.ds.deputies if d.name == "刘芳").name = "刘芳芳"
+    write_finder(site, tmp_path / "renamed")
+    renamed = json.loads((tmp_path / "renamed/finder/index.json").read_text(encoding="utf-8"))
+    assert renamed["areas"] == index["areas"] and renamed["version"] != index["version"]
     # what a phone downloads before the first result: the index and one unit, small
     first = sum(len(gzip.compress((tmp_path / f"finder/{n}.json").read_bytes())) for n in ("index", "u1"))
     assert first < 4_000

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -44,6 +45,7 @@ class Site:
 
     def __init__(self, data: Path, out: Path):
         build_site(data, out)
+        self.out = out
         self.url = serve(out)
         self.index, self.shards = build_finder(SiteContext(load_dataset(data), _as_of(data)))
         self.rows = self.index["areas"]
@@ -168,7 +170,11 @@ def test_finder_is_in_the_menu_and_its_page_answers_q(browser, tiny):
     assert page.locator("#ds-finder-q").input_value() == "东湖村"
     # the files fetched: the index and the one township's file, nothing else of the finder
     unit = tiny.rows[tiny.row("东湖村")][3]
-    assert sorted(u.split("/finder/")[1] for u in log.requests if "/finder/" in u) == ["index.json", f"{unit}.json"]
+    version = json.loads((tiny.out / "finder/index.json").read_text(encoding="utf-8"))["version"]
+    assert sorted(u.split("/finder/")[1] for u in log.requests if "/finder/" in u) == [
+        "index.json",
+        f"{unit}.json?v={version}",
+    ]
     assert_clean(log)
 
 

@@ -18,8 +18,11 @@ national electing unit recorded without one) covers nothing here.
 Files (sharded per *unit*, so a visitor downloads only the part they pick; the index is
 fetched only once someone types or picks, never with the page):
 - finder/index.json: {"areas": [[name, kind, parent row or -1, unit file or "", place row in
-  that file or -1]…]}: every township, village and community and the areas above them, parents
-  before children. A unit is a township, or a village/community with no township above it.
+  that file or -1]…], "version": a digest of every finder file}: every township, village and
+  community and the areas above them, parents before children. A unit is a township, or a
+  village/community with no township above it. The reader checks a kept copy of the index with
+  the server and asks for unit files as <file>.json?v=<version>, so an index and its unit files
+  always come from the same build, even in a browser that kept an older one.
 - finder/<file>.json: {"name", "path", "stations": [[name, url, reception hours, office
   phone]…], "deputies": [entry…], "places": [[name, kind, [entry indexes covering it
   whole]]…], "part": [[entry index, [place names]]…]}; places[0] is the unit itself; an entry
@@ -30,6 +33,7 @@ fetched only once someone types or picks, never with the page):
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -212,10 +216,15 @@ def write_finder(site: SiteContext, out_dir: Path, prefix: str = "finder") -> li
     root.mkdir(parents=True, exist_ok=True)
     written = []
     where: dict[str, tuple[str, int]] = {}
+    digest = hashlib.sha256()
     for name, shard in _shards(site, where):
-        (root / f"{name}.json").write_bytes(_json(shard))
+        data = _json(shard)
+        digest.update(name.encode("utf-8") + b"\0" + data)
+        (root / f"{name}.json").write_bytes(data)
         written.append(f"{prefix}/{name}.json")
-    (root / "index.json").write_bytes(_json({"areas": _index_rows(site.ds, where)}))
+    rows = _index_rows(site.ds, where)
+    digest.update(_json(rows))
+    (root / "index.json").write_bytes(_json({"areas": rows, "version": digest.hexdigest()[:12]}))
     written.append(f"{prefix}/index.json")
     return sorted(written)
 

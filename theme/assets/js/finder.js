@@ -37,8 +37,11 @@
     return e;
   }
   function chars(s) { return Array.from ? Array.from(s) : s.split(""); }
-  function getJSON(url) {
-    return fetch(url).then(function (r) {
+  // fresh: a file whose kept copy must be checked with the server (the index, the search
+  // manifest): the unit files' addresses carry the index's version, so after an update a kept
+  // old index can never be read against new unit files, or new against old.
+  function getJSON(url, fresh) {
+    return fetch(url, { cache: fresh ? "no-cache" : "default" }).then(function (r) {
       if (!r.ok) throw new Error(r.status);
       return r.json();
     });
@@ -60,11 +63,12 @@
     var root = siteRoot();
     var status = box.querySelector(".ds-finder__status");
     var out = box.querySelector(".ds-finder__result");
-    var index = null, rows = null, variants = null, known = null, parents = null, shards = {}, t2s = null;
+    var index = null, version = "", rows = null, variants = null, known = null, parents = null, shards = {}, t2s = null;
 
     function loadIndex() {
       if (!index) {
-        index = getJSON(root + "finder/index.json").then(function (idx) {
+        index = getJSON(root + "finder/index.json", true).then(function (idx) {
+          version = idx.version;
           rows = idx.areas;
           variants = rows.map(function (r) {
             var v = [r[0]];
@@ -88,7 +92,7 @@
     }
     function loadShard(file) {
       if (!shards[file]) {
-        shards[file] = getJSON(root + "finder/" + file + ".json");
+        shards[file] = getJSON(root + "finder/" + file + ".json?v=" + version);
         shards[file].catch(function () { delete shards[file]; });
       }
       return shards[file];
@@ -99,7 +103,7 @@
       var cs = chars(q);
       if (!cs.some(function (ch) { return ch >= "\u3400" && !known.has(ch); })) return Promise.resolve(q);
       if (!t2s) {
-        t2s = getJSON(root + "search/idx/manifest.json").then(function (man) {
+        t2s = getJSON(root + "search/idx/manifest.json", true).then(function (man) {
           return man.t2s ? getJSON(root + "search/idx/t2s.json?v=" + man.version) : {};
         }).catch(function () { return {}; });
       }

@@ -730,7 +730,11 @@
   // ---------------------------------------------------------------- browser UI
   function fetchLoader(base) {
     function get(path) {
-      return fetch(base + path, { credentials: "same-origin" }).then(function (r) {
+      // Every other file's address carries the manifest's version, so only the manifest may be
+      // stale: a kept copy is checked with the server (a 304 when unchanged), or after an update
+      // an old manifest would number new files (wrong results until the browser drops it).
+      var cache = path === "manifest.json" ? "no-cache" : "default";
+      return fetch(base + path, { credentials: "same-origin", cache: cache }).then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status + " " + path);
         return r;
       });
