@@ -218,6 +218,7 @@ def measure(
                 # a person takes a few seconds to type: what the page fetches once it is up (the manifest) arrives
                 page.wait_for_load_state("networkidle", timeout=120_000)
                 before = len(sizes)  # what is fetched while typing is counted with what follows Enter
+                page.evaluate("() => { window.__tq = performance.now(); }")
                 if paste:
                     page.fill("#search-app input[name=q]", q)
                 else:
@@ -231,8 +232,12 @@ def measure(
                 page.press("#search-app input[name=q]", "Enter")
                 page.wait_for_function("() => window.__t1", timeout=120_000)
                 seconds = page.evaluate("() => (window.__t1 - window.__t0) / 1000")
-                if verbose:
-                    print(kind, q, [u.split("/idx/")[-1] for u, _n in sizes[before:]], file=sys.stderr)
+                if verbose:  # each file fetched since typing began: when it ended, seconds after Enter
+                    ends = page.evaluate(
+                        """() => performance.getEntriesByType('resource').filter(e => e.startTime >= window.__tq)
+                        .map(e => e.name.split('/idx/').pop().split('?')[0] + ' ' + ((e.responseEnd - window.__t0) / 1000).toFixed(2))"""
+                    )
+                    print(kind, q, f"{seconds:.2f} s:", ", ".join(ends), file=sys.stderr)
                 first = page.evaluate(
                     "() => (document.querySelector('[data-search-results] li h3') || {}).textContent || ''"
                 )
