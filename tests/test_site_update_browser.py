@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import functools
 import http.server
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -61,12 +62,8 @@ def _rename(data: Path, old: str, new: str) -> None:
 
 def _place_listing(data: Path, name: str) -> str:
     """A township or village whose directly elected deputies include `name` (from the data)."""
-    as_of = dt.date.fromisoformat(
-        next(ln for ln in (data / "datapackage.yaml").read_text(encoding="utf-8").splitlines() if "x-data-date" in ln)
-        .split(":", 1)[1]
-        .strip()
-        .strip('"')
-    )
+    text = (data / "datapackage.yaml").read_text(encoding="utf-8")
+    as_of = dt.date.fromisoformat(re.search(r'^x-data-date:\s*"?(\d{4}-\d\d-\d\d)', text, re.M).group(1))
     index, shards = build_finder(SiteContext(load_dataset(data), as_of))
     for row in index["areas"]:
         if row[3] and row[4] >= 0:

@@ -149,13 +149,16 @@
     return { text: piece, marks: merged, before: start > 0, after: end < text.length };
   }
 
-  /* loader: { json(path) → Promise<object>, bin(path) → Promise<ArrayBuffer> }, paths relative
+  /* loader: { json(path, fresh) → Promise<object>, bin(path) → Promise<ArrayBuffer> }, paths relative
      to the index folder (".../search/idx/"). */
   function createEngine(loader) {
     var manifest = null, shards = new Map(), texts = new Map();
     var session = null, latest = null, folds = new WeakMap(), eager = false;
     function getManifest() {
-      if (!manifest) manifest = loader.json("manifest.json").then(function (m) {
+      // fresh: every other file's address carries the manifest's version, so only the manifest
+      // may be stale; a kept copy is checked with the server (a 304 when unchanged), or after an
+      // update an old manifest would number the new files (wrong results until it is dropped)
+      if (!manifest) manifest = loader.json("manifest.json", true).then(function (m) {
         if (m.format !== FORMAT) { manifest = null; throw new Error("search index format " + m.format); }
         return m;
       });
@@ -729,18 +732,14 @@
 
   // ---------------------------------------------------------------- browser UI
   function fetchLoader(base) {
-    function get(path) {
-      // Every other file's address carries the manifest's version, so only the manifest may be
-      // stale: a kept copy is checked with the server (a 304 when unchanged), or after an update
-      // an old manifest would number new files (wrong results until the browser drops it).
-      var cache = path === "manifest.json" ? "no-cache" : "default";
-      return fetch(base + path, { credentials: "same-origin", cache: cache }).then(function (r) {
+    function get(path, fresh) {
+      return fetch(base + path, { credentials: "same-origin", cache: fresh ? "no-cache" : "default" }).then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status + " " + path);
         return r;
       });
     }
     return {
-      json: function (p) { return get(p).then(function (r) { return r.json(); }); },
+      json: function (p, fresh) { return get(p, fresh).then(function (r) { return r.json(); }); },
       bin: function (p) { return get(p).then(function (r) { return r.arrayBuffer(); }); }
     };
   }
